@@ -1,0 +1,1 @@
+"""Pure analytics functions over pandas DataFrames, importable without Odoo."""

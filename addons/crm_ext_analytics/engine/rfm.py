@@ -1,0 +1,82 @@
+"""Recency / frequency / monetary scoring of customers.
+
+Input: one row per posted invoice or credit note, already net and in company
+currency, with columns ``company_id``, ``partner_id``, ``invoice_date`` and
+``amount`` (credit notes negative). Output: one row per customer and company.
+"""
+
+import numpy as np
+import pandas as pd
+
+SEGMENTS = [
+    "Champions",
+    "Loyal",
+    "Potential loyalist",
+    "New customers",
+    "Promising",
+    "Need attention",
+    "About to sleep",
+    "At risk",
+    "Can't lose them",
+    "Hibernating",
+    "Lost",
+]
+
+# (recency score, frequency score) -> segment; a grid in common use, with the
+# coldest cell (1, 1) named Lost.
+_GRID = {
+    (5, 5): "Champions", (5, 4): "Champions", (4, 5): "Loyal", (4, 4): "Loyal",
+    (3, 5): "Loyal", (3, 4): "Loyal", (5, 3): "Potential loyalist",
+    (5, 2): "Potential loyalist", (4, 3): "Potential loyalist",
+    (4, 2): "Potential loyalist", (5, 1): "New customers", (4, 1): "Promising",
+    (3, 3): "Need attention", (3, 2): "About to sleep", (3, 1): "About to sleep",
+    (2, 5): "Can't lose them", (1, 5): "Can't lose them", (2, 4): "At risk",
+    (2, 3): "At risk", (1, 4): "At risk", (1, 3): "At risk", (2, 2): "Hibernating",
+    (2, 1): "Hibernating", (1, 2): "Hibernating", (1, 1): "Lost",
+}  # fmt: skip
+
+COLUMNS = ["company_id", "partner_id", "invoice_date", "amount"]
+
+
+def _quintile(values, higher_is_better=True):
+    """Scores 1-5 by rank; ties broken by order of appearance (deterministic)."""
+    ranks = values.rank(method="first", ascending=higher_is_better)
+    count = len(values)
+    return np.ceil(ranks * 5 / count).astype("int64").clip(1, 5)
+
+
+def rfm_scores(invoices: pd.DataFrame, as_of) -> pd.DataFrame:
+    """Score customers by company; see the module docstring for the input."""
+    missing = set(COLUMNS) - set(invoices.columns)
+    if missing:
+        raise ValueError(f"missing columns: {sorted(missing)}")
+    out_columns = [
+        "company_id", "partner_id", "recency_days", "frequency", "monetary",
+        "r_score", "f_score", "m_score", "segment",
+    ]  # fmt: skip
+    if invoices.empty:
+        return pd.DataFrame(columns=out_columns)
+    as_of = pd.Timestamp(as_of)
+    data = invoices[COLUMNS].copy()
+    data["invoice_date"] = pd.to_datetime(data["invoice_date"])
+    data["is_sale"] = data["amount"] > 0
+    # recency counts purchases, not refunds (unless there are only refunds)
+    data["sale_date"] = data["invoice_date"].where(data["is_sale"])
+    grouped = data.groupby(["company_id", "partner_id"], sort=True)
+    result = pd.DataFrame(
+        {
+            "last_date": grouped["sale_date"].max().fillna(grouped["invoice_date"].max()),
+            "frequency": grouped["is_sale"].sum().astype("int64"),
+            "monetary": grouped["amount"].sum(),
+        }
+    ).reset_index()
+    result["recency_days"] = (as_of - result["last_date"]).dt.days.astype("int64")
+    # rows are sorted by company and partner: ties rank by partner id
+    by_company = result.groupby("company_id", sort=False)
+    # recent is better: rank on the negated age
+    result["r_score"] = by_company["recency_days"].transform(lambda s: _quintile(-s))
+    result["f_score"] = by_company["frequency"].transform(_quintile)
+    result["m_score"] = by_company["monetary"].transform(_quintile)
+    keys = list(zip(result["r_score"], result["f_score"], strict=True))
+    result["segment"] = [_GRID[key] for key in keys]
+    return result[out_columns].reset_index(drop=True)

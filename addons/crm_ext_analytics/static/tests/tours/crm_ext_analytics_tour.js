@@ -1,0 +1,44 @@
+/** @odoo-module **/
+
+import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_service/tour_utils";
+
+registry.category("web_tour.tours").add("crm_ext_analytics_tour", {
+    url: "/odoo",
+    steps: () => [
+        stepUtils.showAppsMenuItem(),
+        {
+            content: "Open the CRM Analytics app",
+            trigger: ".o_app[data-menu-xmlid='crm_ext_analytics.analytics_menu_root']",
+            run: "click",
+        },
+        {
+            content: "Open the run of the demo data",
+            trigger: ".o_data_row td[name=state]:contains('Done')",
+            run: "click",
+        },
+        {
+            content: "The run read the demo invoices",
+            trigger: ".o_field_widget[name=customer_count]",
+        },
+        {
+            content: "Back to the list",
+            trigger: ".o_back_button, .breadcrumb-item:first-child a",
+            run: "click",
+        },
+        {
+            content: "Start a new run",
+            trigger: ".o_list_button_add",
+            run: "click",
+        },
+        {
+            content: "Save it and run it",
+            trigger: "button[name=action_run]",
+            run: "click",
+        },
+        {
+            content: "The new run is done",
+            trigger: ".o_statusbar_status .o_arrow_button_current:contains('Done')",
+        },
+    ],
+});

@@ -1,0 +1,2 @@
+from . import test_analytics_run
+from . import test_crm_ext_analytics_tour

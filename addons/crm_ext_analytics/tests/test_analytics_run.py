@@ -1,0 +1,83 @@
+from odoo.exceptions import AccessError
+from odoo.fields import Command
+from odoo.tests import tagged, users
+
+from .common import CrmExtAnalyticsCase
+
+
+@tagged("post_install", "-at_install")
+class TestAnalyticsRun(CrmExtAnalyticsCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["account.chart.template"].try_loading("generic_coa", cls.company, install_demo=False)
+        env = cls.env(context=dict(cls.env.context, allowed_company_ids=cls.company.ids))
+        cls.customers = env["res.partner"].create([{"name": "Good"}, {"name": "Refunded"}])
+        product = env["product.product"].create({"name": "Widget", "list_price": 100})
+
+        def move(move_type, partner, price):
+            return {
+                "move_type": move_type,
+                "partner_id": partner.id,
+                "company_id": cls.company.id,
+                "invoice_date": "2026-01-15",
+                "invoice_line_ids": [
+                    Command.create(
+                        {"product_id": product.id, "quantity": 1, "price_unit": price, "tax_ids": []}
+                    )
+                ],
+            }
+
+        good, refunded = cls.customers
+        moves = env["account.move"].create(
+            [
+                move("out_invoice", good, 300),
+                move("out_invoice", good, 200),
+                move("out_invoice", refunded, 100),
+                move("out_refund", refunded, 100),
+            ]
+        )
+        moves.action_post()
+        # a draft invoice is not revenue
+        env["account.move"].create([move("out_invoice", refunded, 999)])
+
+    @users("crm_ext_analytics_manager")
+    def test_run_reads_posted_invoices_net_of_refunds(self):
+        run = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
+        run.action_run()
+        self.assertEqual(run.state, "done", run.log)
+        self.assertEqual(run.invoice_count, 4)
+        self.assertEqual(run.customer_count, 2)
+        self.assertTrue(run.date_end >= run.date_start)
+        sizes = [int(line.rsplit(": ", 1)[1]) for line in run.log.splitlines()]
+        self.assertEqual(sum(sizes), 2)
+
+    @users("crm_ext_analytics_manager")
+    def test_company_without_invoices(self):
+        empty = self.env["res.company"].sudo().create({"name": "Empty (test)"})
+        self.env.user.sudo().company_ids = [Command.link(empty.id)]
+        run = self.env["crm_ext.analytics.run"].create({"company_id": empty.id})
+        run.action_run()
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.customer_count, 0)
+        self.assertIn("nothing to score", run.log)
+
+    def test_failure_is_logged_not_raised(self):
+        run = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
+        self.patch(type(run), "_read_invoices", lambda self: 1 / 0)
+        with self.assertLogs("odoo.addons.crm_ext_analytics.models.crm_ext_analytics_run", "ERROR"):
+            run.action_run()
+        self.assertEqual(run.state, "failed")
+        self.assertIn("division by zero", run.log)
+
+    @users("crm_ext_analytics_viewer")
+    def test_viewer_cannot_start_a_run(self):
+        with self.assertRaises(AccessError):
+            self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
+
+    def test_runs_are_company_bound(self):
+        other_run = self.env["crm_ext.analytics.run"].create(
+            {"company_id": self.env.ref("base.main_company").id}
+        )
+        visible = self.env["crm_ext.analytics.run"].with_user(self.viewer).search([])
+        self.assertNotIn(other_run, visible)

@@ -1,0 +1,12 @@
+from odoo.tests import HttpCase, tagged
+
+
+@tagged("post_install", "-at_install", "crm_ext_tour")
+class TestAnalyticsTour(HttpCase):
+    def test_run_tour(self):
+        before = self.env["crm_ext.analytics.run"].search([])
+        self.start_tour("/odoo", "crm_ext_analytics_tour", login="admin")
+        new_run = self.env["crm_ext.analytics.run"].search([]) - before
+        self.assertEqual(len(new_run), 1)
+        self.assertEqual(new_run.state, "done")
+        self.assertEqual(new_run.user_id, self.env.ref("base.user_admin"))

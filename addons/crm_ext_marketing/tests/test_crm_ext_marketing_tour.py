@@ -1,0 +1,10 @@
+from odoo.tests import HttpCase, tagged
+
+
+@tagged("post_install", "-at_install", "crm_ext_tour")
+class TestMarketingTour(HttpCase):
+    def test_segment_tour(self):
+        segment = self.env.ref("crm_ext_marketing.crm_ext_segment_companies_demo")
+        self.start_tour("/odoo", "crm_ext_marketing_tour", login="admin")
+        segment.invalidate_recordset()
+        self.assertEqual(segment.name, "Business customers, edited by the tour")

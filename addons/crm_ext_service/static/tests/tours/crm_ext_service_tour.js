@@ -1,0 +1,35 @@
+/** @odoo-module **/
+
+import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_service/tour_utils";
+
+registry.category("web_tour.tours").add("crm_ext_service_tour", {
+    url: "/odoo",
+    steps: () => [
+        stepUtils.showAppsMenuItem(),
+        {
+            content: "Open the Service app",
+            trigger: ".o_app[data-menu-xmlid='crm_ext_service.service_menu_root']",
+            run: "click",
+        },
+        {
+            content: "Open a ticket from the kanban",
+            trigger: ".o_kanban_record:contains('Desk arrived with a scratched top')",
+            run: "click",
+        },
+        {
+            content: "Change its subject",
+            trigger: ".o_field_widget[name=name] input",
+            run: "edit Desk arrived scratched, edited by the tour",
+        },
+        {
+            content: "Save",
+            trigger: ".o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "Saved",
+            trigger: ".o_form_saved",
+        },
+    ],
+});

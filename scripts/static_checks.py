@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Static checks of the add-ons: manifests, XML, CSV, pylint-odoo (OCA rules), ruff.
+
+Run alone (``python scripts/static_checks.py``) or from ``run_tests.py``; each check
+prints its problems and counts as one passed or failed item.
+"""
+
+import ast
+import csv
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from lxml import etree
+
+ROOT = Path(__file__).resolve().parent.parent
+ADDONS = sorted(p.parent for p in (ROOT / "addons").glob("*/__manifest__.py"))
+REQUIRED_KEYS = {
+    "name",
+    "version",
+    "license",
+    "author",
+    "website",
+    "category",
+    "summary",
+    "depends",
+    "data",
+    "demo",
+}
+VERSION = re.compile(r"^18\.0\.\d+\.\d+\.\d+$")
+ACCESS_HEADER = [
+    "id",
+    "name",
+    "model_id:id",
+    "group_id:id",
+    "perm_read",
+    "perm_write",
+    "perm_create",
+    "perm_unlink",
+]
+
+
+def check_manifests():
+    problems = []
+    if len(ADDONS) != 4:
+        problems.append(f"expected the four crm_ext add-ons, found {[a.name for a in ADDONS]}")
+    for addon in ADDONS:
+        where = addon.relative_to(ROOT) / "__manifest__.py"
+        try:
+            manifest = ast.literal_eval((addon / "__manifest__.py").read_text())
+        except (SyntaxError, ValueError) as error:
+            problems.append(f"{where}: does not parse: {error}")
+            continue
+        missing = REQUIRED_KEYS - manifest.keys()
+        if missing:
+            problems.append(f"{where}: missing keys {sorted(missing)}")
+        if not VERSION.match(str(manifest.get("version", ""))):
+            problems.append(f"{where}: version {manifest.get('version')!r} is not 18.0.x.y.z")
+        if manifest.get("license") != "LGPL-3":
+            problems.append(f"{where}: license must be LGPL-3")
+        for key in ("data", "demo"):
+            for name in manifest.get(key, []):
+                if not (addon / name).is_file():
+                    problems.append(f"{where}: {key} file {name} does not exist")
+        for name in ("readme/DESCRIPTION.md", "readme/USAGE.md", "static/description/icon.png"):
+            if not (addon / name).is_file():
+                problems.append(f"{where}: {name} is missing")
+    return problems
+
+
+def check_xml():
+    problems = []
+    for path in sorted((ROOT / "addons").rglob("*.xml")):
+        try:
+            etree.parse(str(path))
+        except etree.XMLSyntaxError as error:
+            problems.append(f"{path.relative_to(ROOT)}: {error}")
+    return problems
+
+
+def check_access_csv():
+    problems = []
+    for addon in ADDONS:
+        path = addon / "security" / "ir.model.access.csv"
+        if not path.is_file():
+            problems.append(f"{addon.name}: security/ir.model.access.csv is missing")
+            continue
+        with path.open(newline="") as handle:
+            rows = list(csv.reader(handle))
+        if rows[0] != ACCESS_HEADER:
+            problems.append(f"{path.relative_to(ROOT)}: header is {rows[0]}")
+        ids = [row[0] for row in rows[1:]]
+        if len(ids) != len(set(ids)):
+            problems.append(f"{path.relative_to(ROOT)}: duplicate ids")
+    return problems
+
+
+def check_translations():
+    """Every add-on ships its .pot and a complete Persian (fa) translation of it."""
+    import polib
+
+    problems = []
+    for addon in ADDONS:
+        pot_path = addon / "i18n" / f"{addon.name}.pot"
+        fa_path = addon / "i18n" / "fa.po"
+        if not pot_path.is_file() or not fa_path.is_file():
+            problems.append(f"{addon.name}: i18n/{addon.name}.pot or i18n/fa.po is missing")
+            continue
+        pot, fa = polib.pofile(str(pot_path)), polib.pofile(str(fa_path))
+        translated = {entry.msgid for entry in fa if entry.msgstr.strip()}
+        missing = [entry.msgid for entry in pot if entry.msgid not in translated]
+        if missing:
+            problems.append(f"{fa_path.relative_to(ROOT)}: {len(missing)} untranslated, e.g. {missing[:3]}")
+        for entry in fa:
+            want = sorted(re.findall(r"%\(\w+\)s", entry.msgid))
+            if entry.msgstr and sorted(re.findall(r"%\(\w+\)s", entry.msgstr)) != want:
+                problems.append(f"{fa_path.relative_to(ROOT)}: placeholders differ in {entry.msgid!r}")
+    return problems
+
+
+def _run(cmd):
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    output = (result.stdout + result.stderr).strip()
+    return [output or f"{cmd[0]} exited {result.returncode}"] if result.returncode else []
+
+
+def check_pylint_odoo():
+    return _run([sys.executable, "-m", "pylint", "--rcfile=.pylintrc", *[str(a) for a in ADDONS]])
+
+
+def check_ruff():
+    return _run([sys.executable, "-m", "ruff", "check", "--no-cache", "."])
+
+
+CHECKS = [
+    ("manifests", check_manifests),
+    ("xml well-formed", check_xml),
+    ("access csv", check_access_csv),
+    ("translations (fa)", check_translations),
+    ("pylint-odoo (OCA rules)", check_pylint_odoo),
+    ("ruff", check_ruff),
+]
+
+
+def run_all():
+    """Runs every check; returns (passed, failed)."""
+    passed = failed = 0
+    for name, check in CHECKS:
+        problems = check()
+        status = "FAIL" if problems else "ok"
+        print(f"  static: {name:<26} {status}", flush=True)
+        for problem in problems:
+            print("    " + problem.replace("\n", "\n    "))
+        passed += not problems
+        failed += bool(problems)
+    return passed, failed
+
+
+if __name__ == "__main__":
+    _passed, _failed = run_all()
+    sys.exit(1 if _failed else 0)

@@ -1,0 +1,62 @@
+import pandas as pd
+import pytest
+from crm_ext_engine.rfm import SEGMENTS, rfm_scores
+
+
+def _frame(rows):
+    return pd.DataFrame(rows, columns=["company_id", "partner_id", "invoice_date", "amount"])
+
+
+def test_scores_and_segments_by_hand():
+    # five customers of company 1, as of 2026-01-31
+    rows = [
+        (1, 10, "2026-01-30", 500.0),  # 1 day, 3 sales, 1200 net
+        (1, 10, "2026-01-10", 400.0),
+        (1, 10, "2025-12-01", 300.0),
+        (1, 20, "2025-01-01", 100.0),  # 395 days, 1 sale, 100
+        (1, 30, "2026-01-20", 50.0),  # 11 days, 1 sale, 50
+        (1, 40, "2025-06-01", 900.0),  # 244 days, 2 sales, 800 net after refund
+        (1, 40, "2025-05-01", 100.0),
+        (1, 40, "2025-06-15", -200.0),  # credit note: not a purchase, lowers money
+        (1, 50, "2025-11-01", 70.0),  # 91 days, 1 sale, 70
+    ]
+    result = rfm_scores(_frame(rows), "2026-01-31").set_index("partner_id")
+    assert result.loc[40, "frequency"] == 2
+    assert result.loc[40, "monetary"] == pytest.approx(800.0)
+    assert result.loc[40, "recency_days"] == 244  # last purchase, not the refund
+    assert list(result["recency_days"]) == [1, 395, 11, 244, 91]
+    # 5 customers -> each rank is its own quintile
+    assert list(result["r_score"]) == [5, 1, 4, 2, 3]
+    # frequencies 3,1,1,2,1: ties broken by partner id (20 < 30 < 50)
+    assert list(result["f_score"]) == [5, 1, 2, 4, 3]
+    assert list(result["m_score"]) == [5, 3, 1, 4, 2]
+    assert list(result["segment"]) == [
+        "Champions", "Lost", "Potential loyalist", "At risk", "Need attention",
+    ]  # fmt: skip
+
+
+def test_companies_are_scored_separately():
+    rows = [(1, 10, "2026-01-01", 10.0), (2, 10, "2025-01-01", 10.0)]
+    result = rfm_scores(_frame(rows), "2026-01-31")
+    # alone in its company, each customer has the top rank there
+    assert list(result["r_score"]) == [5, 5]
+    assert list(result["company_id"]) == [1, 2]
+
+
+def test_only_credit_notes_and_empty_input():
+    result = rfm_scores(_frame([(1, 10, "2026-01-01", -50.0)]), "2026-01-31")
+    assert result.loc[0, "frequency"] == 0
+    assert result.loc[0, "monetary"] == -50.0
+    assert rfm_scores(_frame([]), "2026-01-31").empty
+
+
+def test_missing_column_is_a_clear_error():
+    with pytest.raises(ValueError, match="missing columns"):
+        rfm_scores(pd.DataFrame({"partner_id": [1]}), "2026-01-31")
+
+
+def test_every_segment_is_reachable():
+    from crm_ext_engine.rfm import _GRID
+
+    assert set(_GRID.values()) == set(SEGMENTS)
+    assert len(_GRID) == 25

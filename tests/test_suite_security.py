@@ -1,0 +1,43 @@
+"""Cross-module checks of the four add-ons' security set-up."""
+
+from odoo.tests import TransactionCase, tagged
+
+SECTIONS = ["sales", "marketing", "service", "analytics"]
+
+
+@tagged("post_install", "-at_install")
+class TestSuiteSecurity(TransactionCase):
+    def test_groups_per_section(self):
+        admin = self.env.ref("base.user_admin")
+        for section in SECTIONS:
+            with self.subTest(section=section):
+                user = self.env.ref(f"crm_ext_{section}.group_{section}_user")
+                manager = self.env.ref(f"crm_ext_{section}.group_{section}_manager")
+                self.assertEqual(user.category_id, manager.category_id)
+                self.assertIn(user, manager.implied_ids)
+                self.assertIn(manager, admin.groups_id)
+
+    def test_every_model_has_access_rules_and_company_rules(self):
+        models = self.env["ir.model"].search([("model", "=like", "crm\\_ext.%"), ("transient", "=", False)])
+        abstract = {name for name in models.mapped("model") if self.env[name]._abstract}
+        concrete = models.filtered(lambda m: m.model not in abstract)
+        self.assertGreaterEqual(len(concrete), 5)
+        for model in concrete:
+            with self.subTest(model=model.model):
+                self.assertTrue(model.access_ids, "no access rules")
+                if "company_id" in self.env[model.model]._fields:
+                    rules = self.env["ir.rule"].search([("model_id", "=", model.id), ("global", "=", True)])
+                    self.assertTrue(
+                        any("company_ids" in (rule.domain_force or "") for rule in rules),
+                        "no multi-company rule",
+                    )
+
+    def test_top_menus(self):
+        for xmlid in (
+            "crm_ext_sales.customer_relations_menu",
+            "crm_ext_marketing.marketing_menu_root",
+            "crm_ext_service.service_menu_root",
+            "crm_ext_analytics.analytics_menu_root",
+        ):
+            menu = self.env.ref(xmlid)
+            self.assertTrue(menu.child_id.action or menu.child_id.child_id.action, xmlid)
