@@ -76,6 +76,7 @@ print(",".join(p for p in paths if os.path.isdir(p)))
 PYEOF
 )
     export ODOO_ADDONS_PATH
+    echo "$ODOO_ADDONS_PATH" > "$STATE/addons_path"
 }
 
 odoo_missing_message() {

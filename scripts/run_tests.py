@@ -63,7 +63,7 @@ def psql(sql):
     )
 
 
-def odoo_phase(tally, addons_path, keep_db):
+def odoo_phase(tally, addons_path, keep_db, lifecycle=True):
     db = f"crm_ext_test_{os.getpid()}"
     unit_files, lifecycle_files = odoo_test_files()
     odoo_args = [
@@ -120,6 +120,13 @@ def odoo_phase(tally, addons_path, keep_db):
                 "odoo: no skipped tests", failed=1, note="an Odoo test was skipped although Odoo is here"
             )
 
+        if not lifecycle:
+            tally.add(
+                "odoo: module lifecycle",
+                skipped=count_test_functions(lifecycle_files),
+                note="--skip-lifecycle",
+            )
+            return
         banner("module lifecycle: each module alone, uninstall in turn")
         started = time.monotonic()
         env = {"CRM_EXT_TEST_DB": db, "CRM_EXT_ODOO_ADDONS_PATH": addons_path}
@@ -137,6 +144,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=["static", "pure", "odoo"], action="append")
     parser.add_argument("--keep-db", action="store_true", help="keep the test database for debugging")
+    parser.add_argument(
+        "--skip-lifecycle", action="store_true", help="development only: no install/uninstall tests"
+    )
     args = parser.parse_args()
     phases = set(args.only or ["static", "pure", "odoo"])
     LOGS.mkdir(parents=True, exist_ok=True)
@@ -153,7 +163,7 @@ def main():
     odoo_missing = False
     if "odoo" in phases:
         if addons_path:
-            odoo_phase(tally, addons_path, args.keep_db)
+            odoo_phase(tally, addons_path, args.keep_db, lifecycle=not args.skip_lifecycle)
         else:
             odoo_missing = True
             unit_files, lifecycle_files = odoo_test_files()
