@@ -2,3 +2,8 @@ from . import interaction_mixin
 from . import crm_ext_interaction
 from . import res_partner
 from . import crm_lead
+from . import account_move
+from . import stock_picking
+from . import res_company
+from . import res_config_settings
+from . import sale_order

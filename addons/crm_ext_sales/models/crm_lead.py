@@ -1,10 +1,168 @@
-from odoo import models
+from collections import defaultdict
+
+from odoo import _, fields, models
+from odoo.tools import SQL
 
 
 class CrmLead(models.Model):
     _name = "crm.lead"
     _inherit = ["crm.lead", "crm_ext.interaction.count.mixin"]
     _interaction_field = "lead_id"
+
+    invoice_ids = fields.One2many("account.move", "opportunity_id", string="Invoices")
+    invoice_count = fields.Integer(
+        compute="_compute_back_office", groups="account.group_account_invoice,sales_team.group_sale_salesman"
+    )
+    credit_note_count = fields.Integer(
+        compute="_compute_back_office", groups="account.group_account_invoice,sales_team.group_sale_salesman"
+    )
+    invoiced_amount = fields.Monetary(
+        compute="_compute_back_office",
+        currency_field="company_currency",
+        string="Net Invoiced",
+        help="Posted invoices minus posted credit notes, untaxed, in company currency.",
+        groups="account.group_account_invoice,sales_team.group_sale_salesman",
+    )
+    delivery_count = fields.Integer(
+        compute="_compute_back_office", groups="stock.group_stock_user,sales_team.group_sale_salesman"
+    )
+    customer_amount_due = fields.Monetary(
+        related="partner_id.commercial_partner_id.amount_due",
+        currency_field="customer_360_currency_id",
+        groups="crm_ext_sales.group_sales_user",
+    )
+    customer_amount_overdue = fields.Monetary(
+        related="partner_id.commercial_partner_id.amount_overdue",
+        currency_field="customer_360_currency_id",
+        groups="crm_ext_sales.group_sales_user",
+    )
+    customer_average_days_to_pay = fields.Float(
+        related="partner_id.commercial_partner_id.average_days_to_pay",
+        groups="crm_ext_sales.group_sales_user",
+    )
+    customer_open_opportunity_count = fields.Integer(
+        related="partner_id.commercial_partner_id.open_opportunity_count",
+        groups="crm_ext_sales.group_sales_user",
+    )
+    customer_last_interaction_date = fields.Datetime(
+        related="partner_id.commercial_partner_id.last_interaction_date",
+        groups="crm_ext_sales.group_sales_user",
+    )
+    customer_credit_limit = fields.Float(
+        related="partner_id.commercial_partner_id.credit_limit", groups="crm_ext_sales.group_sales_user"
+    )
+    customer_360_currency_id = fields.Many2one(
+        related="partner_id.commercial_partner_id.customer_360_currency_id",
+        groups="crm_ext_sales.group_sales_user",
+    )
+    payment_count = fields.Integer(
+        compute="_compute_back_office", groups="account.group_account_invoice,sales_team.group_sale_salesman"
+    )
+
+    def _payments_by_opportunity(self):
+        """{opportunity id: payment ids} for payments reconciled with its invoices."""
+        if not self.ids:
+            return {}
+        self.env["account.move"].flush_model(["opportunity_id", "company_id", "state"])
+        self.env["account.move.line"].flush_model(["move_id", "account_id"])
+        self.env["account.partial.reconcile"].flush_model(["debit_move_id", "credit_move_id"])
+        self.env["account.payment"].flush_model(["move_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT move.opportunity_id, array_agg(DISTINCT payment.id)
+                  FROM account_move move
+                  JOIN account_move_line line ON line.move_id = move.id
+                  JOIN account_account account
+                    ON account.id = line.account_id AND account.account_type = 'asset_receivable'
+                  JOIN account_partial_reconcile part
+                    ON line.id IN (part.debit_move_id, part.credit_move_id)
+                  JOIN account_move_line counterpart
+                    ON counterpart.id IN (part.debit_move_id, part.credit_move_id)
+                   AND counterpart.id != line.id
+                  JOIN account_payment payment ON payment.move_id = counterpart.move_id
+                 WHERE move.opportunity_id IN %s
+                   AND move.company_id IN %s
+                   AND move.state = 'posted'
+                 GROUP BY move.opportunity_id
+                """,
+                tuple(self.ids),
+                tuple(self.env.companies.ids),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _compute_back_office(self):
+        Move = self.env["account.move"].sudo()
+        domain = [
+            ("opportunity_id", "in", self.ids),
+            ("state", "=", "posted"),
+            ("company_id", "in", self.env.companies.ids),
+        ]
+        counts = defaultdict(dict)
+        for lead, move_type, count, amount in Move._read_group(
+            domain, ["opportunity_id", "move_type"], ["__count", "amount_untaxed_signed:sum"]
+        ):
+            counts[lead.id][move_type] = (count, amount)
+        deliveries = dict(
+            self.env["stock.picking"]
+            .sudo()
+            ._read_group(
+                [
+                    ("opportunity_id", "in", self.ids),
+                    ("picking_type_code", "=", "outgoing"),
+                    ("company_id", "in", self.env.companies.ids),
+                ],
+                ["opportunity_id"],
+                ["__count"],
+            )
+        )
+        payments = self._payments_by_opportunity()
+        for lead in self:
+            by_type = counts.get(lead.id, {})
+            invoices = by_type.get("out_invoice", (0, 0.0))
+            refunds = by_type.get("out_refund", (0, 0.0))
+            lead.invoice_count = invoices[0]
+            lead.credit_note_count = refunds[0]
+            lead.invoiced_amount = invoices[1] + refunds[1]
+            lead.delivery_count = deliveries.get(lead._origin, 0)
+            lead.payment_count = len(payments.get(lead.id, []))
+
+    def _action_open(self, model, domain, name, context=None):
+        return {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": model,
+            "view_mode": "list,form",
+            "domain": domain,
+            "context": context or {},
+        }
+
+    def action_view_invoices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_invoice_type")
+        action["domain"] = [
+            ("opportunity_id", "=", self.id),
+            ("move_type", "in", ("out_invoice", "out_refund")),
+        ]
+        action["context"] = {"default_opportunity_id": self.id, "default_move_type": "out_invoice"}
+        return action
+
+    def action_view_deliveries(self):
+        self.ensure_one()
+        return self._action_open(
+            "stock.picking",
+            [("opportunity_id", "=", self.id), ("picking_type_code", "=", "outgoing")],
+            _("Deliveries"),
+            {"create": False},
+        )
+
+    def action_view_payments(self):
+        self.ensure_one()
+        payment_ids = self._payments_by_opportunity().get(self.id, [])
+        return self._action_open(
+            "account.payment", [("id", "in", payment_ids)], _("Payments"), {"create": False}
+        )
 
     def action_view_interactions(self):
         action = super().action_view_interactions()

@@ -1,0 +1,81 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+CUSTOMER_MOVE_TYPES = ("out_invoice", "out_refund", "out_receipt")
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    opportunity_id = fields.Many2one(
+        "crm.lead",
+        compute="_compute_opportunity_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        copy=False,
+        index="btree_not_null",
+        tracking=True,
+        domain="[('type', '=', 'opportunity'), ('company_id', 'in', (company_id, False))]",
+        help="The opportunity this customer invoice or credit note comes from. "
+        "Filled from the invoice's sales orders; accountants may set it otherwise.",
+    )
+    opportunity_from_orders = fields.Boolean(
+        compute="_compute_opportunity_from_orders",
+        help="The opportunity comes from the sales orders of the invoice lines.",
+    )
+
+    def _order_opportunities(self):
+        self.ensure_one()
+        return self.line_ids.sale_line_ids.order_id.opportunity_id
+
+    @api.depends("line_ids.sale_line_ids")
+    def _compute_opportunity_id(self):
+        for move in self:
+            opportunities = move._order_opportunities() if move.move_type in CUSTOMER_MOVE_TYPES else False
+            if not move.opportunity_id and opportunities and len(opportunities) == 1:
+                move.opportunity_id = opportunities
+            else:
+                move.opportunity_id = move.opportunity_id
+
+    @api.depends("line_ids.sale_line_ids")
+    def _compute_opportunity_from_orders(self):
+        for move in self:
+            move.opportunity_from_orders = bool(move._order_opportunities())
+
+    @api.constrains("opportunity_id", "company_id", "move_type")
+    def _check_opportunity(self):
+        for move in self.filtered("opportunity_id"):
+            if move.move_type not in CUSTOMER_MOVE_TYPES:
+                raise ValidationError(
+                    _("Only customer invoices and credit notes can be linked to an opportunity.")
+                )
+            lead_company = move.opportunity_id.company_id
+            if lead_company and lead_company != move.company_id:
+                raise ValidationError(
+                    _(
+                        "%(move)s belongs to %(company)s but opportunity %(lead)s belongs to %(other)s.",
+                        move=move.display_name,
+                        company=move.company_id.name,
+                        lead=move.opportunity_id.name,
+                        other=lead_company.name,
+                    )
+                )
+
+    def _reverse_moves(self, default_values_list=None, cancel=False):
+        # a credit note stays attributed to the opportunity of the invoice it reverses
+        if not default_values_list:
+            default_values_list = [{} for _move in self]
+        for move, default_values in zip(self, default_values_list, strict=True):
+            if move.opportunity_id:
+                default_values.setdefault("opportunity_id", move.opportunity_id.id)
+        return super()._reverse_moves(default_values_list=default_values_list, cancel=cancel)
+
+    def action_view_opportunity(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "crm.lead",
+            "view_mode": "form",
+            "res_id": self.opportunity_id.id,
+        }

@@ -1,0 +1,71 @@
+from odoo.tests import tagged, users, warmup
+
+from .common import CrmExtSalesCase
+
+FIGURES = [
+    "open_opportunity_count",
+    "open_pipeline_amount",
+    "customer_quotation_count",
+    "customer_order_count",
+    "pending_delivery_count",
+    "late_delivery_count",
+    "open_invoice_count",
+    "overdue_invoice_count",
+    "amount_due",
+    "amount_overdue",
+    "customer_payment_count",
+    "average_days_to_pay",
+    "last_interaction_date",
+]
+
+
+@tagged("post_install", "-at_install")
+class TestCustomer360(CrmExtSalesCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.partners = cls.env["res.partner"].create(
+            [{"name": f"Customer {i}", "is_company": True} for i in range(80)]
+        )
+        cls.env["crm.lead"].create(
+            [
+                {
+                    "name": f"Deal {i}",
+                    "type": "opportunity",
+                    "partner_id": p.id,
+                    "expected_revenue": 10 * i,
+                    "user_id": cls.sales_user.id,
+                }
+                for i, p in enumerate(cls.partners[:40])
+            ]
+        )
+        cls.env["crm_ext.interaction"].create(
+            [{"summary": "Call", "partner_id": p.id} for p in cls.partners[::2]]
+        )
+
+    @users("crm_ext_sales_user")
+    @warmup
+    def test_figures_for_a_list_cost_a_fixed_number_of_queries(self):
+        # the same number of queries for 20 partners as for 80: one per source, not per partner
+        self.env.invalidate_all()
+        with self.assertQueryCount(crm_ext_sales_user=13):
+            self.partners[:20].with_env(self.env).read(FIGURES)
+        self.env.invalidate_all()
+        with self.assertQueryCount(crm_ext_sales_user=13):
+            rows = self.partners.with_env(self.env).read(FIGURES)
+        self.assertEqual([row["open_opportunity_count"] for row in rows], [1] * 40 + [0] * 40)
+        self.assertEqual(rows[3]["open_pipeline_amount"], 30.0)
+        self.assertTrue(rows[0]["last_interaction_date"])
+        self.assertFalse(rows[1]["last_interaction_date"])
+
+    def test_extension_point_adds_figures(self):
+        values = self.partners[:2]._customer_360_values()
+        self.assertEqual(values[self.partners[1].id]["open_opportunity_count"], 1)
+        self.assertNotIn(self.partners[1].id + 10**9, values)
+        action = self.partners[1].with_context(customer_360="opportunities").action_view_customer_360()
+        self.assertEqual(self.env["crm.lead"].search(action["domain"]).partner_id, self.partners[1])
+        self.assertFalse(self.partners[1].with_context(customer_360="nonsense").action_view_customer_360())
+
+    def test_plain_employee_sees_no_figures(self):
+        fields_seen = self.env["res.partner"].with_user(self.plain_user).fields_get()
+        self.assertNotIn("amount_due", fields_seen)
