@@ -11,6 +11,7 @@
         "security/crm_ext_sales_security.xml",
         "security/ir.model.access.csv",
         "views/crm_ext_interaction_views.xml",
+        "views/crm_ext_interaction_import_views.xml",
         "views/res_partner_views.xml",
         "views/crm_lead_views.xml",
         "views/account_move_views.xml",
@@ -19,7 +20,7 @@
         "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],
-    "demo": ["demo/crm_ext_interaction_demo.xml"],
+    "demo": ["demo/crm_ext_interaction_demo.xml", "demo/credit_control_demo.xml"],
     "assets": {
         "web.assets_tests": ["crm_ext_sales/static/tests/tours/**/*"],
     },

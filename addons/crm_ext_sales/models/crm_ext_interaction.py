@@ -48,6 +48,9 @@ class CrmExtInteraction(models.Model):
         index=True,
     )
     lead_id = fields.Many2one("crm.lead", string="Opportunity", index=True, ondelete="cascade")
+    message_id = fields.Many2one(
+        "mail.message", string="Email", index="btree_not_null", ondelete="set null", readonly=True
+    )
     user_id = fields.Many2one(
         "res.users", string="Salesperson", default=lambda self: self.env.user, index=True
     )

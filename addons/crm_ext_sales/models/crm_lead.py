@@ -9,6 +9,7 @@ class CrmLead(models.Model):
     _inherit = ["crm.lead", "crm_ext.interaction.count.mixin"]
     _interaction_field = "lead_id"
 
+    interaction_ids = fields.One2many("crm_ext.interaction", "lead_id", string="Interactions")
     invoice_ids = fields.One2many("account.move", "opportunity_id", string="Invoices")
     invoice_count = fields.Integer(
         compute="_compute_back_office", groups="account.group_account_invoice,sales_team.group_sale_salesman"
@@ -163,6 +164,15 @@ class CrmLead(models.Model):
         return self._action_open(
             "account.payment", [("id", "in", payment_ids)], _("Payments"), {"create": False}
         )
+
+    def _interaction_values(self):
+        self.ensure_one()
+        return {"partner_id": self.partner_id.id, "lead_id": self.id}
+
+    def _message_post_after_hook(self, message, msg_vals):
+        result = super()._message_post_after_hook(message, msg_vals)
+        self._log_message_interaction(message)
+        return result
 
     def action_view_interactions(self):
         action = super().action_view_interactions()

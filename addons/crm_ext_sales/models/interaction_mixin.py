@@ -34,6 +34,49 @@ class CrmExtInteractionCountMixin(models.AbstractModel):
         for record, owner in owners.items():
             record.interaction_count = counts.get(owner, 0)
 
+    def _interaction_values(self):
+        """Partner and opportunity an interaction about this record is filed under."""
+        self.ensure_one()
+        return {"partner_id": self.id}
+
+    def _interaction_company(self):
+        self.ensure_one()
+        company = self["company_id"] if "company_id" in self._fields else False
+        return company or self.env.company
+
+    def _log_message_interaction(self, message):
+        """Logs an email or a message sent to the customer as an email interaction.
+
+        Internal notes are not interactions. Runs as superuser: whoever posts (the
+        mail gateway, a user without the sales groups) leaves a trace in the log.
+        """
+        self.ensure_one()
+        comment = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
+        if message.message_type not in ("email", "comment") or message.subtype_id.id != comment:
+            return self.env["crm_ext.interaction"]
+        author = message.author_id.with_context(active_test=False)
+        author_users = author.user_ids.filtered(lambda user: not user.share)
+        values = self._interaction_values()
+        if not values.get("partner_id") and not values.get("lead_id"):
+            return self.env["crm_ext.interaction"]
+        return (
+            self.env["crm_ext.interaction"]
+            .sudo()
+            .create(
+                {
+                    **values,
+                    "summary": message.subject or self.display_name,
+                    "channel": "email",
+                    "direction": "outbound" if author_users else "inbound",
+                    "date": message.date or fields.Datetime.now(),
+                    "note": message.body,
+                    "message_id": message.id,
+                    "user_id": (author_users[:1] or self.env.user).id,
+                    "company_id": self._interaction_company().id,
+                }
+            )
+        )
+
     def action_view_interactions(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("crm_ext_sales.crm_ext_interaction_action")

@@ -19,6 +19,9 @@ class ResPartner(models.Model):
     _inherit = ["res.partner", "crm_ext.interaction.count.mixin"]
     _interaction_field = "commercial_partner_id"
 
+    interaction_ids = fields.One2many(
+        "crm_ext.interaction", "commercial_partner_id", string="Interactions", groups=SALES_USER
+    )
     open_opportunity_count = fields.Integer(compute="_compute_customer_360", groups=SALES_USER)
     open_pipeline_amount = fields.Monetary(
         compute="_compute_customer_360",
@@ -59,6 +62,11 @@ class ResPartner(models.Model):
     def _interaction_owner(self):
         # contacts roll up to their company
         return self.commercial_partner_id
+
+    def _message_post_after_hook(self, message, msg_vals):
+        result = super()._message_post_after_hook(message, msg_vals)
+        self._log_message_interaction(message)
+        return result
 
     def action_view_interactions(self):
         action = super().action_view_interactions()
