@@ -2,6 +2,7 @@ from . import interaction_mixin
 from . import crm_ext_interaction
 from . import res_partner
 from . import crm_lead
+from . import crm_ext_opportunity_line
 from . import account_move
 from . import stock_picking
 from . import res_company

@@ -1,6 +1,8 @@
 from collections import defaultdict
 
-from odoo import _, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Command
 from odoo.tools import SQL
 
 
@@ -10,6 +12,21 @@ class CrmLead(models.Model):
     _interaction_field = "lead_id"
 
     interaction_ids = fields.One2many("crm_ext.interaction", "lead_id", string="Interactions")
+    opportunity_line_ids = fields.One2many(
+        "crm_ext.opportunity.line", "lead_id", string="Products", copy=True
+    )
+    revenue_from_lines = fields.Boolean(
+        string="Revenue from Products",
+        default=True,
+        help="The expected revenue is the untaxed total of the product lines. "
+        "Typing an expected revenue by hand turns this off.",
+    )
+    lines_amount_untaxed = fields.Monetary(
+        compute="_compute_lines_amounts", currency_field="company_currency", string="Products Untaxed"
+    )
+    lines_margin = fields.Monetary(
+        compute="_compute_lines_amounts", currency_field="company_currency", string="Products Margin"
+    )
     invoice_ids = fields.One2many("account.move", "opportunity_id", string="Invoices")
     invoice_count = fields.Integer(
         compute="_compute_back_office", groups="account.group_account_invoice,sales_team.group_sale_salesman"
@@ -59,6 +76,56 @@ class CrmLead(models.Model):
     payment_count = fields.Integer(
         compute="_compute_back_office", groups="account.group_account_invoice,sales_team.group_sale_salesman"
     )
+
+    @api.depends("opportunity_line_ids.price_subtotal", "opportunity_line_ids.margin")
+    def _compute_lines_amounts(self):
+        for lead in self:
+            lead.lines_amount_untaxed = sum(lead.opportunity_line_ids.mapped("price_subtotal"))
+            lead.lines_margin = sum(lead.opportunity_line_ids.mapped("margin"))
+
+    def _update_revenue_from_lines(self):
+        for lead in self.filtered(lambda lead: lead.revenue_from_lines and lead.opportunity_line_ids):
+            total = sum(lead.opportunity_line_ids.mapped("price_subtotal"))
+            if lead.expected_revenue != total:
+                lead.with_context(crm_ext_revenue_from_lines=True).expected_revenue = total
+
+    def write(self, vals):
+        if (
+            "expected_revenue" in vals
+            and "revenue_from_lines" not in vals
+            and not self.env.context.get("crm_ext_revenue_from_lines")
+        ):
+            vals = {**vals, "revenue_from_lines": False}
+        result = super().write(vals)
+        if vals.get("revenue_from_lines"):
+            self._update_revenue_from_lines()
+        return result
+
+    def action_create_quotation_from_lines(self):
+        """A quotation for the customer with the product lines, priced by Odoo's sales rules."""
+        self.ensure_one()
+        if not self.partner_id:
+            raise UserError(_("Set the customer of %(lead)s before making a quotation.", lead=self.name))
+        if not self.opportunity_line_ids:
+            raise UserError(_("%(lead)s has no product lines to quote.", lead=self.name))
+        context = self._prepare_opportunity_quotation_context()
+        defaults = {
+            key[len("default_") :]: value for key, value in context.items() if key.startswith("default_")
+        }
+        order = self.env["sale.order"].create(
+            {
+                **defaults,
+                "order_line": [
+                    Command.create(line._prepare_sale_order_line()) for line in self.opportunity_line_ids
+                ],
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "sale.order",
+            "view_mode": "form",
+            "res_id": order.id,
+        }
 
     def _payments_by_opportunity(self):
         """{opportunity id: payment ids} for payments reconciled with its invoices."""
