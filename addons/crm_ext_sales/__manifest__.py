@@ -12,6 +12,8 @@
         "security/ir.model.access.csv",
         "views/crm_ext_interaction_views.xml",
         "views/crm_ext_interaction_import_views.xml",
+        "views/crm_ext_forecast_views.xml",
+        "views/crm_ext_sales_target_views.xml",
         "views/res_partner_views.xml",
         "views/crm_lead_views.xml",
         "views/account_move_views.xml",

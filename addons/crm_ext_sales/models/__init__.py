@@ -1,7 +1,9 @@
 from . import interaction_mixin
 from . import crm_ext_interaction
 from . import res_partner
+from . import crm_stage
 from . import crm_lead
+from . import crm_ext_forecast_adjustment
 from . import crm_ext_opportunity_line
 from . import account_move
 from . import stock_picking
@@ -9,3 +11,4 @@ from . import res_company
 from . import res_config_settings
 from . import sale_order
 from . import mail_activity
+from . import crm_ext_sales_target

@@ -5,6 +5,8 @@ from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tools import SQL
 
+from .crm_stage import FORECAST_CATEGORIES
+
 
 class CrmLead(models.Model):
     _name = "crm.lead"
@@ -12,6 +14,21 @@ class CrmLead(models.Model):
     _interaction_field = "lead_id"
 
     interaction_ids = fields.One2many("crm_ext.interaction", "lead_id", string="Interactions")
+    forecast_category = fields.Selection(
+        FORECAST_CATEGORIES,
+        compute="_compute_forecast_category",
+        store=True,
+        readonly=False,
+        index=True,
+        tracking=True,
+        help="From the stage, unless set on the opportunity. Lost opportunities are omitted.",
+    )
+    forecast_month = fields.Date(
+        compute="_compute_forecast_month",
+        store=True,
+        index=True,
+        help="First day of the expected closing month.",
+    )
     opportunity_line_ids = fields.One2many(
         "crm_ext.opportunity.line", "lead_id", string="Products", copy=True
     )
@@ -76,6 +93,24 @@ class CrmLead(models.Model):
     payment_count = fields.Integer(
         compute="_compute_back_office", groups="account.group_account_invoice,sales_team.group_sale_salesman"
     )
+
+    @api.depends("stage_id.forecast_category", "active", "probability")
+    def _compute_forecast_category(self):
+        for lead in self:
+            if not lead.active and not lead.probability:
+                lead.forecast_category = "omitted"
+            elif lead.stage_id.is_won:
+                lead.forecast_category = "won"
+            else:
+                lead.forecast_category = lead.stage_id.forecast_category or "pipeline"
+
+    @api.depends("date_deadline", "date_closed", "stage_id.is_won")
+    def _compute_forecast_month(self):
+        for lead in self:
+            date = (
+                lead.date_closed.date() if lead.stage_id.is_won and lead.date_closed else None
+            ) or lead.date_deadline
+            lead.forecast_month = date.replace(day=1) if date else False
 
     @api.depends("opportunity_line_ids.price_subtotal", "opportunity_line_ids.margin")
     def _compute_lines_amounts(self):

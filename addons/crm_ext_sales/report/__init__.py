@@ -1,1 +1,3 @@
 from . import account_invoice_report
+from . import crm_ext_forecast_report
+from . import crm_ext_sales_target_report

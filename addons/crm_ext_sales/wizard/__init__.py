@@ -1,1 +1,2 @@
 from . import crm_ext_interaction_import
+from . import crm_ext_sales_target_adjust

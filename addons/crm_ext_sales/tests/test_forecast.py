@@ -1,0 +1,94 @@
+from datetime import date
+
+from odoo.exceptions import AccessError, ValidationError
+from odoo.fields import Command
+from odoo.tests import tagged
+
+from .common import CrmExtSalesCase
+
+
+@tagged("post_install", "-at_install")
+class TestForecast(CrmExtSalesCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.team = cls.env["crm.team"].create({"name": "Forecast team (test)"})
+        cls.stage_commit = cls.env["crm.stage"].create(
+            {"name": "Negotiation (test)", "forecast_category": "commit", "sequence": 90}
+        )
+        cls.stage_won = cls.env["crm.stage"].search([("is_won", "=", True)], limit=1)
+
+    def _opportunity(self, **vals):
+        return self.env["crm.lead"].create(
+            {
+                "name": "Deal",
+                "type": "opportunity",
+                "team_id": self.team.id,
+                "partner_id": self.customer.id,
+                "date_deadline": date(2031, 3, 14),
+                **vals,
+            }
+        )
+
+    def _report(self, **domain):
+        rows = self.env["crm_ext.forecast.report"]._read_group(
+            [("team_id", "=", self.team.id), *[(k, "=", v) for k, v in domain.items()]],
+            ["category"],
+            ["forecast_amount:sum", "invoiced_amount:sum"],
+        )
+        return {category: (forecast, invoiced) for category, forecast, invoiced in rows}
+
+    def test_category_from_stage_override_and_month(self):
+        lead = self._opportunity(expected_revenue=1000, probability=40, stage_id=self.stage_commit.id)
+        self.assertEqual(lead.forecast_category, "commit")
+        self.assertEqual(lead.forecast_month, date(2031, 3, 1))
+        lead.forecast_category = "best_case"
+        self.assertEqual(lead.forecast_category, "best_case", "overridable per opportunity")
+        lead.action_set_won()
+        self.assertEqual(lead.forecast_category, "won")
+        self.assertEqual(lead.forecast_month, lead.date_closed.date().replace(day=1))
+        lost = self._opportunity(expected_revenue=500)
+        lost.action_set_lost()
+        self.assertEqual(lost.forecast_category, "omitted")
+
+    def test_report_weighted_adjusted_and_invoiced(self):
+        self._opportunity(expected_revenue=1000, probability=40, stage_id=self.stage_commit.id)
+        self._opportunity(expected_revenue=200, probability=50)
+        self.env["crm_ext.forecast.adjustment"].create(
+            {"team_id": self.team.id, "period": "2031-03-20", "amount": -100, "reason": "Customer budget cut"}
+        )
+        product = self.env["product.product"].create({"name": "Thing (test)"})
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "team_id": self.team.id,
+                "invoice_date": "2031-03-02",
+                "invoice_line_ids": [
+                    Command.create({"product_id": product.id, "price_unit": 300, "tax_ids": []})
+                ],
+            }
+        )
+        invoice.action_post()
+        report = self._report(month=date(2031, 3, 1))
+        self.assertEqual(report["commit"], (400.0, 0.0))
+        self.assertEqual(report["pipeline"], (100.0, 0.0))
+        self.assertEqual(report["adjustment"], (-100.0, 0.0))
+        self.assertEqual(report["invoiced"], (0.0, 300.0))
+
+    def test_adjustments_are_for_managers_and_checked(self):
+        with self.assertRaises(AccessError):
+            self.env["crm_ext.forecast.adjustment"].with_user(self.sales_user).create(
+                {"team_id": self.team.id, "period": "2031-01-01", "amount": 10, "reason": "x"}
+            )
+        adjustment = (
+            self.env["crm_ext.forecast.adjustment"]
+            .with_user(self.sales_manager)
+            .create({"team_id": self.team.id, "period": "2031-01-17", "amount": 10, "reason": "x"})
+        )
+        self.assertEqual(adjustment.period, date(2031, 1, 1))
+        self.team.company_id = self.other_company
+        with self.assertRaisesRegex(ValidationError, "is not a team of"):
+            self.env["crm_ext.forecast.adjustment"].create(
+                {"team_id": self.team.id, "period": "2031-01-01", "amount": 1, "reason": "y"}
+            )
