@@ -14,6 +14,8 @@
         "views/crm_ext_interaction_import_views.xml",
         "views/crm_ext_forecast_views.xml",
         "views/crm_ext_sales_target_views.xml",
+        "views/crm_ext_sales_reports_views.xml",
+        "views/crm_ext_territory_views.xml",
         "views/res_partner_views.xml",
         "views/crm_lead_views.xml",
         "views/account_move_views.xml",
@@ -22,7 +24,11 @@
         "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],
-    "demo": ["demo/crm_ext_interaction_demo.xml", "demo/credit_control_demo.xml"],
+    "demo": [
+        "demo/crm_ext_interaction_demo.xml",
+        "demo/credit_control_demo.xml",
+        "demo/crm_ext_sales_demo.xml",
+    ],
     "assets": {
         "web.assets_tests": ["crm_ext_sales/static/tests/tours/**/*"],
     },

@@ -2,6 +2,7 @@ from . import interaction_mixin
 from . import crm_ext_interaction
 from . import res_partner
 from . import crm_stage
+from . import crm_ext_territory
 from . import crm_lead
 from . import crm_ext_forecast_adjustment
 from . import crm_ext_opportunity_line

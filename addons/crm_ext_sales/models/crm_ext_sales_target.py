@@ -16,6 +16,9 @@ class CrmExtSalesTarget(models.Model):
     name = fields.Char(compute="_compute_name", store=True, precompute=True)
     user_id = fields.Many2one("res.users", string="Salesperson", index=True, tracking=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", index=True, tracking=True)
+    territory_id = fields.Many2one(
+        "crm_ext.territory", index=True, help="Roll targets up by territory (team targets usually)."
+    )
     period_type = fields.Selection(
         [("month", "Month"), ("quarter", "Quarter")], default="month", required=True
     )

@@ -14,6 +14,15 @@ class CrmLead(models.Model):
     _interaction_field = "lead_id"
 
     interaction_ids = fields.One2many("crm_ext.interaction", "lead_id", string="Interactions")
+    territory_id = fields.Many2one(
+        "crm_ext.territory",
+        compute="_compute_territory_id",
+        store=True,
+        readonly=False,
+        index="btree_not_null",
+        tracking=True,
+        help="The first territory (by sequence) matching the address and industry; may be set by hand.",
+    )
     forecast_category = fields.Selection(
         FORECAST_CATEGORIES,
         compute="_compute_forecast_category",
@@ -94,6 +103,49 @@ class CrmLead(models.Model):
         compute="_compute_back_office", groups="account.group_account_invoice,sales_team.group_sale_salesman"
     )
 
+    @api.depends("country_id", "state_id", "zip", "partner_id.industry_id", "company_id")
+    def _compute_territory_id(self):
+        # territories are few; they are matched in memory against each lead
+        territories = self.env["crm_ext.territory"].search([])  # pylint: disable=no-search-all
+        for lead in self:
+            lead.territory_id = next(
+                (
+                    territory
+                    for territory in territories
+                    if (
+                        not territory.company_id
+                        or not lead.company_id
+                        or territory.company_id == lead.company_id
+                    )
+                    and territory._matches(
+                        lead.country_id, lead.state_id, lead.zip, lead.partner_id.industry_id
+                    )
+                ),
+                False,
+            )
+
+    def _route_to_territory(self):
+        """Leads of a territory go to its team (and its salesperson when they have none)."""
+        for lead in self.filtered("territory_id"):
+            territory = lead.territory_id
+            vals = {}
+            if lead.team_id != territory.team_id:
+                vals["team_id"] = territory.team_id.id
+            if territory.user_id and not lead.user_id:
+                vals["user_id"] = territory.user_id.id
+            if vals:
+                lead.write(vals)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        leads = super().create(vals_list)
+        # a team chosen explicitly wins over the territory's
+        routed = self.browse(
+            [lead.id for lead, vals in zip(leads, vals_list, strict=True) if not vals.get("team_id")]
+        )
+        routed._route_to_territory()
+        return leads
+
     @api.depends("stage_id.forecast_category", "active", "probability")
     def _compute_forecast_category(self):
         for lead in self:
@@ -132,6 +184,12 @@ class CrmLead(models.Model):
         ):
             vals = {**vals, "revenue_from_lines": False}
         result = super().write(vals)
+        if (
+            not self.env.context.get("crm_ext_no_routing")
+            and {"country_id", "state_id", "zip", "territory_id"} & set(vals)
+            and "team_id" not in vals
+        ):
+            self.with_context(crm_ext_no_routing=True)._route_to_territory()
         if vals.get("revenue_from_lines"):
             self._update_revenue_from_lines()
         return result

@@ -1,5 +1,5 @@
 from odoo import fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, drop_view_if_exists
 
 from ..models.crm_stage import FORECAST_CATEGORIES
 
@@ -19,6 +19,7 @@ class CrmExtForecastReport(models.Model):
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     lead_id = fields.Many2one("crm.lead", string="Opportunity", readonly=True)
+    territory_id = fields.Many2one("crm_ext.territory", readonly=True)
     category = fields.Selection(
         [*FORECAST_CATEGORIES, ("adjustment", "Manager Adjustment"), ("invoiced", "Invoiced")],
         readonly=True,
@@ -31,7 +32,7 @@ class CrmExtForecastReport(models.Model):
 
     _depends = {
         "crm.lead": ["forecast_month", "team_id", "user_id", "company_id", "forecast_category",
-                     "expected_revenue", "prorated_revenue", "type", "active"],
+                     "expected_revenue", "prorated_revenue", "type", "active", "territory_id"],
         "crm_ext.forecast.adjustment": ["period", "team_id", "company_id", "amount"],
         "account.move": ["invoice_date", "team_id", "invoice_user_id", "company_id", "opportunity_id",
                          "amount_untaxed_signed", "state", "move_type"],
@@ -43,7 +44,7 @@ class CrmExtForecastReport(models.Model):
             SELECT row_number() OVER () AS id, rows.*, company.currency_id
               FROM (
                     SELECT lead.forecast_month AS month, lead.team_id, lead.user_id, lead.company_id,
-                           lead.id AS lead_id, lead.forecast_category AS category,
+                           lead.id AS lead_id, lead.territory_id, lead.forecast_category AS category,
                            lead.expected_revenue, lead.prorated_revenue AS weighted_revenue,
                            0.0 AS adjustment_amount, lead.prorated_revenue AS forecast_amount,
                            0.0 AS invoiced_amount
@@ -51,13 +52,14 @@ class CrmExtForecastReport(models.Model):
                      WHERE lead.type = 'opportunity' AND lead.active AND lead.forecast_month IS NOT NULL
                  UNION ALL
                     SELECT adjustment.period, adjustment.team_id, NULL, adjustment.company_id,
-                           NULL, 'adjustment', 0.0, 0.0, adjustment.amount, adjustment.amount, 0.0
+                           NULL, NULL, 'adjustment', 0.0, 0.0, adjustment.amount, adjustment.amount, 0.0
                       FROM crm_ext_forecast_adjustment adjustment
                  UNION ALL
                     SELECT date_trunc('month', move.invoice_date)::date, move.team_id, move.invoice_user_id,
-                           move.company_id, move.opportunity_id, 'invoiced', 0.0, 0.0, 0.0, 0.0,
-                           move.amount_untaxed_signed
+                           move.company_id, move.opportunity_id, opportunity.territory_id, 'invoiced',
+                           0.0, 0.0, 0.0, 0.0, move.amount_untaxed_signed
                       FROM account_move move
+                 LEFT JOIN crm_lead opportunity ON opportunity.id = move.opportunity_id
                      WHERE move.state = 'posted'
                        AND move.move_type IN ('out_invoice', 'out_refund')
                        AND move.invoice_date IS NOT NULL
@@ -67,6 +69,7 @@ class CrmExtForecastReport(models.Model):
         )
 
     def init(self):
+        drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(
             SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query())
         )

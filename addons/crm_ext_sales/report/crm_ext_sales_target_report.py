@@ -1,5 +1,5 @@
 from odoo import fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, drop_view_if_exists
 
 
 class CrmExtSalesTargetReport(models.Model):
@@ -13,6 +13,7 @@ class CrmExtSalesTargetReport(models.Model):
     target_id = fields.Many2one("crm_ext.sales.target", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
+    territory_id = fields.Many2one("crm_ext.territory", readonly=True)
     date_from = fields.Date(string="From", readonly=True)
     date_to = fields.Date(string="To", readonly=True)
     period_type = fields.Selection([("month", "Month"), ("quarter", "Quarter")], readonly=True)
@@ -24,7 +25,7 @@ class CrmExtSalesTargetReport(models.Model):
 
     _depends = {
         "crm_ext.sales.target": ["user_id", "team_id", "date_from", "date_to", "amount", "company_id",
-                                 "period_type"],
+                                 "period_type", "territory_id"],
         "account.move": ["invoice_user_id", "team_id", "invoice_date", "amount_untaxed_signed", "state",
                          "move_type", "company_id"],
     }  # fmt: skip
@@ -32,7 +33,7 @@ class CrmExtSalesTargetReport(models.Model):
     def _query(self):
         return SQL(
             """
-            SELECT target.id, target.id AS target_id, target.user_id, target.team_id,
+            SELECT target.id, target.id AS target_id, target.user_id, target.team_id, target.territory_id,
                    target.date_from, target.date_to, target.period_type, target.company_id,
                    company.currency_id, target.amount AS target_amount,
                    COALESCE(achieved.amount, 0.0) AS achieved_amount,
@@ -52,6 +53,7 @@ class CrmExtSalesTargetReport(models.Model):
         )
 
     def init(self):
+        drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(
             SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query())
         )

@@ -6,4 +6,6 @@ from . import test_interaction_capture
 from . import test_opportunity_lines
 from . import test_forecast
 from . import test_sales_target
+from . import test_territory
+from . import test_sales_reports
 from . import test_crm_ext_sales_tour

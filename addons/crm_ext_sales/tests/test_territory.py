@@ -1,0 +1,88 @@
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import tagged
+
+from .common import CrmExtSalesCase
+
+
+@tagged("post_install", "-at_install")
+class TestTerritory(CrmExtSalesCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.us = cls.env.ref("base.us")
+        cls.california = cls.env.ref("base.state_us_5")
+        cls.be = cls.env.ref("base.be")
+        cls.team_west = cls.env["crm.team"].create({"name": "West (test)"})
+        cls.team_europe = cls.env["crm.team"].create({"name": "Europe (test)"})
+        cls.industry = cls.env["res.partner.industry"].create({"name": "Furniture retail (test)"})
+        Territory = cls.env["crm_ext.territory"]
+        cls.west_zip = Territory.create(
+            {
+                "name": "California 90000-92999",
+                "sequence": 1,
+                "team_id": cls.team_west.id,
+                "user_id": cls.sales_user.id,
+                "country_ids": [(4, cls.us.id)],
+                "state_ids": [(4, cls.california.id)],
+                "zip_from": "90000",
+                "zip_to": "92999",
+            }
+        )
+        cls.europe = Territory.create(
+            {
+                "name": "Benelux retail",
+                "sequence": 2,
+                "team_id": cls.team_europe.id,
+                "country_ids": [(4, cls.be.id)],
+                "industry_ids": [(4, cls.industry.id)],
+            }
+        )
+
+    def _lead(self, **vals):
+        return self.env["crm.lead"].create({"name": "Inbound lead", **vals})
+
+    def test_leads_get_their_territory_and_are_routed(self):
+        lead = self._lead(country_id=self.us.id, state_id=self.california.id, zip="91020", user_id=False)
+        self.assertEqual(lead.territory_id, self.west_zip)
+        self.assertEqual((lead.team_id, lead.user_id), (self.team_west, self.sales_user))
+        outside = self._lead(country_id=self.us.id, state_id=self.california.id, zip="95000")
+        self.assertFalse(outside.territory_id)
+
+        retailer = self.env["res.partner"].create(
+            {
+                "name": "Brussels Desks",
+                "is_company": True,
+                "industry_id": self.industry.id,
+                "country_id": self.be.id,
+            }
+        )
+        lead_be = self._lead(partner_id=retailer.id)
+        self.assertEqual(lead_be.country_id, self.be)
+        self.assertEqual((lead_be.territory_id, lead_be.team_id), (self.europe, self.team_europe))
+        no_industry = self._lead(country_id=self.be.id)
+        self.assertFalse(no_industry.territory_id, "the territory also needs the industry")
+
+    def test_explicit_team_wins_and_moves_reroute(self):
+        other_team = self.env["crm.team"].create({"name": "Key accounts (test)"})
+        lead = self._lead(
+            country_id=self.us.id, state_id=self.california.id, zip="90001", team_id=other_team.id
+        )
+        self.assertEqual(lead.territory_id, self.west_zip)
+        self.assertEqual(lead.team_id, other_team)
+        moved = self._lead(country_id=self.us.id)
+        self.assertFalse(moved.territory_id)
+        moved.write({"state_id": self.california.id, "zip": "92000"})
+        self.assertEqual((moved.territory_id, moved.team_id), (self.west_zip, self.team_west))
+
+    def test_territory_validation_and_access(self):
+        with self.assertRaisesRegex(ValidationError, "ends before it starts"):
+            self.env["crm_ext.territory"].create(
+                {"name": "Bad", "team_id": self.team_west.id, "zip_from": "5000", "zip_to": "4000"}
+            )
+        with self.assertRaises(AccessError):
+            self.env["crm_ext.territory"].with_user(self.sales_user).create(
+                {"name": "Mine", "team_id": self.team_west.id}
+            )
+        self.assertEqual(self.west_zip.with_user(self.sales_user).name, "California 90000-92999")
+        self._lead(country_id=self.us.id, state_id=self.california.id, zip="90500")
+        self.assertEqual(self.west_zip.lead_count, 1)
