@@ -8,3 +8,32 @@ class TestSalesTour(HttpCase):
         self.start_tour("/odoo", "crm_ext_sales_tour", login="admin")
         interaction.invalidate_recordset()
         self.assertEqual(interaction.summary, "Discovery call, edited by the tour")
+
+    def test_sales_flow_tour(self):
+        env = self.env
+        customer = env["res.partner"].create({"name": "Tour Customer", "is_company": True})
+        product = env["product.product"].create(
+            {"name": "Flow chair", "type": "consu", "list_price": 120.0, "invoice_policy": "order"}
+        )
+        lead = env["crm.lead"].create(
+            {
+                "name": "Tour deal",
+                "type": "opportunity",
+                "partner_id": customer.id,
+                "opportunity_line_ids": [(0, 0, {"product_id": product.id, "product_uom_qty": 2})],
+            }
+        )
+        self.start_tour(
+            f"/odoo/action-crm.crm_lead_action_pipeline/{lead.id}", "crm_ext_sales_flow_tour", login="admin"
+        )
+        order = lead.order_ids
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(order.picking_ids.state, "done")
+        self.assertEqual(order.picking_ids.opportunity_id, lead)
+        invoices = env["account.move"].search([("opportunity_id", "=", lead.id)])
+        self.assertEqual(sorted(invoices.mapped("move_type")), ["out_invoice", "out_refund"])
+        self.assertEqual(set(invoices.mapped("state")), {"posted"})
+        invoice = invoices.filtered(lambda m: m.move_type == "out_invoice")
+        self.assertIn(invoice.payment_state, ("paid", "in_payment", "reversed"))
+        lead.invalidate_recordset()
+        self.assertEqual((lead.invoice_count, lead.credit_note_count, lead.payment_count), (1, 1, 1))
