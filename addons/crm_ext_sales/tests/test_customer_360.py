@@ -40,7 +40,7 @@ class TestCustomer360(CrmExtSalesCase):
             ]
         )
         cls.env["crm_ext.interaction"].create(
-            [{"summary": "Call", "partner_id": p.id} for p in cls.partners[::2]]
+            [{"summary": "Call", "partner_id": p.id, "user_id": cls.sales_user.id} for p in cls.partners[::2]]
         )
 
     @users("crm_ext_sales_user")

@@ -81,3 +81,13 @@ class TestInteraction(CrmExtSalesCase):
         with self.assertQueryCount(2):
             counts = partners.mapped("interaction_count")
         self.assertEqual(counts, [1] * 80)
+
+    def test_own_documents_only_unless_all_leads(self):
+        mine = self._log(partner_id=self.customer.id, user_id=self.sales_user.id)
+        theirs = self._log(partner_id=self.customer.id, user_id=self.sales_manager.id)
+        unassigned = self._log(partner_id=self.customer.id, user_id=False)
+        ids = (mine | theirs | unassigned).ids
+        as_salesman = self.env["crm_ext.interaction"].with_user(self.sales_user).search([("id", "in", ids)])
+        self.assertEqual(as_salesman, mine | unassigned)
+        as_manager = self.env["crm_ext.interaction"].with_user(self.sales_manager).search([("id", "in", ids)])
+        self.assertEqual(as_manager, mine | theirs | unassigned)
