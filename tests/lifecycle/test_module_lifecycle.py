@@ -29,12 +29,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _sql(sql, db="postgres"):
+def _sql(sql, db="postgres", params=None):
     conn = psycopg2.connect(dbname=db, **DSN)
     conn.autocommit = True
     try:
         with conn.cursor() as cr:
-            cr.execute(sql)
+            cr.execute(sql, params)
             return cr.fetchall() if cr.description else None
     finally:
         conn.close()
@@ -97,16 +97,33 @@ print('SALES-OK')
 """
 
 
+def _model_tables(db, modules):
+    """Tables of the non-abstract models that the given modules create (not merely extend)."""
+    rows = _sql(
+        "SELECT DISTINCT replace(model.model, '.', '_') FROM ir_model model"
+        " JOIN ir_model_data data ON data.model = 'ir.model' AND data.res_id = model.id"
+        " WHERE data.module IN %s AND model.model LIKE %s",
+        db,
+        (tuple(modules), "crm\\_ext.%"),
+    )
+    existing = {name for (name,) in _sql("SELECT tablename FROM pg_tables WHERE schemaname = 'public'", db)}
+    return {name for (name,) in rows} & existing
+
+
 def test_uninstall_analytics_then_marketing_and_service_leaves_sales(scratch_db):
     _sql(f'CREATE DATABASE "{scratch_db}" TEMPLATE "{MAIN_DB}"')
+    sales_tables = _model_tables(scratch_db, ["crm_ext_sales"])
+    other_tables = _model_tables(scratch_db, ["crm_ext_marketing", "crm_ext_service", "crm_ext_analytics"])
+    assert "crm_ext_interaction" in sales_tables
+    assert other_tables - sales_tables, "the other modules create tables of their own"
     _odoo(scratch_db, stdin=UNINSTALL.format(names=["crm_ext_analytics"], count=1), command=("shell",))
     assert _installed(scratch_db) == {"crm_ext_sales", "crm_ext_marketing", "crm_ext_service"}
     names = ["crm_ext_marketing", "crm_ext_service"]
     _odoo(scratch_db, stdin=UNINSTALL.format(names=names, count=2), command=("shell",))
     assert _installed(scratch_db) == {"crm_ext_sales"}
-    tables = {
-        name
-        for (name,) in _sql("SELECT tablename FROM pg_tables WHERE tablename LIKE 'crm_ext_%'", scratch_db)
+    remaining = {
+        name for (name,) in _sql("SELECT tablename FROM pg_tables WHERE schemaname = 'public'", scratch_db)
     }
-    assert tables == {"crm_ext_interaction"}
+    assert not (other_tables - sales_tables) & remaining, "uninstalled modules left tables behind"
+    assert sales_tables <= remaining
     assert "SALES-OK" in _odoo(scratch_db, stdin=SALES_STILL_WORKS, command=("shell",))

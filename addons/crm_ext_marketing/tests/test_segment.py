@@ -13,10 +13,13 @@ class TestSegment(CrmExtMarketingCase):
 
     def test_members_follow_rules_and_company(self):
         segment = self._segment()
+        self.assertEqual(segment.member_count, 0, "members are computed by a refresh")
+        segment.action_refresh_members()
         self.assertEqual(segment.member_count, 3)
         action = segment.action_view_members()
         self.assertEqual(self.env["res.partner"].search(action["domain"]), self.vip)
         other = self._segment(company_id=self.other_company.id)
+        other.action_refresh_members()
         self.assertEqual(other.member_count, 4)
 
     def test_invalid_rules_refused(self):
@@ -44,3 +47,9 @@ class TestSegment(CrmExtMarketingCase):
             .search([("id", "in", (mine | other).ids)])
         )
         self.assertEqual(visible, mine)
+
+    @users("crm_ext_marketer")
+    def test_marketer_cannot_refresh(self):
+        demo = self.env.ref("crm_ext_marketing.crm_ext_segment_companies_demo")
+        with self.assertRaises(AccessError):
+            self.env["crm_ext.segment"].browse(demo.id).action_refresh_members()

@@ -31,5 +31,19 @@ registry.category("web_tour.tours").add("crm_ext_marketing_tour", {
             content: "Saved",
             trigger: ".o_form_saved",
         },
+        {
+            content: "Refresh its members",
+            trigger: ".o_form_view button[name=action_refresh_members]",
+            run: "click",
+        },
+        {
+            content: "Open the history of its sizes",
+            trigger: ".o_form_view button[name=action_view_history]",
+            run: "click",
+        },
+        {
+            content: "Sizes over time are shown as a graph",
+            trigger: ".o_graph_view .o_graph_renderer",
+        },
     ],
 });
