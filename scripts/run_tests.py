@@ -43,7 +43,7 @@ def odoo_test_files():
 
 def run_pytest(name, args, env=None):
     """Runs pytest; returns (passed, failed, skipped) from its JUnit report."""
-    junit = LOGS / f"junit-{name}.xml"
+    junit = LOGS / f"junit-{name}-{os.getpid()}.xml"
     junit.unlink(missing_ok=True)
     cmd = [PY, "-m", "pytest", "-q", "-ra", "-p", "no:cacheprovider", f"--junitxml={junit}", *args]
     result = subprocess.run(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL)
@@ -72,14 +72,14 @@ def odoo_phase(tally, addons_path, keep_db, lifecycle=True):
         f"--odoo-addons-path={addons_path}",
         "--odoo-http",
         "--odoo-log-level=warn",
-        f"--odoo-extra=logfile={LOGS / 'test-odoo.log'}",
+        f"--odoo-extra=logfile={LOGS / f'test-odoo-{db}.log'}",
         f"--odoo-extra=db-filter=^{db}$",
     ]
     psql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
     try:
         banner(f"install the four modules with demo data into a fresh database {db}")
         started = time.monotonic()
-        install_log = LOGS / "test-install.log"
+        install_log = LOGS / f"test-install-{db}.log"
         install_log.unlink(missing_ok=True)
         result = subprocess.run(
             [PY, "-m", "odoo", "-c", str(ROOT / "odoo.conf"), "--addons-path", addons_path,
@@ -101,7 +101,7 @@ def odoo_phase(tally, addons_path, keep_db, lifecycle=True):
         tally.add("odoo: install", passed=1, note=f"{time.monotonic() - started:.0f} s, clean log")
 
         banner("pytest-odoo: module tests, browser tours, cross-module tests")
-        test_log = LOGS / "test-odoo.log"
+        test_log = LOGS / f"test-odoo-{db}.log"
         test_log.unlink(missing_ok=True)
         started = time.monotonic()
         paths = [str(p.parent) for p in sorted(ROOT.glob("addons/*/tests/__init__.py"))]

@@ -1,1 +1,7 @@
 from . import models
+from . import wizard
+
+
+def uninstall_hook(env):
+    """Activities of the SLA activity types would block the removal of those types."""
+    env["mail.activity"].sudo().search([("res_model", "=", "crm_ext.ticket")]).unlink()

@@ -7,6 +7,9 @@ TICKET_CHANNELS = [c for c in CHANNELS if c[0] in ("phone", "email", "chat", "we
     ("portal", "Portal"),
     ("opportunity", "From opportunity"),
 ]
+TICKET_PRIORITIES = [("0", "Low"), ("1", "Normal"), ("2", "High"), ("3", "Urgent")]
+# a change of these fields can change which SLA policies apply
+SLA_MATCH_FIELDS = {"team_id", "priority", "category_id", "tag_ids", "partner_id", "company_id"}
 
 
 class CrmExtTicket(models.Model):
@@ -14,9 +17,10 @@ class CrmExtTicket(models.Model):
 
     _name = "crm_ext.ticket"
     _description = "Service Ticket"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "crm_ext.interaction.count.mixin"]
     _order = "priority desc, id desc"
     _rec_names_search = ["number", "name"]
+    _interaction_field = "ticket_id"
 
     number = fields.Char(string="Ticket Number", readonly=True, copy=False, default=lambda self: _("New"))
     name = fields.Char(string="Subject", required=True, tracking=True)
@@ -24,6 +28,12 @@ class CrmExtTicket(models.Model):
     partner_id = fields.Many2one("res.partner", string="Customer", tracking=True, index=True)
     commercial_partner_id = fields.Many2one(
         related="partner_id.commercial_partner_id", store=True, index=True
+    )
+    team_id = fields.Many2one(
+        "crm_ext.service.team",
+        tracking=True,
+        index=True,
+        domain="[('company_id', '=', company_id)]",
     )
     user_id = fields.Many2one(
         "res.users",
@@ -37,41 +47,76 @@ class CrmExtTicket(models.Model):
         tracking=True,
         index=True,
         group_expand="_read_group_expand_stage",
-        default=lambda self: self.env["crm_ext.ticket.stage"].search([], limit=1),
+        compute="_compute_stage_id",
+        store=True,
+        readonly=False,
         copy=False,
+        domain="['|', ('team_ids', '=', False), ('team_ids', 'in', team_id)]",
     )
     is_closed = fields.Boolean(related="stage_id.is_closed", store=True)
-    priority = fields.Selection(
-        [("0", "Low"), ("1", "Normal"), ("2", "High"), ("3", "Urgent")],
-        default="1",
+    closed_date = fields.Datetime(readonly=True, copy=False)
+    priority = fields.Selection(TICKET_PRIORITIES, default="1", tracking=True)
+    category_id = fields.Many2one(
+        "crm_ext.ticket.category",
+        index=True,
         tracking=True,
+        domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
     )
+    tag_ids = fields.Many2many("crm_ext.ticket.tag", string="Tags")
     channel = fields.Selection(TICKET_CHANNELS, default="phone", required=True)
-    lead_id = fields.Many2one("crm.lead", string="Opportunity", index=True)
+    lead_id = fields.Many2one("crm.lead", string="Opportunity", index="btree_not_null")
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
     color = fields.Integer()
+    # SLA
+    sla_ids = fields.One2many("crm_ext.ticket.sla", "ticket_id", string="SLAs")
+    sla_deadline = fields.Datetime(
+        string="SLA Deadline",
+        compute="_compute_sla_summary",
+        store=True,
+        index=True,
+        help="The earliest deadline among the ticket's SLAs still open.",
+    )
+    sla_failed = fields.Boolean(string="SLA Failed", compute="_compute_sla_summary", store=True)
+    first_response_date = fields.Datetime(readonly=True, copy=False)
+    # merging
+    merged_into_id = fields.Many2one("crm_ext.ticket", readonly=True, copy=False)
 
-    @api.model
-    def _read_group_expand_stage(self, stages, domain):
-        # all stages show as kanban columns; there are only a handful
-        return stages.search([], order=stages._order)  # pylint: disable=no-search-all
+    # ------------------------------------------------------------------ computes
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("number", _("New")) == _("New"):
-                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
-                vals["number"] = self.env["ir.sequence"].with_company(company).next_by_code(
-                    "crm_ext.ticket"
-                ) or _("New")
-        return super().create(vals_list)
+    @api.depends("team_id")
+    def _compute_stage_id(self):
+        Stage = self.env["crm_ext.ticket.stage"]
+        first_stage = {}
+        for ticket in self:
+            stage = ticket.stage_id
+            if stage and (not stage.team_ids or ticket.team_id in stage.team_ids):
+                continue
+            if ticket.team_id not in first_stage:
+                first_stage[ticket.team_id] = Stage.search(ticket.team_id._stage_domain(), limit=1)
+            ticket.stage_id = first_stage[ticket.team_id]
+
+    @api.depends("sla_ids.deadline", "sla_ids.status")
+    def _compute_sla_summary(self):
+        for ticket in self:
+            deadlines = [sla.deadline for sla in ticket.sla_ids if sla.status == "ongoing" and sla.deadline]
+            ticket.sla_deadline = min(deadlines) if deadlines else False
+            ticket.sla_failed = any(sla.status == "failed" for sla in ticket.sla_ids)
 
     @api.depends("number", "name")
     def _compute_display_name(self):
         for ticket in self:
             ticket.display_name = f"{ticket.number} {ticket.name}" if ticket.number else ticket.name
+
+    @api.model
+    def _read_group_expand_stage(self, stages, domain):
+        # the kanban shows the team's stages (and the shared ones) as columns
+        team = self.env["crm_ext.service.team"].browse(self.env.context.get("default_team_id"))
+        search_domain = team._stage_domain() if team else []
+        return stages | stages.search(search_domain, order=stages._order)
+
+    # ------------------------------------------------------------------ constraints
 
     @api.constrains("partner_id", "company_id")
     def _check_partner_company(self):
@@ -86,3 +131,151 @@ class CrmExtTicket(models.Model):
                         other=partner_company.name,
                     )
                 )
+
+    @api.constrains("team_id", "company_id")
+    def _check_team_company(self):
+        for ticket in self:
+            if ticket.team_id and ticket.team_id.company_id != ticket.company_id:
+                raise ValidationError(
+                    _(
+                        "Ticket %(ticket)s belongs to %(company)s but team %(team)s works for %(other)s.",
+                        ticket=ticket.display_name,
+                        company=ticket.company_id.name,
+                        team=ticket.team_id.name,
+                        other=ticket.team_id.company_id.name,
+                    )
+                )
+
+    # ------------------------------------------------------------------ ORM
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        Team = self.env["crm_ext.service.team"]
+        for vals in vals_list:
+            if vals.get("team_id") and not vals.get("company_id"):
+                vals["company_id"] = Team.browse(vals["team_id"]).company_id.id
+            if vals.get("number", _("New")) == _("New"):
+                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+                vals["number"] = self.env["ir.sequence"].with_company(company).next_by_code(
+                    "crm_ext.ticket"
+                ) or _("New")
+        tickets = super().create(vals_list)
+        tickets.filtered(lambda t: t.team_id and not t.user_id)._assign_by_rules()
+        tickets.filtered("is_closed").closed_date = fields.Datetime.now()
+        tickets._sla_apply(start=fields.Datetime.now())
+        return tickets
+
+    def write(self, vals):
+        track_stage = bool({"stage_id", "team_id"} & set(vals))
+        old_stages = {ticket: ticket.stage_id for ticket in self} if track_stage else {}
+        result = super().write(vals)
+        if "team_id" in vals and not vals.get("user_id"):
+            self.filtered(lambda t: t.team_id and not t.user_id and not t.is_closed)._assign_by_rules()
+        if SLA_MATCH_FIELDS & set(vals):
+            self._sla_apply()
+        if track_stage:
+            moved = self.filtered(lambda t: t.stage_id != old_stages[t])
+            if moved:
+                moved._on_stage_change()
+        return result
+
+    def _on_stage_change(self):
+        now = fields.Datetime.now()
+        closed = self.filtered(lambda t: t.is_closed and not t.closed_date)
+        if closed:
+            closed.closed_date = now
+        reopened = self.filtered(lambda t: not t.is_closed and t.closed_date)
+        if reopened:
+            reopened.closed_date = False
+        self.sudo().sla_ids._on_stage_change(now)
+
+    # ------------------------------------------------------------------ assignment
+
+    def _assign_by_rules(self):
+        """Gives each ticket to an agent by the first matching rule of its team."""
+        for ticket in self:
+            rules = ticket.team_id.sudo().assignment_rule_ids
+            rule = next((r for r in rules if r._applies_to(ticket)), None)
+            agent = rule._pick_agent() if rule else None
+            if agent:
+                ticket.user_id = agent
+
+    # ------------------------------------------------------------------ SLA
+
+    def _sla_apply(self, start=None):
+        """Adds the SLA lines of newly matching policies and drops open lines of policies
+        that no longer match; reached and failed lines are kept as history."""
+        Policy = self.env["crm_ext.sla.policy"].sudo()
+        policies = Policy.search([("company_id", "in", self.company_id.ids)])
+        to_create = []
+        to_drop = self.env["crm_ext.ticket.sla"]
+        for ticket in self:
+            matching = policies.filtered(lambda p, t=ticket: p._matches(t))
+            lines = ticket.sudo().sla_ids
+            to_drop |= lines.filtered(lambda s, m=matching: s.status == "ongoing" and s.policy_id not in m)
+            for policy in matching - lines.policy_id:
+                to_create.append({"ticket_id": ticket.id, "policy_id": policy.id})
+        to_drop.unlink()
+        if to_create:
+            self.env["crm_ext.ticket.sla"].sudo().create(to_create)._start(start)
+
+    def _sla_calendar(self):
+        self.ensure_one()
+        return self.team_id._working_calendar() if self.team_id else self.company_id.resource_calendar_id
+
+    # ------------------------------------------------------------------ mail
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        """A mail to a team alias opens a ticket for its sender."""
+        values = dict(custom_values or {})
+        if not msg_dict.get("author_id") and msg_dict.get("email_from"):
+            partners = self.env["mail.thread"]._mail_find_partner_from_emails(
+                [msg_dict["email_from"]], force_create=True
+            )
+            msg_dict["author_id"] = partners[0].id if partners and partners[0] else False
+        values.setdefault("name", msg_dict.get("subject") or _("No Subject"))
+        values.setdefault("partner_id", msg_dict.get("author_id"))
+        values.setdefault("channel", "email")
+        values.setdefault("description", msg_dict.get("body"))
+        ticket = super(CrmExtTicket, self.with_context(mail_create_nolog=True)).message_new(
+            msg_dict, custom_values=values
+        )
+        if ticket.partner_id:
+            ticket.message_subscribe(partner_ids=ticket.partner_id.ids)
+        return ticket
+
+    def _message_get_suggested_recipients(self):
+        recipients = super()._message_get_suggested_recipients()
+        for ticket in self:
+            if ticket.partner_id:
+                ticket._message_add_suggested_recipient(
+                    recipients, partner=ticket.partner_id, reason=_("Customer")
+                )
+        return recipients
+
+    def _message_post_after_hook(self, message, msg_values):
+        result = super()._message_post_after_hook(message, msg_values)
+        if self._is_public_reply(message):
+            self._on_first_response(message.date or fields.Datetime.now())
+        return result
+
+    def _is_public_reply(self, message):
+        """A comment visible to the customer, written by an employee."""
+        if message.message_type != "comment" or message.subtype_id != self.env.ref("mail.mt_comment"):
+            return False
+        authors = message.author_id.user_ids
+        return bool(authors) and not all(user.share for user in authors)
+
+    def _on_first_response(self, when):
+        first = self.filtered(lambda t: not t.first_response_date)
+        if first:
+            first.sudo().first_response_date = when
+        self.sudo().sla_ids.filtered(lambda s: s.sla_type == "first_response")._reach(when)
+
+    # ------------------------------------------------------------------ actions
+
+    def action_open_merge(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm_ext_service.crm_ext_ticket_merge_action")
+        action["context"] = {"active_model": self._name, "active_ids": self.ids}
+        return action

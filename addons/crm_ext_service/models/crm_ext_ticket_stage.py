@@ -11,3 +11,11 @@ class CrmExtTicketStage(models.Model):
     fold = fields.Boolean(string="Folded in Kanban")
     is_closed = fields.Boolean(string="Closing Stage", help="Tickets in this stage are considered solved.")
     description = fields.Text(translate=True)
+    team_ids = fields.Many2many(
+        "crm_ext.service.team",
+        "crm_ext_ticket_stage_team_rel",
+        "stage_id",
+        "team_id",
+        string="Teams",
+        help="Teams using this stage; a stage without any team is shared by every team.",
+    )

@@ -8,3 +8,7 @@ class TestServiceTour(HttpCase):
         self.start_tour("/odoo", "crm_ext_service_tour", login="admin")
         ticket.invalidate_recordset()
         self.assertEqual(ticket.name, "Desk arrived scratched, edited by the tour")
+        self.assertEqual(ticket.team_id, self.env.ref("crm_ext_service.service_team_care_demo"))
+        self.assertIn(
+            self.env.ref("crm_ext_service.sla_policy_first_response_demo"), ticket.sla_ids.policy_id
+        )

@@ -18,6 +18,19 @@ registry.category("web_tour.tours").add("crm_ext_service_tour", {
             run: "click",
         },
         {
+            content: "The ticket belongs to the Customer Care team",
+            trigger: ".o_field_widget[name=team_id] input:value(Customer Care)",
+        },
+        {
+            content: "Open the SLA tab",
+            trigger: ".o_notebook .nav-link:contains('SLA')",
+            run: "click",
+        },
+        {
+            content: "The first-response SLA is tracked",
+            trigger: ".o_field_widget[name=sla_ids] .o_data_row:contains('Answer within 4 working hours')",
+        },
+        {
             content: "Change its subject",
             trigger: ".o_field_widget[name=name] input",
             run: "edit Desk arrived scratched, edited by the tour",

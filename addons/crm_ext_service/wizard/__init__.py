@@ -1,0 +1,1 @@
+from . import crm_ext_ticket_merge
