@@ -62,6 +62,7 @@ def _same_figures(value, baseline_value):
     baseline_only=True,
     prepare=_prepare,
     description="naive: the 360 figures computed customer by customer, on a sample, scaled",
+    requires=["crm_ext_sales"],
 )
 def customer_360_per_partner(ctx):
     Partner = ctx.env["res.partner"]
@@ -75,7 +76,13 @@ def customer_360_per_partner(ctx):
     return Result(rows=sample, value=result, scale=scale, note=note)
 
 
-@benchmark("customer_360", baseline="customer_360_per_partner", prepare=_prepare, check=_same_figures)
+@benchmark(
+    "customer_360",
+    baseline="customer_360_per_partner",
+    prepare=_prepare,
+    check=_same_figures,
+    requires=["crm_ext_sales"],
+)
 def customer_360(ctx):
     """The 360 figures of 10,000 customers read at once (one grouped query per source)."""
     ctx.env.invalidate_all()

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# make bench: a benchmark database with the four modules, filled by the data generator,
+# then the benchmark runner (figures and ratios against baselines of the same run).
+#   scripts/bench.sh [small|large] [benchmark names...]   (default: small, all benchmarks)
+#   CRM_EXT_BENCH_RESET=1 scripts/bench.sh large           rebuild the database first
+source "$(dirname "$0")/lib.sh"
+
+SIZE=small
+case "${1:-}" in small|large) SIZE=$1; shift ;; esac
+DB="crm_ext_bench_$SIZE"
+
+ensure_venv
+find_odoo || { odoo_missing_message; exit 1; }
+ensure_postgres
+
+if [ "${CRM_EXT_BENCH_RESET:-0}" = 1 ] && db_exists "$DB"; then
+    dropdb -h "$PG_HOST" -p "$PG_PORT" -U "$PG_ROLE" "$DB"
+fi
+if ! db_exists "$DB"; then
+    say "creating $DB with the four modules"
+    odoo_cmd "$DB" -i "$MODULES" --stop-after-init --no-http --log-level=warn \
+        > "$STATE/logs/bench-install-$SIZE.log" 2>&1 || die "install failed (.state/logs/bench-install-$SIZE.log)"
+    say "generating the $SIZE data set"
+    (cd "$ROOT" && "$PY" -m tests.benchmarks.generate --database "$DB" --size "$SIZE" \
+        --addons-path "$ODOO_ADDONS_PATH") || die "the data generator failed"
+fi
+cd "$ROOT" && exec "$PY" -m tests.benchmarks.run --database "$DB" --addons-path "$ODOO_ADDONS_PATH" "$@"

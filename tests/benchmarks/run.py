@@ -1,0 +1,182 @@
+"""Command line: run benchmarks on a database filled by ``tests.benchmarks.generate``.
+
+    python -m tests.benchmarks.run --database DB [NAME ...] [--list] [--sample N]
+
+Without NAME every benchmark runs (baselines run with the benchmark that names them).
+One line per benchmark: rows processed, seconds, peak memory (resident set size growth
+of this process during the benchmark, sampled every 5 ms with psutil), SQL queries
+(Odoo's ``odoo.sql_db.sql_counter`` delta) and the ratio of the baseline's seconds to the
+benchmark's, both measured in this run. Nothing is written: the transaction is rolled back.
+Exit status 1 if a benchmark fails (an error, or its check against its baseline); the
+others still run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+import threading
+import time
+
+import psutil
+
+from tests.benchmarks.odoo_env import add_odoo_arguments, odoo_environment
+from tests.benchmarks.registry import Context, discover
+
+
+class PeakRss:
+    """Peak resident set size growth of this process while the block runs (psutil)."""
+
+    def __init__(self, interval=0.005):
+        self.interval = interval
+        self.process = psutil.Process()
+        self.peak = 0
+        self._stop = threading.Event()
+
+    def _sample(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.process.memory_info().rss)
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        gc.collect()
+        self.start = self.process.memory_info().rss
+        self.peak = self.start
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.process.memory_info().rss)
+        self.delta = self.peak - self.start
+        return False
+
+
+def measure(bench, env, options, shared):
+    """Run one benchmark; return a dict of measures."""
+    import odoo.sql_db
+
+    ctx = Context(env=env, options=options, shared=shared)
+    if bench.prepare:
+        ctx.prepared = bench.prepare(ctx)
+    env.invalidate_all()
+    env.cr.execute("SELECT 1")  # the connection is warm, the cache is cold
+    with PeakRss() as rss:
+        queries_before = odoo.sql_db.sql_counter
+        started = time.perf_counter()
+        result = bench.func(ctx)
+        seconds = time.perf_counter() - started
+        queries = odoo.sql_db.sql_counter - queries_before
+    return {
+        "name": bench.name,
+        "result": result,
+        "measured_seconds": seconds,
+        "seconds": seconds * result.scale,
+        "queries": queries * result.scale,
+        "measured_queries": queries,
+        "rss": rss.delta,
+        "rows": result.rows * result.scale,
+    }
+
+
+def format_line(m, baseline=None):
+    result = m["result"]
+    scaled = result.scale != 1.0
+    rows = f"{m['rows']:>12,.0f}"
+    parts = [
+        f"{m['name']:<34}",
+        f"rows {rows}{'*' if scaled else ' '}",
+        f"{m['seconds']:>10.3f} s{'*' if scaled else ' '}",
+        f"peak RSS +{m['rss'] / 2**20:>8.1f} MiB",
+        f"queries {m['queries']:>9,.0f}{'*' if scaled else ' '}",
+    ]
+    if baseline is not None:
+        ratio = baseline["seconds"] / m["seconds"] if m["seconds"] else float("inf")
+        parts.append(f"ratio {ratio:>9.1f}x vs {baseline['name']}")
+    elif scaled:
+        parts.append(
+            f"* scaled x{result.scale:.1f} from a measured sample: {m['measured_seconds']:.3f} s,"
+            f" {m['measured_queries']} queries ({result.note})"
+        )
+    elif result.note:
+        parts.append(result.note)
+    return "  ".join(parts)
+
+
+def run_one(bench, registry, env, args, shared):
+    """Run a benchmark after its baseline, print their lines; return 1 if the check fails."""
+    baseline = None
+    if bench.baseline:
+        baseline = measure(registry[bench.baseline], env, args, shared)
+        print(format_line(baseline), flush=True)
+    measured = measure(bench, env, args, shared)
+    print(format_line(measured, baseline), flush=True)
+    if bench.check and baseline is not None:
+        try:
+            message = bench.check(measured["result"].value, baseline["result"].value)
+        except AssertionError as error:
+            print(f"{'':<34}  check FAILED: {error}", flush=True)
+            return 1
+        print(f"{'':<34}  check OK: {message}", flush=True)
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("names", nargs="*", metavar="NAME", help="benchmarks to run (default: all)")
+    parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    parser.add_argument("--sample", type=int, default=200, help="sample size of slow baselines (default 200)")
+    add_odoo_arguments(parser, database_required=False)
+    args = parser.parse_args(argv)
+    registry = discover()
+    if args.list:
+        for bench in registry.values():
+            kind = "baseline" if bench.baseline_only else "benchmark"
+            extra = f" (baseline: {bench.baseline})" if bench.baseline else ""
+            print(f"{bench.name:<34} {kind:<9} {bench.description}{extra}")
+        return 0
+    if not args.database:
+        parser.error("the following arguments are required: --database")
+    unknown = [n for n in args.names if n not in registry]
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}; see --list")
+    names = args.names or [b.name for b in registry.values() if not b.baseline_only]
+    failures = 0
+    print(
+        "rows: rows processed; s: wall seconds; peak RSS: growth of this process's resident memory"
+        " (psutil, sampled every 5 ms); queries: odoo.sql_db.sql_counter delta;"
+        " ratio: baseline seconds / benchmark seconds, same run"
+    )
+    with odoo_environment(args) as env:
+        shared = {}
+        for name in names:
+            bench = registry[name]
+            wanted = {*bench.requires, *(registry[bench.baseline].requires if bench.baseline else ())}
+            installed = set(
+                env["ir.module.module"]
+                .search([("name", "in", list(wanted)), ("state", "=", "installed")])
+                .mapped("name")
+            )
+            if wanted - installed:
+                print(
+                    f"{name:<34}  SKIPPED: needs {', '.join(sorted(wanted - installed))} installed",
+                    flush=True,
+                )
+                continue
+            try:
+                failures += run_one(bench, registry, env, args, shared)
+            except Exception as error:  # one broken benchmark does not stop the others
+                failures += 1
+                print(f"{name:<34}  ERROR: {type(error).__name__}: {error}", flush=True)
+            env.cr.rollback()
+            env.invalidate_all()
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
