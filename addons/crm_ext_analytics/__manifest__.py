@@ -13,6 +13,8 @@
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
         "views/crm_ext_analytics_run_views.xml",
+        "views/crm_ext_customer_rfm_views.xml",
+        "views/res_partner_views.xml",
         "views/menus.xml",
     ],
     "demo": ["demo/crm_ext_analytics_run_demo.xml"],

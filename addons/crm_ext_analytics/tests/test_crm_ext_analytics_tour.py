@@ -10,3 +10,6 @@ class TestAnalyticsTour(HttpCase):
         self.assertEqual(len(new_run), 1)
         self.assertEqual(new_run.state, "done")
         self.assertEqual(new_run.user_id, self.env.ref("base.user_admin"))
+        scores = self.env["crm_ext.customer.rfm"].search([("company_id", "=", new_run.company_id.id)])
+        self.assertEqual(len(scores), new_run.customer_count)
+        self.assertEqual(scores.run_id, new_run)

@@ -13,6 +13,15 @@ registry.category("web_tour.tours").add("crm_ext_analytics_tour", {
             run: "click",
         },
         {
+            content: "The app opens on the RFM matrix of the demo customers",
+            trigger: ".o_pivot_view .o_pivot table .o_pivot_header_cell_closed, .o_pivot_view .o_pivot table th",
+        },
+        {
+            content: "Open the runs",
+            trigger: ".o_menu_sections [data-menu-xmlid='crm_ext_analytics.crm_ext_analytics_run_menu']",
+            run: "click",
+        },
+        {
             content: "Open the run of the demo data",
             trigger: ".o_data_row td[name=state]:contains('Done')",
             run: "click",
@@ -39,6 +48,20 @@ registry.category("web_tour.tours").add("crm_ext_analytics_tour", {
         {
             content: "The new run is done",
             trigger: ".o_statusbar_status .o_arrow_button_current:contains('Done')",
+        },
+        {
+            content: "Open the customers by RFM",
+            trigger: ".o_menu_sections [data-menu-xmlid='crm_ext_analytics.crm_ext_customer_rfm_menu']",
+            run: "click",
+        },
+        {
+            content: "Switch to the list of scored customers",
+            trigger: ".o_switch_view.o_list",
+            run: "click",
+        },
+        {
+            content: "The demo customers have a segment",
+            trigger: ".o_list_view .o_data_row td[name=segment] .badge",
         },
     ],
 });

@@ -1,0 +1,50 @@
+from odoo import fields, models
+
+from ..engine.rfm import SEGMENTS
+
+
+def segment_key(label):
+    """Selection key of an engine segment label: "Can't lose them" -> "cant_lose_them"."""
+    return label.lower().replace("'", "").replace(" ", "_")
+
+
+SEGMENT_SELECTION = [(segment_key(label), label) for label in SEGMENTS]
+
+
+class CrmExtCustomerRfm(models.Model):
+    """The current RFM scores of a customer in a company, from the latest successful run.
+
+    Rows are written in bulk by ``crm_ext.analytics.run`` (one statement per table),
+    never one by one through the ORM. Money is the net untaxed invoiced amount in the
+    company's currency (``account.move.amount_untaxed_signed``: credit notes negative).
+    """
+
+    _name = "crm_ext.customer.rfm"
+    _description = "Customer RFM Score"
+    _order = "company_id, r_score desc, f_score desc, m_score desc, partner_id"
+    _rec_name = "partner_id"
+
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, readonly=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True, ondelete="cascade")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    run_id = fields.Many2one("crm_ext.analytics.run", readonly=True, ondelete="set null")
+    recency_days = fields.Integer(string="Days Since Last Purchase", readonly=True, aggregator="avg")
+    frequency = fields.Integer(string="Purchases", readonly=True, aggregator="avg")
+    monetary = fields.Monetary(string="Net Revenue", readonly=True, currency_field="currency_id")
+    r_score = fields.Integer(string="Recency Score", readonly=True, aggregator="avg")
+    f_score = fields.Integer(string="Frequency Score", readonly=True, aggregator="avg")
+    m_score = fields.Integer(string="Monetary Score", readonly=True, aggregator="avg")
+    rfm_cell = fields.Char(
+        string="RFM Cell", readonly=True, help="Recency, frequency and monetary scores, e.g. 545"
+    )
+    segment = fields.Selection(SEGMENT_SELECTION, required=True, readonly=True, index=True)
+
+    _sql_constraints = [
+        (
+            "partner_company_unique",
+            "UNIQUE(partner_id, company_id)",
+            "A customer has one current RFM score per company.",
+        ),
+    ]

@@ -1,0 +1,21 @@
+from odoo import fields, models
+
+from .crm_ext_customer_rfm import SEGMENT_SELECTION
+
+
+class CrmExtCustomerRfmHistory(models.Model):
+    """The segment of a customer in a company at each successful analytics run."""
+
+    _name = "crm_ext.customer.rfm.history"
+    _description = "Customer RFM Segment History"
+    _order = "date desc, id desc"
+    _rec_name = "partner_id"
+
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, readonly=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True, ondelete="cascade")
+    run_id = fields.Many2one("crm_ext.analytics.run", readonly=True, ondelete="set null")
+    date = fields.Date(required=True, readonly=True, index=True)
+    segment = fields.Selection(SEGMENT_SELECTION, required=True, readonly=True)
+    rfm_cell = fields.Char(string="RFM Cell", readonly=True)
