@@ -19,6 +19,46 @@ class ResPartner(models.Model):
         for partner in self:
             partner.ticket_count = counts.get(partner.commercial_partner_id, 0)
 
+    # customer 360 (crm_ext_sales): open and overdue-SLA tickets beside the sales figures
+    open_ticket_count = fields.Integer(
+        compute="_compute_customer_360", groups="crm_ext_sales.group_sales_user", string="Open Tickets"
+    )
+    failed_sla_ticket_count = fields.Integer(
+        compute="_compute_customer_360",
+        groups="crm_ext_sales.group_sales_user",
+        string="Tickets with Failed SLA",
+    )
+
+    def _customer_360_defaults(self):
+        return {**super()._customer_360_defaults(), "open_ticket_count": 0, "failed_sla_ticket_count": 0}
+
+    def _customer_360_domains(self, partner_ids):
+        domains = super()._customer_360_domains(partner_ids)
+        open_tickets = [("commercial_partner_id", "in", partner_ids), ("is_closed", "=", False)]
+        domains["tickets"] = ("crm_ext.ticket", open_tickets, "commercial_partner_id")
+        domains["failed_sla_tickets"] = (
+            "crm_ext.ticket",
+            [*open_tickets, ("sla_failed", "=", True)],
+            "commercial_partner_id",
+        )
+        return domains
+
+    def _customer_360_values(self):
+        values = super()._customer_360_values()
+        Ticket = self.env["crm_ext.ticket"]
+        ids = [pid for pid in self._origin.ids if pid]
+        if not ids or not Ticket.has_access("read"):
+            return values
+        domains = self._customer_360_domains(ids)
+        for figure, key in (
+            ("tickets", "open_ticket_count"),
+            ("failed_sla_tickets", "failed_sla_ticket_count"),
+        ):
+            _model, domain, field = domains[figure]
+            for partner, count in Ticket._read_group(domain, [field], ["__count"]):
+                values[partner.id][key] = count
+        return values
+
     def action_view_tickets(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("crm_ext_service.crm_ext_ticket_action")
