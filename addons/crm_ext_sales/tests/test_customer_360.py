@@ -59,9 +59,10 @@ class TestCustomer360(CrmExtSalesCase):
         self.assertFalse(rows[1]["last_interaction_date"])
 
     def test_extension_point_adds_figures(self):
-        values = self.partners[:2]._customer_360_values()
-        self.assertEqual(values[self.partners[1].id]["open_opportunity_count"], 1)
-        self.assertNotIn(self.partners[1].id + 10**9, values)
+        with_deal, without_deal = self.partners[39:41]
+        values = (with_deal | without_deal)._customer_360_values()
+        self.assertEqual(values[with_deal.id]["open_opportunity_count"], 1)
+        self.assertEqual(values[without_deal.id].get("open_opportunity_count", 0), 0)
         action = self.partners[1].with_context(customer_360="opportunities").action_view_customer_360()
         self.assertEqual(self.env["crm.lead"].search(action["domain"]).partner_id, self.partners[1])
         self.assertFalse(self.partners[1].with_context(customer_360="nonsense").action_view_customer_360())
