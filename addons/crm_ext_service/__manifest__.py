@@ -26,6 +26,7 @@
         "views/crm_lead_views.xml",
         "views/crm_ext_interaction_views.xml",
         "wizard/crm_ext_ticket_merge_views.xml",
+        "views/crm_ext_service_report_views.xml",
         "views/menus.xml",
     ],
     "demo": ["demo/crm_ext_service_team_demo.xml", "demo/crm_ext_ticket_demo.xml"],

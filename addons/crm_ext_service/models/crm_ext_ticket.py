@@ -80,6 +80,16 @@ class CrmExtTicket(models.Model):
     )
     sla_failed = fields.Boolean(string="SLA Failed", compute="_compute_sla_summary", store=True)
     first_response_date = fields.Datetime(readonly=True, copy=False)
+    first_response_hours = fields.Float(
+        compute="_compute_service_hours",
+        store=True,
+        help="Working hours of the team's calendar from the ticket's creation to the first public reply.",
+    )
+    resolution_hours = fields.Float(
+        compute="_compute_service_hours",
+        store=True,
+        help="Working hours of the team's calendar from the ticket's creation to its closing.",
+    )
     # merging
     merged_into_id = fields.Many2one("crm_ext.ticket", readonly=True, copy=False)
 
@@ -103,6 +113,23 @@ class CrmExtTicket(models.Model):
             deadlines = [sla.deadline for sla in ticket.sla_ids if sla.status == "ongoing" and sla.deadline]
             ticket.sla_deadline = min(deadlines) if deadlines else False
             ticket.sla_failed = any(sla.status == "failed" for sla in ticket.sla_ids)
+
+    @api.depends("create_date", "first_response_date", "closed_date")
+    def _compute_service_hours(self):
+        for ticket in self:
+            ticket.first_response_hours = ticket._working_hours_since_creation(ticket.first_response_date)
+            ticket.resolution_hours = ticket._working_hours_since_creation(ticket.closed_date)
+
+    def _working_hours_since_creation(self, end):
+        """Working hours from the ticket's creation to ``end`` in its calendar (0 when not ended)."""
+        self.ensure_one()
+        start = self.create_date
+        if not start or not end or end <= start:
+            return 0.0
+        calendar = self._sla_calendar()
+        if calendar:
+            return calendar.get_work_duration_data(start, end, compute_leaves=True)["hours"]
+        return (end - start).total_seconds() / 3600
 
     @api.depends("number", "name")
     def _compute_display_name(self):
