@@ -1,0 +1,86 @@
+from odoo.fields import Command
+from odoo.tests import tagged
+
+from .common import CrmExtAnalyticsCase
+
+
+@tagged("post_install", "-at_install")
+class TestCohortReport(CrmExtAnalyticsCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["account.chart.template"].try_loading("generic_coa", cls.company, install_demo=False)
+        env = cls.env(context=dict(cls.env.context, allowed_company_ids=cls.company.ids))
+        cls.steady, cls.once, cls.late, cls.refunded = env["res.partner"].create(
+            [{"name": "Steady"}, {"name": "Once"}, {"name": "Late"}, {"name": "Refund only"}]
+        )
+        product = env["product.product"].create({"name": "Cohort widget", "list_price": 10})
+
+        def move(partner, date, price, move_type="out_invoice"):
+            return {
+                "move_type": move_type,
+                "partner_id": partner.id,
+                "company_id": cls.company.id,
+                "invoice_date": date,
+                "invoice_line_ids": [
+                    Command.create(
+                        {"product_id": product.id, "quantity": 1, "price_unit": price, "tax_ids": []}
+                    )
+                ],
+            }
+
+        env["account.move"].create(
+            [
+                move(cls.steady, "2026-01-10", 100),
+                move(cls.steady, "2026-01-20", 50),
+                move(cls.steady, "2026-02-05", 100),
+                move(cls.steady, "2026-04-05", 100),
+                move(cls.steady, "2026-04-15", 30, "out_refund"),
+                move(cls.once, "2026-01-31", 40),
+                move(cls.late, "2026-02-01", 60),
+                move(cls.late, "2026-03-01", 60),
+                move(cls.refunded, "2026-03-01", 25, "out_refund"),
+            ]
+        ).action_post()
+        # a draft invoice counts for nothing
+        env["account.move"].create(move(cls.once, "2026-03-03", 999))
+
+    def _cells(self):
+        rows = self.env["crm_ext.cohort.report"].search([("company_id", "=", self.company.id)])
+        return {
+            (str(row.cohort_month), row.months_since): (
+                row.cohort_size,
+                row.customer_count,
+                row.retention,
+                row.revenue,
+            )
+            for row in rows
+        }
+
+    def test_retention_by_cohort_and_month(self):
+        self.env.flush_all()
+        self.assertEqual(
+            self._cells(),
+            {
+                ("2026-01-01", 0): (2, 2, 100.0, 190.0),  # steady 150 and once 40
+                ("2026-01-01", 1): (2, 1, 50.0, 100.0),
+                ("2026-01-01", 3): (2, 1, 50.0, 70.0),  # invoiced 100, credited 30 the same month
+                ("2026-02-01", 0): (1, 1, 100.0, 60.0),
+                ("2026-02-01", 1): (1, 1, 100.0, 60.0),
+            },
+            "a customer with only a credit note starts no cohort; a month without purchases has no row",
+        )
+
+    def test_companies_are_apart(self):
+        self.env.flush_all()
+        other_rows = self.env["crm_ext.cohort.report"].with_user(self.viewer).search([])
+        self.assertEqual(other_rows.company_id, self.company, "the viewer works in the test company only")
+        grouped = self.env["crm_ext.cohort.report"]._read_group(
+            [("company_id", "=", self.company.id)],
+            ["cohort_month:month"],
+            ["cohort_size:max", "retention:avg"],
+        )
+        self.assertEqual(
+            {str(month): (size, round(retention, 2)) for month, size, retention in grouped},
+            {"2026-01-01": (2, 66.67), "2026-02-01": (1, 100.0)},
+        )
