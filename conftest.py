@@ -37,3 +37,22 @@ def pytest_runtest_makereport(item, call):
     if isinstance(instance, HttpCase):
         report.outcome = "failed"
         report.longrepr = f"browser test {item.nodeid} was skipped ({report.longrepr}); tours must run"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _odoo_statics_preloaded():
+    """Reads every add-on's manifest once, before the browser tours start the HTTP threads.
+
+    Odoo reads them lazily (``odoo.http.root.statics``) on the first HTTP request; when
+    Chromium's first requests arrive together, several threads parse manifests at once
+    and CPython 3.11 can fail with "SystemError: AST constructor recursion depth mismatch"
+    (an interpreter race, logged as an ERROR by odoo.http). Parsed once here, in one
+    thread, they are cached for the whole run.
+    """
+    try:
+        import odoo.http
+    except ImportError:
+        yield
+        return
+    odoo.http.root.statics  # noqa: B018 - a lazy property: reading it loads and caches the manifests
+    yield

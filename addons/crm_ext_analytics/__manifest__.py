@@ -16,6 +16,7 @@
         "views/crm_ext_customer_rfm_views.xml",
         "views/res_partner_views.xml",
         "views/crm_ext_cohort_report_views.xml",
+        "views/crm_ext_segment_views.xml",
         "views/menus.xml",
     ],
     "demo": ["demo/crm_ext_analytics_run_demo.xml"],

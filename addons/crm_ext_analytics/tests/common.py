@@ -1,3 +1,4 @@
+from odoo.fields import Command
 from odoo.tests import TransactionCase, new_test_user
 
 
@@ -23,3 +24,27 @@ class CrmExtAnalyticsCase(TransactionCase):
             company_id=cls.company.id,
             company_ids=[(6, 0, cls.company.ids)],
         )
+
+    @classmethod
+    def _post_customer_moves(cls, company, product, moves):
+        """Posts customer invoices and credit notes in ``company``, one line of ``product``
+        each; ``moves`` holds ``(partner, invoice date, untaxed price, move type)``."""
+        env = cls.env(context=dict(cls.env.context, allowed_company_ids=company.ids))
+        records = env["account.move"].create(
+            [
+                {
+                    "move_type": move_type,
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "invoice_date": date,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {"product_id": product.id, "quantity": 1, "price_unit": price, "tax_ids": []}
+                        )
+                    ],
+                }
+                for partner, date, price, move_type in moves
+            ]
+        )
+        records.action_post()
+        return records

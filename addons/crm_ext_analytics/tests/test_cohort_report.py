@@ -16,34 +16,33 @@ class TestCohortReport(CrmExtAnalyticsCase):
         )
         product = env["product.product"].create({"name": "Cohort widget", "list_price": 10})
 
-        def move(partner, date, price, move_type="out_invoice"):
-            return {
-                "move_type": move_type,
-                "partner_id": partner.id,
+        cls._post_customer_moves(
+            cls.company,
+            product,
+            [
+                (cls.steady, "2026-01-10", 100, "out_invoice"),
+                (cls.steady, "2026-01-20", 50, "out_invoice"),
+                (cls.steady, "2026-02-05", 100, "out_invoice"),
+                (cls.steady, "2026-04-05", 100, "out_invoice"),
+                (cls.steady, "2026-04-15", 30, "out_refund"),
+                (cls.once, "2026-01-31", 40, "out_invoice"),
+                (cls.late, "2026-02-01", 60, "out_invoice"),
+                (cls.late, "2026-03-01", 60, "out_invoice"),
+                (cls.refunded, "2026-03-01", 25, "out_refund"),
+            ],
+        )
+        # a draft invoice counts for nothing
+        env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": cls.once.id,
                 "company_id": cls.company.id,
-                "invoice_date": date,
+                "invoice_date": "2026-03-03",
                 "invoice_line_ids": [
-                    Command.create(
-                        {"product_id": product.id, "quantity": 1, "price_unit": price, "tax_ids": []}
-                    )
+                    Command.create({"product_id": product.id, "price_unit": 999, "tax_ids": []})
                 ],
             }
-
-        env["account.move"].create(
-            [
-                move(cls.steady, "2026-01-10", 100),
-                move(cls.steady, "2026-01-20", 50),
-                move(cls.steady, "2026-02-05", 100),
-                move(cls.steady, "2026-04-05", 100),
-                move(cls.steady, "2026-04-15", 30, "out_refund"),
-                move(cls.once, "2026-01-31", 40),
-                move(cls.late, "2026-02-01", 60),
-                move(cls.late, "2026-03-01", 60),
-                move(cls.refunded, "2026-03-01", 25, "out_refund"),
-            ]
-        ).action_post()
-        # a draft invoice counts for nothing
-        env["account.move"].create(move(cls.once, "2026-03-03", 999))
+        )
 
     def _cells(self):
         rows = self.env["crm_ext.cohort.report"].search([("company_id", "=", self.company.id)])

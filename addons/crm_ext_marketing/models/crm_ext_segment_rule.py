@@ -4,8 +4,6 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 DATE_RULES = ("last_order", "last_invoice")
-THRESHOLD_RULES = ("revenue", "order_count")
-PERIOD_RULES = ("revenue", "order_count", "category")
 
 
 class CrmExtSegmentRule(models.Model):
@@ -50,18 +48,47 @@ class CrmExtSegmentRule(models.Model):
     order_count = fields.Integer(string="Orders", default=1)
     categ_id = fields.Many2one("product.category", string="Product Category", ondelete="restrict")
 
+    operator_kind = fields.Selection(
+        [("date", "Date"), ("threshold", "Threshold")],
+        compute="_compute_rule_traits",
+        help="How the rule compares: before / on or after a date, or at least / less than a value.",
+    )
+    uses_period = fields.Boolean(
+        compute="_compute_rule_traits", help="The rule has a reference date or the start of a period."
+    )
+
     @api.model
     def _selection_rule_type(self):
         return self.env["crm_ext.segment"]._segment_rule_types()
 
+    @api.model
+    def _rule_traits(self):
+        """``{rule type: (comparison, uses a period)}``. The comparison is "date" (before / on
+        or after the reference date), "threshold" (at least / less than a value) or False.
+        Modules adding rule types add theirs here too."""
+        return {
+            "last_order": ("date", True),
+            "last_invoice": ("date", True),
+            "revenue": ("threshold", True),
+            "order_count": ("threshold", True),
+            "category": (False, True),
+            "open_opportunity": (False, False),
+        }
+
+    @api.depends("rule_type")
+    def _compute_rule_traits(self):
+        traits = self._rule_traits()
+        for rule in self:
+            rule.operator_kind, rule.uses_period = traits.get(rule.rule_type, (False, False))
+
     @api.depends("rule_type")
     def _compute_operator(self):
         for rule in self:
-            if rule.rule_type in DATE_RULES and rule.operator not in ("before", "after"):
+            if rule.operator_kind == "date" and rule.operator not in ("before", "after"):
                 rule.operator = "after"
-            elif rule.rule_type in THRESHOLD_RULES and rule.operator not in ("at_least", "less_than"):
+            elif rule.operator_kind == "threshold" and rule.operator not in ("at_least", "less_than"):
                 rule.operator = "at_least"
-            elif rule.rule_type not in DATE_RULES + THRESHOLD_RULES:
+            elif not rule.operator_kind:
                 rule.operator = False
 
     def _reference_date(self):
@@ -113,13 +140,13 @@ class CrmExtSegmentRule(models.Model):
     @api.constrains("rule_type", "operator", "date_mode", "days", "date", "amount", "order_count", "categ_id")
     def _check_rule(self):
         for rule in self:
-            if rule.date_mode == "date" and not rule.date:
+            if rule.uses_period and rule.date_mode == "date" and not rule.date:
                 raise ValidationError(_("A rule with a fixed reference needs a date."))
-            if rule.date_mode == "days_ago" and rule.days < 0:
+            if rule.uses_period and rule.date_mode == "days_ago" and rule.days < 0:
                 raise ValidationError(_("The number of days of a rule cannot be negative."))
-            if rule.rule_type in DATE_RULES and rule.operator not in ("before", "after"):
+            if rule.operator_kind == "date" and rule.operator not in ("before", "after"):
                 raise ValidationError(_("A date rule compares with “before” or “on or after”."))
-            if rule.rule_type in THRESHOLD_RULES and rule.operator not in ("at_least", "less_than"):
+            if rule.operator_kind == "threshold" and rule.operator not in ("at_least", "less_than"):
                 raise ValidationError(_("A revenue or order rule compares with “at least” or “less than”."))
             if rule.rule_type == "order_count" and rule.order_count < 0:
                 raise ValidationError(_("The number of orders of a rule cannot be negative."))

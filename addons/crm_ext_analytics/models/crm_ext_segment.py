@@ -1,0 +1,22 @@
+from odoo import _, api, models
+from odoo.tools import SQL
+
+
+class CrmExtSegment(models.Model):
+    """Segments of crm_ext_marketing can select customers by their analytics results."""
+
+    _inherit = "crm_ext.segment"
+
+    @api.model
+    def _segment_rule_types(self):
+        return [*super()._segment_rule_types(), ("rfm_segment", _("RFM segment"))]
+
+    def _segment_rule_sql(self, rule):
+        if rule.rule_type == "rfm_segment":
+            # the current results of the segment's company, from the latest successful run
+            return SQL(
+                "SELECT partner_id FROM crm_ext_customer_rfm WHERE company_id = %s AND segment = %s",
+                self.company_id.id,
+                rule.rfm_segment,
+            )
+        return super()._segment_rule_sql(rule)

@@ -1,0 +1,66 @@
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+
+from odoo.addons.crm_ext_analytics.models.crm_ext_customer_rfm import SEGMENT_SELECTION
+
+from .common import CrmExtAnalyticsCase
+
+
+@tagged("post_install", "-at_install")
+class TestSegmentRfmRule(CrmExtAnalyticsCase):
+    """crm_ext_marketing's segments select customers by their RFM segment."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["account.chart.template"].try_loading("generic_coa", cls.company, install_demo=False)
+        env = cls.env(context=dict(cls.env.context, allowed_company_ids=cls.company.ids))
+        cls.big, cls.small = env["res.partner"].create(
+            [{"name": "Big buyer (test)", "is_company": True}, {"name": "Small buyer (test)"}]
+        )
+        cls.big_contact = env["res.partner"].create({"name": "Big buyer's buyer", "parent_id": cls.big.id})
+        product = env["product.product"].create({"name": "RFM rule widget"})
+        cls._post_customer_moves(
+            cls.company,
+            product,
+            [(cls.big, "2026-01-10", 900, "out_invoice"), (cls.small, "2025-01-10", 10, "out_invoice")],
+        )
+        cls.env["crm_ext.analytics.run"].create({"company_id": cls.company.id}).action_run()
+        cls.Rfm = cls.env["crm_ext.customer.rfm"]
+
+    def _segment(self, rfm_segment):
+        return self.env["crm_ext.segment"].create(
+            {
+                "name": "By RFM (test)",
+                "company_id": self.company.id,
+                "rule_ids": [(0, 0, {"rule_type": "rfm_segment", "rfm_segment": rfm_segment})],
+            }
+        )
+
+    def test_members_follow_the_stored_rfm_segment(self):
+        big_row = self.Rfm.search([("partner_id", "=", self.big.id), ("company_id", "=", self.company.id)])
+        small_row = self.Rfm.search(
+            [("partner_id", "=", self.small.id), ("company_id", "=", self.company.id)]
+        )
+        self.assertTrue(big_row and small_row)
+        self.assertNotEqual(big_row.segment, small_row.segment)
+        segment = self._segment(big_row.segment)
+        label = dict(SEGMENT_SELECTION)[big_row.segment]
+        self.assertEqual(segment.rule_ids.name, f"RFM segment is “{label}”")
+        segment.action_refresh_members()
+        members = segment.member_ids
+        self.assertIn(self.big, members)
+        self.assertIn(self.big_contact, members, "contacts of a scored company are members too")
+        self.assertNotIn(self.small, members)
+        other = self._segment(small_row.segment)
+        other.action_refresh_members()
+        self.assertIn(self.small, other.member_ids)
+        self.assertNotIn(self.big, other.member_ids)
+
+    def test_rule_needs_a_segment_and_offers_no_period(self):
+        with self.assertRaises(ValidationError):
+            self._segment(False)
+        rule = self._segment("champions").rule_ids
+        self.assertFalse(rule.uses_period)
+        self.assertFalse(rule.operator_kind)
+        self.assertFalse(rule.operator)
