@@ -15,10 +15,11 @@ class CrmExtSegmentRule(models.Model):
 
     @api.depends("rfm_segment")
     def _compute_name(self):
-        super()._compute_name()
+        result = super()._compute_name()
         labels = dict(SEGMENT_SELECTION)
         for rule in self.filtered(lambda r: r.rule_type == "rfm_segment"):
             rule.name = _("RFM segment is “%(segment)s”", segment=labels.get(rule.rfm_segment, "?"))
+        return result
 
     @api.constrains("rule_type", "rfm_segment")
     def _check_rfm_segment(self):
