@@ -106,22 +106,38 @@ def format_line(m, baseline=None):
     return "  ".join(parts)
 
 
+def _ratio_text(m, baseline, target):
+    ratio = baseline["seconds"] / m["seconds"] if m["seconds"] else float("inf")
+    text = f"ratio {ratio:>9.1f}x vs {baseline['name']}"
+    if target is not None:
+        wanted = f">= {target:g}x" if target >= 1 else f"<= {1 / target:g}x slower"
+        text += f" (target {wanted}: {'met' if ratio >= target else 'MISSED'})"
+    return text
+
+
 def run_one(bench, registry, env, args, shared):
-    """Run a benchmark after its baseline, print their lines; return 1 if the check fails."""
-    baseline = None
-    if bench.baseline:
-        baseline = measure(registry[bench.baseline], env, args, shared)
-        print(format_line(baseline), flush=True)
+    """Run a benchmark after its baselines, print their lines; return 1 if a check fails."""
+    baselines = []
+    for name in bench.baselines:
+        baselines.append(measure(registry[name], env, args, shared))
+        print(format_line(baselines[-1]), flush=True)
     measured = measure(bench, env, args, shared)
-    print(format_line(measured, baseline), flush=True)
-    if bench.check and baseline is not None:
+    print(format_line(measured), flush=True)
+    failed = 0
+    for baseline in baselines:
+        name = baseline["name"]
+        print(f"{'':<34}  {_ratio_text(measured, baseline, bench.targets.get(name))}", flush=True)
+        check = bench.check_for(name)
+        if not check:
+            continue
         try:
-            message = bench.check(measured["result"].value, baseline["result"].value)
+            message = check(measured["result"].value, baseline["result"].value)
         except AssertionError as error:
-            print(f"{'':<34}  check FAILED: {error}", flush=True)
-            return 1
-        print(f"{'':<34}  check OK: {message}", flush=True)
-    return 0
+            print(f"{'':<34}  check vs {name} FAILED: {error}", flush=True)
+            failed = 1
+            continue
+        print(f"{'':<34}  check vs {name} OK: {message}", flush=True)
+    return failed
 
 
 def main(argv=None):
@@ -137,7 +153,7 @@ def main(argv=None):
     if args.list:
         for bench in registry.values():
             kind = "baseline" if bench.baseline_only else "benchmark"
-            extra = f" (baseline: {bench.baseline})" if bench.baseline else ""
+            extra = f" (baselines: {', '.join(bench.baselines)})" if bench.baselines else ""
             print(f"{bench.name:<34} {kind:<9} {bench.description}{extra}")
         return 0
     if not args.database:
@@ -156,7 +172,9 @@ def main(argv=None):
         shared = {}
         for name in names:
             bench = registry[name]
-            wanted = {*bench.requires, *(registry[bench.baseline].requires if bench.baseline else ())}
+            wanted = set(bench.requires)
+            for baseline in bench.baselines:
+                wanted |= set(registry[baseline].requires)
             installed = set(
                 env["ir.module.module"]
                 .search([("name", "in", list(wanted)), ("state", "=", "installed")])
