@@ -2688,7 +2688,7 @@ class _Generator:
         env = self.env
         rng = self.xrng
         n_mail = self.p["mailings"]
-        if not n_mail or not len(self.cust_ids):
+        if not n_mail or not len(self.cust_ids) or "mailing.mailing" not in env:
             self.mailing_ids = np.zeros(0, dtype=np.int64)
             self.trace_ids = np.zeros(0, dtype=np.int64)
             return
@@ -2880,6 +2880,12 @@ class _Generator:
         in calendar hours, not in the team's working hours.
         """
         rng = self.xrng
+        self.ticket_ids = np.zeros(0, dtype=np.int64)
+        self.ticket_sla_ids = np.zeros(0, dtype=np.int64)
+        self.ticket_backlog = 0
+        if "crm_ext.ticket" not in self.env:
+            _logger.info("benchmark data: crm_ext_service is not installed, no tickets")
+            return
         self._setup_service()
         n_c = len(self.cust_ids)
         with_tickets = np.flatnonzero(rng.random(n_c) < self.p["ticket_share"])

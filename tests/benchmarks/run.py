@@ -18,6 +18,7 @@ import gc
 import sys
 import threading
 import time
+import traceback
 
 import psutil
 
@@ -147,6 +148,7 @@ def main(argv=None):
     parser.add_argument("names", nargs="*", metavar="NAME", help="benchmarks to run (default: all)")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
     parser.add_argument("--sample", type=int, default=200, help="sample size of slow baselines (default 200)")
+    parser.add_argument("--traceback", action="store_true", help="print the traceback of a failing benchmark")
     add_odoo_arguments(parser, database_required=False)
     args = parser.parse_args(argv)
     registry = discover()
@@ -191,6 +193,8 @@ def main(argv=None):
             except Exception as error:  # one broken benchmark does not stop the others
                 failures += 1
                 print(f"{name:<34}  ERROR: {type(error).__name__}: {error}", flush=True)
+                if args.traceback:
+                    traceback.print_exc()
             env.cr.rollback()
             env.invalidate_all()
     return 1 if failures else 0
