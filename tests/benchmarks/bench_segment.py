@@ -86,7 +86,8 @@ def _rule_holds(rule, partner, company_id):
     if rule.rule_type == "revenue":
         [(revenue,)] = env["account.move"]._read_group(
             [
-                ("commercial_partner_id", "=", commercial),
+                # the customer and its contacts (account_move.commercial_partner_id has no index)
+                ("partner_id", "child_of", commercial),
                 ("move_type", "in", ("out_invoice", "out_refund")),
                 ("state", "=", "posted"),
                 ("company_id", "=", company_id),
