@@ -256,3 +256,79 @@ class TestBenchmarkData(TransactionCase):
         self.assertEqual(
             new_invoice.sequence_number, len(same_prefix.filtered(lambda m: m.state == "posted"))
         )
+
+    def test_e_mailings_and_traces(self):
+        mailings = self.env["mailing.mailing"].browse([int(x) for x in self.summary["mailing_ids"]])
+        traces = self.env["mailing.trace"].browse([int(x) for x in self.summary["trace_ids"]])
+        self.assertEqual(len(mailings), 24)
+        self.assertEqual(set(mailings.mapped("state")), {"done"})
+        self.assertTrue(all(m.campaign_id and m.sent_date for m in mailings))
+        self.assertGreater(len(traces), 300)
+        self.assertEqual(set(traces.mapped("model")), {"res.partner"})
+        self.assertLessEqual(set(traces.mapped("res_id")), {int(x) for x in self.summary["customer_ids"]})
+        statuses = Counter(traces.mapped("trace_status"))
+        self.assertLessEqual({"sent", "open", "reply", "bounce"}, set(statuses), statuses)
+        for trace in traces:
+            self.assertEqual(trace.campaign_id, trace.mass_mailing_id.campaign_id)
+            self.assertTrue(trace.sent_datetime)
+            self.assertEqual(bool(trace.open_datetime), trace.trace_status in ("open", "reply"), trace.id)
+            self.assertEqual(bool(trace.reply_datetime), trace.trace_status == "reply", trace.id)
+            if trace.open_datetime:
+                self.assertGreaterEqual(trace.open_datetime, trace.sent_datetime)
+            if trace.reply_datetime:
+                self.assertGreaterEqual(trace.reply_datetime, trace.open_datetime)
+        # Odoo's own mailing statistics read the traces (of this run and of earlier ones)
+        mailing = traces[:1].mass_mailing_id
+        every = mailing.mailing_trace_ids
+        self.assertLessEqual(traces.filtered(lambda t: t.mass_mailing_id == mailing), every)
+        count = Counter(every.mapped("trace_status"))
+        self.assertEqual(mailing.delivered, count["sent"] + count["open"] + count["reply"])
+        self.assertEqual(mailing.opened, count["open"] + count["reply"])
+        self.assertEqual(mailing.replied, count["reply"])
+        self.assertEqual(mailing.bounced, count["bounce"])
+        self.assertGreater(mailing.opened, 0)
+
+    def test_f_tickets_and_slas(self):
+        tickets = self.env["crm_ext.ticket"].browse([int(x) for x in self.summary["ticket_ids"]])
+        lines = self.env["crm_ext.ticket.sla"].browse([int(x) for x in self.summary["ticket_sla_ids"]])
+        self.assertGreater(len(tickets), 50)
+        self.assertEqual(lines.ticket_id, tickets, "every ticket has SLA lines")
+        self.assertTrue(tickets.filtered("is_closed") and tickets.filtered(lambda t: not t.is_closed))
+        self.assertEqual(len(set(tickets.mapped("number"))), len(tickets))
+        self.assertTrue(all(t.number.startswith("TCK/") for t in tickets))
+        for ticket in tickets:
+            self.assertEqual(ticket.is_closed, ticket.stage_id.is_closed)
+            self.assertEqual(ticket.commercial_partner_id, ticket.partner_id.commercial_partner_id)
+            self.assertEqual(ticket.team_id.company_id, ticket.company_id)
+            self.assertEqual(bool(ticket.closed_date), ticket.is_closed)
+        for line in lines:
+            self.assertEqual(line.sla_type, line.policy_id.sla_type)
+            self.assertEqual(line.company_id, line.ticket_id.company_id)
+            self.assertTrue(line.policy_id._matches(line.ticket_id), line.id)
+            if line.ticket_id.is_closed:
+                self.assertIn(line.status, ("reached", "failed"))
+        statuses = Counter(lines.mapped("status"))
+        self.assertLessEqual({"ongoing", "reached", "failed"}, set(statuses), statuses)
+        # Odoo recomputes the same ticket summary
+        stored = {t.id: (t.sla_deadline, t.sla_failed) for t in tickets}
+        tickets._compute_sla_summary()
+        self.assertEqual({t.id: (t.sla_deadline, t.sla_failed) for t in tickets}, stored)
+        # the escalation cron escalates the breached lines, each once
+        Sla = self.env["crm_ext.ticket.sla"]
+        escalated = Sla
+        for _batch in range(50):
+            done = Sla._cron_escalate()
+            if not done:
+                break
+            escalated |= done.filtered("escalated")
+        self.assertGreater(len(escalated & lines), 0, "some generated lines were waiting for escalation")
+        self.assertGreaterEqual(len(escalated & lines), self.summary["ticket_backlog"])
+        self.assertFalse(
+            Sla.search_count(
+                [
+                    ("id", "in", lines.ids),
+                    ("status", "=", "ongoing"),
+                    ("deadline", "<", fields.Datetime.now()),
+                ]
+            )
+        )

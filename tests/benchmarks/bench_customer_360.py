@@ -31,16 +31,22 @@ def _prepare(ctx):
 
 
 def _figures(env):
-    """Every numeric 360 figure of the installed modules (the extension point's keys)."""
-    defaults = env["res.partner"]._customer_360_defaults()
-    return sorted(name for name, value in defaults.items() if isinstance(value, int | float))
+    """Every 360 figure of the installed modules (the extension point's keys): counts, amounts
+    and dates (a date figure defaults to False, which is also an int: test for bool first)."""
+    return sorted(env["res.partner"]._customer_360_defaults())
+
+
+def _normalized(value):
+    if isinstance(value, bool) or not value:
+        return 0
+    if isinstance(value, int | float):
+        return round(float(value), 2)
+    return str(value)  # dates and datetimes
 
 
 def _values(partners):
     figures = _figures(partners.env)
-    return {
-        partner.id: tuple(round(float(partner[name] or 0), 2) for name in figures) for partner in partners
-    }
+    return {partner.id: tuple(_normalized(partner[name]) for name in figures) for partner in partners}
 
 
 def _same_figures(value, baseline_value):

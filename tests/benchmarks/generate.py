@@ -24,14 +24,22 @@ def main(argv=None):
     parser.add_argument("--products", type=int, help="number of products (overrides the size)")
     parser.add_argument("--orders", type=int, help="number of sale orders (default: 2 per customer)")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--extras-only",
+        action="store_true",
+        help="only add the mailings and tickets to a database generated before they existed",
+    )
     args = parser.parse_args(argv)
 
-    from tests.benchmarks.generator import generate
+    from tests.benchmarks.generator import generate, generate_extras
 
     overrides = {key: getattr(args, key) for key in ("customers", "products", "orders") if getattr(args, key)}
     started = time.perf_counter()
     with odoo_environment(args) as env:
-        summary = generate(env, size=args.size, seed=args.seed, **overrides)
+        if args.extras_only:
+            summary = generate_extras(env, seed=args.seed)
+        else:
+            summary = generate(env, size=args.size, seed=args.seed, **overrides)
         env.cr.commit()
     elapsed = time.perf_counter() - started
     print_summary(summary, elapsed)
@@ -50,6 +58,8 @@ def print_summary(summary, elapsed):
     print(f"\n{'step':<40}  {'seconds':>8}")
     for step, seconds in summary["timings"].items():
         print(f"{step:<40}  {seconds:>8.1f}")
+    if summary.get("ticket_ids") is not None:
+        print(f"\nSLA lines breached and waiting for the escalation cron: {summary['ticket_backlog']:,}")
     revenue = ", ".join(
         f"company {cid}: {amount:,.2f}" for cid, amount in summary["revenue_by_company"].items()
     )

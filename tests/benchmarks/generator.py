@@ -67,6 +67,16 @@ DEFAULTS = {
     "refund_share": 0.05,
     "extra_lead_share": 0.35,
     "advance_payment_share": 0.01,
+    # marketing: mass mailings over the period, each sent to this share of the live customers
+    "mailings": 24,
+    "mailing_share": 0.12,
+    # service: customers with tickets, tickets per such customer (mean), tickets of the last
+    # ticket_open_days days may still be open; breaches older than escalation_backlog_days
+    # were escalated already, the more recent ones wait for the escalation cron
+    "ticket_share": 0.3,
+    "tickets_per_customer": 2.0,
+    "ticket_open_days": 21,
+    "escalation_backlog_days": 7,
     "copy_chunk_rows": 250_000,
     # Drop the foreign keys of the tables being loaded and add them back (which validates
     # every row at once) at the end, in the same transaction: per-row foreign key triggers
@@ -206,6 +216,18 @@ C2_COUNTRIES = [
     ("base.at", 0.05),
     ("base.ie", 0.05),
 ]
+TICKET_SUBJECTS = [
+    "Delivery arrived damaged",
+    "Invoice question",
+    "Product does not start",
+    "Missing items in delivery",
+    "Request for a quote update",
+    "Password reset on the portal",
+    "Warranty claim",
+    "Installation help needed",
+    "Wrong product delivered",
+    "Change of billing address",
+]
 OPEN_STAGE_PROBABILITY = [10.0, 30.0, 60.0, 80.0]
 
 SECONDS_PER_DAY = 86_400
@@ -237,6 +259,25 @@ def generate(env, size="small", seed=42, **overrides):
     if not params["orders"]:
         params["orders"] = max(1, round(params["customers"] * params["orders_per_customer"]))
     return _Generator(env, params, seed).run()
+
+
+def generate_extras(env, seed=42, **overrides):
+    """Add the marketing (mailings, traces) and service (tickets, SLAs) data to a database
+    already filled by ``generate``; return a summary dict like ``generate``'s (those ids only).
+
+    ``generate`` writes them too; this is for databases generated before they existed. The
+    customers are read back (``ref`` ``BC<id>``); their home company is the second company
+    for the European countries; their activity window runs from their creation (or the
+    start of the period) to today.
+    """
+    params = dict(DEFAULTS)
+    unknown = set(overrides) - set(DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown overrides: {sorted(unknown)}")
+    params.update(overrides)
+    params["orders"] = params["orders"] or 1
+    params["fast_load"] = False
+    return _Generator(env, params, seed).run_extras()
 
 
 # ---------------------------------------------------------------------------
@@ -333,6 +374,8 @@ class _Generator:
         self.p = params
         self.seed = seed
         self.rng = np.random.default_rng(seed)
+        # marketing and service data draw from their own stream: adding them leaves the rest as it was
+        self.xrng = np.random.default_rng([seed, 1])
         self.rows = {}
         self.timings = {}
         self.uid = env.uid
@@ -443,9 +486,59 @@ class _Generator:
         self._step("invoices and credit notes (arrays)", self._invoices)
         self._step("payments (arrays)", self._payments)
         self._step("accounting", self._write_accounting)
+        self._step("mailings and traces", self._marketing)
+        self._step("tickets and SLAs", self._service)
         self._step("finalize", self._finalize)
         self.timings["total"] = round(time.perf_counter() - t0, 3)
         return self._summary()
+
+    def run_extras(self):
+        t0 = time.perf_counter()
+        self.env.flush_all()
+        self._step("read the generated customers", self._load_existing)
+        self._step("mailings and traces", self._marketing)
+        self._step("tickets and SLAs", self._service)
+        self._step("finalize", self._finalize_tables)
+        self.timings["total"] = round(time.perf_counter() - t0, 3)
+        return {
+            "seed": self.seed,
+            "company_ids": [c.id for c in self.companies],
+            "customer_ids": self.cust_ids,
+            "mailing_ids": self.mailing_ids,
+            "trace_ids": self.trace_ids,
+            "ticket_ids": self.ticket_ids,
+            "ticket_sla_ids": self.ticket_sla_ids,
+            "ticket_backlog": self.ticket_backlog,
+            "revenue_by_company": {},
+            "rows": dict(self.rows),
+            "timings": dict(self.timings),
+            "seconds": self.timings.get("total"),
+        }
+
+    def _load_existing(self):
+        env = self.env
+        c2 = env["res.company"].search([("name", "=", SECOND_COMPANY_NAME)], limit=1)
+        if not c2:
+            raise ValueError("no benchmark data in this database: run generate() first")
+        self.companies = [env.company, c2]
+        self._setup_crm()
+        self.cr.execute(
+            """
+            SELECT p.id, p.email, p.create_date::date, c.code
+              FROM res_partner p
+              LEFT JOIN res_country c ON c.id = p.country_id
+             WHERE p.is_company AND p.ref = 'BC' || p.id
+          ORDER BY p.id
+            """
+        )
+        rows = self.cr.fetchall()
+        c2_codes = {xmlid.split(".")[1].upper() for xmlid, _w in C2_COUNTRIES}
+        self.cust_ids = np.array([r[0] for r in rows], dtype=np.int64)
+        self.cust_emails = np.array([r[1] for r in rows], dtype=object)
+        created = np.array([r[2] for r in rows], dtype="datetime64[D]")
+        self.cust_active_from = np.maximum(created, self.start64)
+        self.cust_active_to = np.full(len(rows), self.today64)
+        self.cust_home = np.array([1 if r[3] in c2_codes else 0 for r in rows], dtype=np.int64)
 
     # ------------------------------------------------------------------
     # setup with the ORM (few records)
@@ -2582,6 +2675,386 @@ class _Generator:
     # finalize
     # ------------------------------------------------------------------
 
+    # ------------------------------------------------------------------
+    # marketing: mass mailings and their traces (mailing_trace)
+    # ------------------------------------------------------------------
+
+    def _marketing(self):
+        """Mass mailings sent to the customers over the period, with one trace per recipient.
+
+        The mailings (a few) use the ORM; the traces are written with ``COPY``: sent, opened,
+        replied or bounced, with their dates. Each mailing belongs to a bench campaign.
+        """
+        env = self.env
+        rng = self.xrng
+        n_mail = self.p["mailings"]
+        if not n_mail or not len(self.cust_ids) or "mailing.mailing" not in env:
+            self.mailing_ids = np.zeros(0, dtype=np.int64)
+            self.trace_ids = np.zeros(0, dtype=np.int64)
+            return
+        Mailing = env["mailing.mailing"]
+        partner_model = env["ir.model"]._get_id("res.partner")
+        days = self.start64 + np.round(
+            (np.arange(n_mail) + 0.5) * (self.today64 - self.start64).astype(np.int64) / n_mail
+        ).astype("timedelta64[D]")
+        sent_at = days.astype("datetime64[s]") + np.timedelta64(9 * 3600, "s")
+        existing = Mailing.with_context(active_test=False).search(
+            [("subject", "=like", "Bench Mailing %")], order="id"
+        )
+        by_subject = {m.subject: m for m in existing}
+        vals_list = []
+        subjects = [f"Bench Mailing {k + 1}" for k in range(n_mail)]
+        for k, subject in enumerate(subjects):
+            if subject not in by_subject:
+                vals_list.append(
+                    {
+                        "subject": subject,
+                        "mailing_type": "mail",
+                        "mailing_model_id": partner_model,
+                        "mailing_domain": "[]",
+                        "campaign_id": int(self.campaign_ids[k % len(self.campaign_ids)]),
+                        "body_html": f"<p>{subject}: our news of the month.</p>",
+                    }
+                )
+        if vals_list:
+            for mailing in Mailing.create(vals_list):
+                by_subject[mailing.subject] = mailing
+        mailings = Mailing.browse([by_subject[s].id for s in subjects])
+        self.cr.execute(
+            """
+            UPDATE mailing_mailing m SET state = 'done', sent_date = v.sent, schedule_type = 'now'
+              FROM unnest(%s::int[], %s::timestamp[]) AS v(id, sent)
+             WHERE m.id = v.id
+            """,
+            [mailings.ids, [str(x).replace("T", " ") for x in sent_at]],
+        )
+        mailings.invalidate_recordset()
+        mailing_ids = np.array(mailings.ids, dtype=np.int64)
+        mailing_campaign = np.array([m.campaign_id.id or 0 for m in mailings], dtype=np.int64)
+        # recipients: a share of the customers alive when the mailing went out
+        share = self.p["mailing_share"]
+        chosen_cust, chosen_mail = [], []
+        for k in range(n_mail):
+            alive = np.flatnonzero((self.cust_active_from <= days[k]) & (self.cust_active_to >= days[k]))
+            picked = alive[rng.random(len(alive)) < share]
+            chosen_cust.append(picked)
+            chosen_mail.append(np.full(len(picked), k, dtype=np.int64))
+        cust = np.concatenate(chosen_cust) if chosen_cust else np.zeros(0, dtype=np.int64)
+        mail = np.concatenate(chosen_mail) if chosen_mail else np.zeros(0, dtype=np.int64)
+        n = len(cust)
+        if not n:
+            self.mailing_ids = mailing_ids
+            self.trace_ids = np.zeros(0, dtype=np.int64)
+            return
+        # status: bounced, replied (opened first), opened, or only sent
+        u = rng.random(n)
+        status = np.where(
+            u < 0.03, "bounce", np.where(u < 0.07, "reply", np.where(u < 0.35, "open", "sent"))
+        ).astype(object)
+        sent = sent_at[mail] + rng.integers(0, 3600, n).astype("timedelta64[s]")
+        opened = sent + (rng.exponential(0.8 * SECONDS_PER_DAY, n).astype(np.int64) + 60).astype(
+            "timedelta64[s]"
+        )
+        replied = opened + (rng.exponential(0.5 * SECONDS_PER_DAY, n).astype(np.int64) + 60).astype(
+            "timedelta64[s]"
+        )
+        has_open = np.isin(status, ["open", "reply"]) & (opened <= self.now)
+        status[np.isin(status, ["open", "reply"]) & ~has_open] = "sent"
+        has_reply = (status == "reply") & (replied <= self.now)
+        status[(status == "reply") & ~has_reply] = "open"
+        clicked = has_open & (rng.random(n) < 0.4)
+        nat = np.datetime64("NaT", "s")
+        ids = self._alloc_by_date("mailing_trace", sent)
+        self._copy(
+            "mailing_trace",
+            {
+                "id": ids,
+                "trace_type": "mail",
+                "model": "res.partner",
+                "res_id": self.cust_ids[cust],
+                "email": self.cust_emails[cust],
+                "message_id": np.array([f"<bench-trace-{x}@example.com>" for x in ids], dtype=object),
+                "mass_mailing_id": mailing_ids[mail],
+                "campaign_id": _nullable(mailing_campaign[mail], mailing_campaign[mail] > 0),
+                "trace_status": status,
+                "failure_type": np.where(status == "bounce", "mail_bounce", None).astype(object),
+                "sent_datetime": _datetimes(sent),
+                "open_datetime": _datetimes(np.where(has_open, opened, nat)),
+                "reply_datetime": _datetimes(np.where(has_reply, replied, nat)),
+                "links_click_datetime": _datetimes(np.where(clicked, opened, nat)),
+                "create_uid": self.uid,
+                "write_uid": self.uid,
+                "create_date": _datetimes(sent),
+                "write_date": self.now_str,
+            },
+        )
+        bounces = np.bincount(cust[status == "bounce"], minlength=len(self.cust_ids))
+        if bounces.any():
+            has = bounces > 0
+            self.cr.execute(
+                """
+                UPDATE res_partner p SET message_bounce = COALESCE(p.message_bounce, 0) + v.n
+                  FROM unnest(%s::int[], %s::int[]) AS v(id, n)
+                 WHERE p.id = v.id
+                """,
+                [self.cust_ids[has].tolist(), bounces[has].tolist()],
+            )
+        self.mailing_ids = mailing_ids
+        self.trace_ids = ids
+
+    # ------------------------------------------------------------------
+    # service: tickets and their SLA lines (crm_ext_service)
+    # ------------------------------------------------------------------
+
+    def _setup_service(self):
+        """A bench service team per company with two SLA policies (ORM, a few records)."""
+        env = self.env
+        Team = env["crm_ext.service.team"].with_context(active_test=False)
+        Policy = env["crm_ext.sla.policy"].with_context(active_test=False)
+        Stage = env["crm_ext.ticket.stage"]
+        stages = Stage.search([], order="sequence, id")
+        closed = stages.filtered("is_closed")
+        if not closed:
+            closed = Stage.create({"name": "Solved", "sequence": 90, "is_closed": True})
+        shared = stages.filtered(lambda s: not s.team_ids)
+        self.ticket_solved_stage = closed[0]
+        self.ticket_cancel_stage = closed[1] if len(closed) > 1 else closed[0]
+        leader = int(self.user_ids[0])
+        self.service = []
+        for company in self.companies:
+            team = Team.search([("name", "=", "Bench Service"), ("company_id", "=", company.id)], limit=1)
+            if not team:
+                team = Team.create({"name": "Bench Service", "company_id": company.id, "user_id": leader})
+            names = {
+                "first_response": "Bench: first answer within 8 hours",
+                "resolution": "Bench: solved within 40 hours",
+            }
+            for sla_type, name in names.items():
+                if not Policy.search_count([("team_id", "=", team.id), ("sla_type", "=", sla_type)]):
+                    Policy.create(
+                        {
+                            "name": name,
+                            "company_id": company.id,
+                            "team_id": team.id,
+                            "sla_type": sla_type,
+                            "time_hours": 8.0 if sla_type == "first_response" else 40.0,
+                            "warn_hours": 2.0 if sla_type == "first_response" else 8.0,
+                            "stage_id": self.ticket_solved_stage.id if sla_type == "resolution" else False,
+                            "escalate_notify": True,
+                            "escalate_priority": sla_type == "resolution",
+                        }
+                    )
+            # the policies a bench ticket matches: same company, its team or none; policies with
+            # category, tag or customer tier criteria are left out (see the README)
+            policies = Policy.search(
+                [
+                    ("active", "=", True),
+                    ("company_id", "=", company.id),
+                    ("team_id", "in", [team.id, False]),
+                    ("category_ids", "=", False),
+                    ("tag_ids", "=", False),
+                    ("partner_category_ids", "=", False),
+                ],
+                order="id",
+            )
+            team_stages = shared | stages.filtered(lambda s, t=team: t in s.team_ids)
+            excluded = policies.exclude_stage_ids
+            open_stages = team_stages.filtered(lambda s, ex=excluded: not s.is_closed and s not in ex)
+            if not open_stages:
+                open_stages = team_stages.filtered(lambda s: not s.is_closed)[:1]
+            self.service.append(
+                {
+                    "team": team.id,
+                    "policies": policies,
+                    "open_stages": np.array(open_stages.ids[:2], dtype=np.int64),
+                }
+            )
+
+    def _service(self):
+        """Tickets for a share of the customers in their home company, with their SLA lines.
+
+        Tickets of the last year; old ones are closed (solved, a few cancelled) with their
+        SLAs reached or failed; recent ones are open. Open SLA lines past their deadline for
+        more than ``escalation_backlog_days`` are failed and escalated; the more recent breaches
+        are still ongoing and not escalated (the escalation cron's work). Deadlines are counted
+        in calendar hours, not in the team's working hours.
+        """
+        rng = self.xrng
+        self.ticket_ids = np.zeros(0, dtype=np.int64)
+        self.ticket_sla_ids = np.zeros(0, dtype=np.int64)
+        self.ticket_backlog = 0
+        if "crm_ext.ticket" not in self.env:
+            _logger.info("benchmark data: crm_ext_service is not installed, no tickets")
+            return
+        self._setup_service()
+        n_c = len(self.cust_ids)
+        with_tickets = np.flatnonzero(rng.random(n_c) < self.p["ticket_share"])
+        counts = 1 + rng.poisson(max(self.p["tickets_per_customer"] - 1, 0), len(with_tickets))
+        cust = np.repeat(with_tickets, counts)
+        n = len(cust)
+        if not n:
+            self.ticket_ids = np.zeros(0, dtype=np.int64)
+            self.ticket_sla_ids = np.zeros(0, dtype=np.int64)
+            self.ticket_backlog = 0
+            return
+        year_ago = self.now - np.timedelta64(365 * SECONDS_PER_DAY, "s")
+        start = np.maximum(self.cust_active_from[cust].astype("datetime64[s]"), year_ago)
+        span = np.maximum((self.now - start).astype(np.int64), 3600)
+        created = start + (rng.random(n) * span).astype(np.int64).astype("timedelta64[s]")
+        created = np.minimum(created, self.now - np.timedelta64(600, "s"))
+        age_days = (self.now - created).astype(np.int64) / SECONDS_PER_DAY
+        is_open = (age_days < self.p["ticket_open_days"]) & (rng.random(n) < 0.7)
+        cancelled = ~is_open & (rng.random(n) < 0.05)
+        company = self.cust_home[cust]
+        co_ids = np.array([c.id for c in self.companies], dtype=np.int64)
+        team = np.array([s["team"] for s in self.service], dtype=np.int64)[company]
+        priority = rng.choice(["0", "1", "2", "3"], n, p=[0.2, 0.55, 0.2, 0.05]).astype(object)
+        # answered and closed: a few hours to a few days after the ticket came in
+        answered = created + (rng.exponential(5 * 3600, n).astype(np.int64) + 300).astype("timedelta64[s]")
+        closed_at = answered + (rng.exponential(30 * 3600, n).astype(np.int64) + 600).astype("timedelta64[s]")
+        closed_at = np.minimum(closed_at, self.now)
+        answered = np.minimum(answered, closed_at)
+        has_answer = ~is_open | ((answered <= self.now) & (rng.random(n) < 0.6))
+        stage = np.empty(n, dtype=np.int64)
+        stage[~is_open] = np.where(
+            cancelled[~is_open], self.ticket_cancel_stage.id, self.ticket_solved_stage.id
+        )
+        for ci, info in enumerate(self.service):
+            mask = is_open & (company == ci)
+            stage[mask] = info["open_stages"][rng.integers(0, len(info["open_stages"]), mask.sum())]
+        ids = self._alloc_by_date("crm_ext_ticket", created)
+        order = np.argsort(ids)
+        numbers = np.empty(n, dtype=object)
+        numbers[order] = self._ticket_numbers(created[order])
+        # the contact who wrote in: the customer itself (the contacts' ids are not kept here)
+        partner = self.cust_ids[cust]
+        subjects = np.array(TICKET_SUBJECTS, dtype=object)[rng.integers(0, len(TICKET_SUBJECTS), n)]
+        channels = rng.choice(["phone", "email", "chat", "web", "portal"], n, p=[0.3, 0.35, 0.1, 0.15, 0.1])
+        user = self.user_ids[rng.integers(0, len(self.user_ids), n)]
+
+        # SLA lines: one per ticket and matching policy
+        sla_t, sla_p = [], []
+        for ci, info in enumerate(self.service):
+            for policy in info["policies"]:
+                mask = company == ci
+                if policy.priority:
+                    mask &= priority >= policy.priority
+                idx = np.flatnonzero(mask)
+                sla_t.append(idx)
+                sla_p.append(np.full(len(idx), policy.id, dtype=np.int64))
+        t = np.concatenate(sla_t) if sla_t else np.zeros(0, dtype=np.int64)
+        pol = np.concatenate(sla_p) if sla_p else np.zeros(0, dtype=np.int64)
+        policy_info = {
+            p.id: (p.sla_type, p.time_hours, p.stage_id.sequence if p.stage_id else 0)
+            for info in self.service
+            for p in info["policies"]
+        }
+        p_type = np.array([policy_info[p][0] for p in pol], dtype=object)
+        p_hours = np.array([policy_info[p][1] for p in pol], dtype=np.float64)
+        deadline = created[t] + (p_hours * 3600).astype(np.int64).astype("timedelta64[s]")
+        first = p_type == "first_response"
+        nat = np.datetime64("NaT", "s")
+        # settled lines: first responses answered, every line of a closed ticket
+        reached = np.where(first & has_answer[t], answered[t], nat)
+        reached = np.where(~is_open[t] & np.isnat(reached), closed_at[t], reached)
+        settled = ~np.isnat(reached)
+        status = np.full(len(t), "ongoing", dtype=object)
+        status[settled] = np.where(reached[settled] > deadline[settled], "failed", "reached")
+        backlog = self.now - np.timedelta64(int(self.p["escalation_backlog_days"] * SECONDS_PER_DAY), "s")
+        old_breach = ~settled & (deadline < backlog)
+        status[old_breach] = "failed"  # escalated by earlier cron runs
+        escalated = old_breach.copy()
+        warned = (~settled & (deadline < self.now)) | old_breach
+        sla_ids = self._alloc("crm_ext_ticket_sla", len(t))
+        ongoing = status == "ongoing"
+        # the ticket's summary: earliest ongoing deadline, any failed line
+        sla_deadline = np.full(n, nat)
+        if ongoing.any():
+            frame = pd.DataFrame({"t": t[ongoing], "d": deadline[ongoing]}).groupby("t")["d"].min()
+            sla_deadline[frame.index.to_numpy()] = frame.to_numpy().astype("datetime64[s]")
+        sla_failed = np.zeros(n, dtype=bool)
+        sla_failed[t[status == "failed"]] = True
+        self._copy(
+            "crm_ext_ticket",
+            {
+                "id": ids,
+                "number": numbers,
+                "name": subjects,
+                "partner_id": partner,
+                "commercial_partner_id": partner,
+                "team_id": team,
+                "user_id": user,
+                "stage_id": stage,
+                "is_closed": ~is_open,
+                "closed_date": _datetimes(np.where(is_open, nat, closed_at)),
+                "priority": priority,
+                "channel": channels,
+                "company_id": co_ids[company],
+                "color": 0,
+                "sla_deadline": _datetimes(sla_deadline),
+                "sla_failed": sla_failed,
+                "first_response_date": _datetimes(np.where(has_answer, answered, nat)),
+                "create_uid": self.uid,
+                "write_uid": self.uid,
+                "create_date": _datetimes(created),
+                "write_date": self.now_str,
+            },
+        )
+        self._copy(
+            "crm_ext_ticket_sla",
+            {
+                "id": sla_ids,
+                "ticket_id": ids[t],
+                "policy_id": pol,
+                "sla_type": p_type,
+                "company_id": co_ids[company[t]],
+                "team_id": team[t],
+                "status": status,
+                "deadline": _datetimes(deadline),
+                "reached_date": _datetimes(reached),
+                "warned": warned,
+                "escalated": escalated,
+                "remaining_hours": 0.0,
+                "create_uid": self.uid,
+                "write_uid": self.uid,
+                "create_date": _datetimes(created[t]),
+                "write_date": self.now_str,
+            },
+        )
+        self.ticket_ids = ids
+        self.ticket_sla_ids = sla_ids
+        self.ticket_backlog = int((ongoing & (deadline < self.now)).sum())
+
+    def _ticket_numbers(self, created):
+        """Ticket numbers from the ticket sequence, in the order given (the sequence advances)."""
+        seq = self.env["ir.sequence"].search([("code", "=", "crm_ext.ticket")], limit=1)
+        n = len(created)
+        if not seq:
+            return np.array([f"TCK/BENCH/{k + 1:06d}" for k in range(n)], dtype=object)
+        if seq.implementation == "standard":
+            self.cr.execute(
+                "SELECT nextval(%s) FROM generate_series(1, %s)", [f"ir_sequence_{seq.id:03d}", n]
+            )
+            values = [row[0] for row in self.cr.fetchall()]
+        else:
+            self.cr.execute(
+                "UPDATE ir_sequence SET number_next = number_next + %s WHERE id = %s"
+                " RETURNING number_next - %s",
+                [n * seq.number_increment, seq.id, n * seq.number_increment],
+            )
+            first = self.cr.fetchone()[0]
+            values = [first + k * seq.number_increment for k in range(n)]
+            seq.invalidate_recordset(["number_next"])
+        years = np.asarray(created).astype("datetime64[Y]").astype(np.int64) + 1970
+        affixes = {}
+        out = np.empty(n, dtype=object)
+        for k, (value, year) in enumerate(zip(values, years, strict=True)):
+            if year not in affixes:
+                affixes[year] = seq._get_prefix_suffix(date=date(int(year), 6, 30))
+            prefix, suffix = affixes[year]
+            out[k] = f"{prefix}{value:0{seq.padding}d}{suffix}"
+        return out
+
     def _finalize(self):
         cr = self.cr
         self._restore_foreign_keys()
@@ -2597,6 +3070,10 @@ class _Generator:
             """,
             [self.cust_ids[has].tolist(), counts[has].tolist()],
         )
+        self._finalize_tables()
+
+    def _finalize_tables(self):
+        cr = self.cr
         # id sequences past every id written (they were reserved with nextval/setval)
         for table in sorted(self.rows):
             if table.endswith("_rel") or table == "account_move__account_payment":
@@ -2670,6 +3147,11 @@ class _Generator:
             "invoice_payment_states": states,
             "foreign_invoice_ids": IV["ids"][IV["foreign"]],
             "revenue_by_company": revenue,
+            "mailing_ids": self.mailing_ids,
+            "trace_ids": self.trace_ids,
+            "ticket_ids": self.ticket_ids,
+            "ticket_sla_ids": self.ticket_sla_ids,
+            "ticket_backlog": self.ticket_backlog,
             "open_balances": open_df[["partner_id", "company_id", "amount"]],
             "rows": dict(self.rows),
             "timings": dict(self.timings),

@@ -15,11 +15,15 @@ that choosing a sample or counting a population is not measured).
 ``requires`` names Odoo modules the benchmark needs; the runner skips it (and says so)
 when one of them is not installed in the database.
 
-``baseline`` names another registered benchmark, run just before in the same run; the
-runner prints the ratio baseline seconds / benchmark seconds. A baseline that is too
+``baseline`` names another registered benchmark (or a tuple of several), run just before in
+the same run; the runner prints the ratio baseline seconds / benchmark seconds for each.
+``targets`` (``{baseline name: minimum ratio}``) makes the runner say whether a ratio meets
+its target (a target below 1, e.g. ``1/3``, means "at most 3 times slower"); a missed target
+is reported, not failed: benchmarks measure, they do not fail on a slow machine. A baseline that is too
 slow to run in full measures a sample and returns ``Result(scale=population / sample)``:
 its seconds and queries are multiplied by ``scale`` and the runner says so. ``check``
-(``check(value, baseline_value)``) asserts that the benchmark and its baseline agree.
+(``check(value, baseline_value)``, or ``{baseline name: check}`` with several baselines)
+asserts that the benchmark and its baseline agree.
 
 Benchmarks live in ``tests/benchmarks/bench_*.py`` modules, imported by ``discover()``.
 """
@@ -50,13 +54,27 @@ class Result:
 class Benchmark:
     name: str
     func: Callable
-    baseline: str | None = None
+    baseline: str | tuple | None = None
     prepare: Callable | None = None
     check: Callable | None = None
     description: str = ""
     baseline_only: bool = False
     module: str = ""
     requires: tuple = ()
+    targets: dict = field(default_factory=dict)
+
+    @property
+    def baselines(self):
+        """The baseline names, as a tuple (empty without baseline)."""
+        if not self.baseline:
+            return ()
+        return (self.baseline,) if isinstance(self.baseline, str) else tuple(self.baseline)
+
+    def check_for(self, baseline_name):
+        """The check against ``baseline_name`` (None when there is none)."""
+        if isinstance(self.check, dict):
+            return self.check.get(baseline_name)
+        return self.check
 
 
 @dataclass
@@ -68,7 +86,15 @@ class Context:
 
 
 def benchmark(
-    name, baseline=None, *, prepare=None, check=None, description=None, baseline_only=False, requires=()
+    name,
+    baseline=None,
+    *,
+    prepare=None,
+    check=None,
+    description=None,
+    baseline_only=False,
+    requires=(),
+    targets=None,
 ):
     """Register ``func`` as the benchmark ``name`` (see the module docstring)."""
 
@@ -86,6 +112,7 @@ def benchmark(
             baseline_only=baseline_only,
             module=func.__module__,
             requires=tuple(requires),
+            targets=dict(targets or {}),
         )
         return func
 
@@ -99,8 +126,9 @@ def discover():
         if info.name.startswith("bench_"):
             importlib.import_module(f"{__package__}.{info.name}")
     for bench in _REGISTRY.values():
-        if bench.baseline and bench.baseline not in _REGISTRY:
-            raise ValueError(f"benchmark {bench.name!r} has an unknown baseline {bench.baseline!r}")
+        for name in bench.baselines:
+            if name not in _REGISTRY:
+                raise ValueError(f"benchmark {bench.name!r} has an unknown baseline {name!r}")
     return dict(_REGISTRY)
 
 

@@ -18,6 +18,7 @@ import gc
 import sys
 import threading
 import time
+import traceback
 
 import psutil
 
@@ -106,22 +107,38 @@ def format_line(m, baseline=None):
     return "  ".join(parts)
 
 
+def _ratio_text(m, baseline, target):
+    ratio = baseline["seconds"] / m["seconds"] if m["seconds"] else float("inf")
+    text = f"ratio {ratio:>9.1f}x vs {baseline['name']}"
+    if target is not None:
+        wanted = f">= {target:g}x" if target >= 1 else f"<= {1 / target:g}x slower"
+        text += f" (target {wanted}: {'met' if ratio >= target else 'MISSED'})"
+    return text
+
+
 def run_one(bench, registry, env, args, shared):
-    """Run a benchmark after its baseline, print their lines; return 1 if the check fails."""
-    baseline = None
-    if bench.baseline:
-        baseline = measure(registry[bench.baseline], env, args, shared)
-        print(format_line(baseline), flush=True)
+    """Run a benchmark after its baselines, print their lines; return 1 if a check fails."""
+    baselines = []
+    for name in bench.baselines:
+        baselines.append(measure(registry[name], env, args, shared))
+        print(format_line(baselines[-1]), flush=True)
     measured = measure(bench, env, args, shared)
-    print(format_line(measured, baseline), flush=True)
-    if bench.check and baseline is not None:
+    print(format_line(measured), flush=True)
+    failed = 0
+    for baseline in baselines:
+        name = baseline["name"]
+        print(f"{'':<34}  {_ratio_text(measured, baseline, bench.targets.get(name))}", flush=True)
+        check = bench.check_for(name)
+        if not check:
+            continue
         try:
-            message = bench.check(measured["result"].value, baseline["result"].value)
+            message = check(measured["result"].value, baseline["result"].value)
         except AssertionError as error:
-            print(f"{'':<34}  check FAILED: {error}", flush=True)
-            return 1
-        print(f"{'':<34}  check OK: {message}", flush=True)
-    return 0
+            print(f"{'':<34}  check vs {name} FAILED: {error}", flush=True)
+            failed = 1
+            continue
+        print(f"{'':<34}  check vs {name} OK: {message}", flush=True)
+    return failed
 
 
 def main(argv=None):
@@ -131,13 +148,14 @@ def main(argv=None):
     parser.add_argument("names", nargs="*", metavar="NAME", help="benchmarks to run (default: all)")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
     parser.add_argument("--sample", type=int, default=200, help="sample size of slow baselines (default 200)")
+    parser.add_argument("--traceback", action="store_true", help="print the traceback of a failing benchmark")
     add_odoo_arguments(parser, database_required=False)
     args = parser.parse_args(argv)
     registry = discover()
     if args.list:
         for bench in registry.values():
             kind = "baseline" if bench.baseline_only else "benchmark"
-            extra = f" (baseline: {bench.baseline})" if bench.baseline else ""
+            extra = f" (baselines: {', '.join(bench.baselines)})" if bench.baselines else ""
             print(f"{bench.name:<34} {kind:<9} {bench.description}{extra}")
         return 0
     if not args.database:
@@ -156,7 +174,9 @@ def main(argv=None):
         shared = {}
         for name in names:
             bench = registry[name]
-            wanted = {*bench.requires, *(registry[bench.baseline].requires if bench.baseline else ())}
+            wanted = set(bench.requires)
+            for baseline in bench.baselines:
+                wanted |= set(registry[baseline].requires)
             installed = set(
                 env["ir.module.module"]
                 .search([("name", "in", list(wanted)), ("state", "=", "installed")])
@@ -173,6 +193,8 @@ def main(argv=None):
             except Exception as error:  # one broken benchmark does not stop the others
                 failures += 1
                 print(f"{name:<34}  ERROR: {type(error).__name__}: {error}", flush=True)
+                if args.traceback:
+                    traceback.print_exc()
             env.cr.rollback()
             env.invalidate_all()
     return 1 if failures else 0

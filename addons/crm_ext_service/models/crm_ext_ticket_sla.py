@@ -180,8 +180,21 @@ class CrmExtTicketSla(models.Model):
         }
 
     def _create_activities(self, vals_list):
-        if vals_list:
-            self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals_list)
+        # mail.activity subscribes the user of each new activity to its record, once per
+        # activity: two activities of one user on one ticket in the same create (two SLAs of
+        # the ticket breached in one batch) would add the same follower twice and fail. The
+        # n-th activity of a (ticket, user) pair goes in the n-th create.
+        rounds, seen = [], {}
+        for vals in vals_list:
+            key = (vals["res_id"], vals["user_id"])
+            index = seen.get(key, 0)
+            seen[key] = index + 1
+            if index == len(rounds):
+                rounds.append([])
+            rounds[index].append(vals)
+        Activity = self.env["mail.activity"].with_context(mail_activity_quick_update=True)
+        for batch in rounds:
+            Activity.create(batch)
 
     def _warn(self):
         activity_type = self.env.ref("crm_ext_service.mail_activity_type_sla_warning")

@@ -245,6 +245,29 @@ class TestSlaEscalation(CrmExtServiceCase):
         notes = ticket.message_ids.filtered(lambda m: "breached" in (m.body or ""))
         self.assertEqual(len(notes), 1)
 
+    def test_two_breaches_of_one_ticket_in_one_batch(self):
+        self.env["crm_ext.sla.policy"].create(
+            {
+                "name": "Answer in 2h",
+                "team_id": self.team.id,
+                "sla_type": "first_response",
+                "time_hours": 2,
+                "escalate_notify": True,
+            }
+        )
+        ticket = self._tickets(1)
+        self.assertEqual(len(ticket.sla_ids), 2)
+        with freeze_time(datetime(2026, 1, 5, 14, 30)):
+            done = self.Sla._cron_escalate()
+        self.assertEqual(done, ticket.sla_ids)
+        self.assertEqual(set(ticket.sla_ids.mapped("status")), {"failed"})
+        self.assertEqual(len(self._activities(ticket, self.breach_type)), 2, "one per breached SLA")
+        self.assertEqual(
+            ticket.message_partner_ids.filtered(lambda p: p == self.service_manager.partner_id),
+            self.service_manager.partner_id,
+            "the team leader follows the ticket once",
+        )
+
     def test_claim_is_exclusive(self):
         tickets = self._tickets(3)
         condition = SQL("sla.deadline < %s", datetime(2026, 1, 5, 14, 30))

@@ -1,0 +1,226 @@
+"""RFM stage of crm_ext_analytics: read, score and write, against one SQL aggregate and the ORM.
+
+The stage is what ``crm_ext.analytics.run`` does for a company: ``_read_invoices`` (one
+query), ``rfm_scores`` (pandas) and ``_write_rfm_results`` (three statements), here for
+every company, in the runner's transaction (rolled back at the end). Two baselines:
+
+- ``rfm_stage_sql_aggregate``: the lower bound, one ``GROUP BY`` query computing the same
+  recency / frequency / monetary figures in PostgreSQL, without scoring or writing. The
+  stage should stay within 3 times its time.
+- ``rfm_stage_orm``: the naive way, per customer a ``search_read`` of its invoices and the
+  figures and scores in Python, on a sample scaled to every customer. The stage should be
+  at least 100 times faster.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from odoo import fields
+from tests.benchmarks.registry import Result, benchmark
+
+MODULES = ["crm_ext_analytics"]
+
+AGGREGATE_SQL = """
+    SELECT company_id, commercial_partner_id AS partner_id,
+           COALESCE(MAX(invoice_date) FILTER (WHERE amount_untaxed_signed > 0),
+                    MAX(invoice_date)) AS last_date,
+           COUNT(*) FILTER (WHERE amount_untaxed_signed > 0) AS frequency,
+           SUM(amount_untaxed_signed) AS monetary,
+           COUNT(*) AS invoices
+      FROM account_move
+     WHERE state = 'posted'
+       AND move_type IN ('out_invoice', 'out_refund')
+       AND commercial_partner_id IS NOT NULL
+  GROUP BY company_id, commercial_partner_id
+"""
+
+
+def _as_of(env):
+    return fields.Date.context_today(env["crm_ext.analytics.run"])
+
+
+def _prepare_stage(ctx):
+    """One run per company (created before timing)."""
+    companies = ctx.env["res.company"].search([])  # pylint: disable=no-search-all
+    runs = ctx.env["crm_ext.analytics.run"].create([{"company_id": c.id} for c in companies])
+    runs.flush_recordset()
+    # warm-up, not timed: the first call imports the engine and pays pandas' one-off costs
+    from odoo.addons.crm_ext_analytics.engine.rfm import rfm_scores
+
+    invoices = runs[:1]._read_invoices()
+    rfm_scores(invoices.head(200), _as_of(ctx.env))
+    return {"runs": runs}
+
+
+@benchmark(
+    "rfm_stage",
+    baseline=("rfm_stage_sql_aggregate", "rfm_stage_orm"),
+    prepare=_prepare_stage,
+    requires=MODULES,
+    targets={"rfm_stage_sql_aggregate": 1 / 3, "rfm_stage_orm": 100},
+    check={
+        "rfm_stage_sql_aggregate": lambda v, b: _same_rfm(v, b, "the SQL aggregate"),
+        "rfm_stage_orm": lambda v, b: _same_rfm(v, b, "the ORM", scores=True),
+    },
+)
+def rfm_stage(ctx):
+    """RFM stage of the analytics run for every company: read invoices, score, write results."""
+    # imported here: the add-ons path is only known once the runner has started Odoo
+    from odoo.addons.crm_ext_analytics.engine.rfm import rfm_scores
+
+    as_of = _as_of(ctx.env)
+    frames, rows = [], 0
+    phases = {"read": 0.0, "score": 0.0, "write": 0.0}
+    for run in ctx.prepared["runs"]:
+        started = time.perf_counter()
+        invoices = run._read_invoices()
+        read = time.perf_counter()
+        scores = rfm_scores(invoices, as_of)
+        scored = time.perf_counter()
+        if not scores.empty:
+            run._write_rfm_results(scores, as_of)
+        phases["read"] += read - started
+        phases["score"] += scored - read
+        phases["write"] += time.perf_counter() - scored
+        rows += len(invoices)
+        frames.append(scores)
+    result = pd.concat(frames, ignore_index=True)
+    split = ", ".join(f"{name} {seconds:.3f} s" for name, seconds in phases.items())
+    return Result(
+        rows=rows, value=result, note=f"{len(result):,} (customer, company) scores written ({split})"
+    )
+
+
+@benchmark(
+    "rfm_stage_sql_aggregate",
+    baseline_only=True,
+    requires=MODULES,
+    description="one SQL GROUP BY: last purchase, purchases, net revenue per customer and company",
+)
+def rfm_stage_sql_aggregate(ctx):
+    """Lower bound: the same figures in one SQL aggregate query, nothing scored or written."""
+    cr = ctx.env.cr
+    cr.execute(AGGREGATE_SQL)
+    frame = pd.DataFrame.from_records(
+        cr.fetchall(), columns=["company_id", "partner_id", "last_date", "frequency", "monetary", "invoices"]
+    )
+    as_of = pd.Timestamp(_as_of(ctx.env))
+    frame["recency_days"] = (as_of - pd.to_datetime(frame["last_date"])).dt.days
+    return Result(rows=int(frame["invoices"].sum()), value=frame, note=f"{len(frame):,} customer rows")
+
+
+def _prepare_orm(ctx):
+    """The (customer, company) pairs with posted invoices, and a fixed sample of customers."""
+    cr = ctx.env.cr
+    cr.execute(
+        """
+        SELECT DISTINCT commercial_partner_id FROM account_move
+         WHERE state = 'posted' AND move_type IN ('out_invoice', 'out_refund')
+           AND commercial_partner_id IS NOT NULL
+        """
+    )
+    population = sorted(row[0] for row in cr.fetchall())
+    size = min(ctx.options.sample, len(population))
+    rng = np.random.default_rng(0)
+    sample = sorted(int(x) for x in rng.choice(population, size, replace=False)) if size else []
+    _rfm_orm(ctx.env, population[:5], _as_of(ctx.env))  # warm-up, not timed
+    return {"population": len(population), "sample": sample}
+
+
+def _quintiles(values, higher_is_better=True):
+    """Python scores 1-5 by rank (ties by order), as a naive implementation would write them."""
+    order = sorted(range(len(values)), key=lambda i: values[i], reverse=not higher_is_better)
+    scores = [0] * len(values)
+    for rank, i in enumerate(order, start=1):
+        scores[i] = max(1, min(5, -(-rank * 5 // len(values))))
+    return scores
+
+
+def _rfm_orm(env, partner_ids, as_of):
+    Move = env["account.move"]
+    rows, invoices = [], 0
+    for partner_id in partner_ids:
+        moves = Move.search_read(
+            [
+                # the customer and its contacts; not commercial_partner_id, which has no index
+                # (a naive baseline, not a strawman: 150 ms per customer instead of a few)
+                ("partner_id", "child_of", partner_id),
+                ("state", "=", "posted"),
+                ("move_type", "in", ("out_invoice", "out_refund")),
+            ],
+            ["company_id", "invoice_date", "amount_untaxed_signed"],
+        )
+        invoices += len(moves)
+        by_company = {}
+        for move in moves:
+            by_company.setdefault(move["company_id"][0], []).append(move)
+        for company_id, company_moves in by_company.items():
+            sales = [m["invoice_date"] for m in company_moves if m["amount_untaxed_signed"] > 0]
+            last = max(sales) if sales else max(m["invoice_date"] for m in company_moves)
+            rows.append(
+                {
+                    "company_id": company_id,
+                    "partner_id": partner_id,
+                    "recency_days": (as_of - last).days,
+                    "frequency": len(sales),
+                    "monetary": sum(m["amount_untaxed_signed"] for m in company_moves),
+                }
+            )
+    # scores within each company, on the sample (a naive job would rank the whole population)
+    for company_id in {r["company_id"] for r in rows}:
+        group = [r for r in rows if r["company_id"] == company_id]
+        for key, better in (("recency_days", False), ("frequency", True), ("monetary", True)):
+            for row, score in zip(group, _quintiles([r[key] for r in group], better), strict=True):
+                row[key[0] + "_score"] = score
+    return rows, invoices
+
+
+@benchmark(
+    "rfm_stage_orm",
+    baseline_only=True,
+    prepare=_prepare_orm,
+    requires=MODULES,
+    description="naive ORM: per customer a search_read of its invoices and Python scoring, sample scaled",
+)
+def rfm_stage_orm(ctx):
+    """Per customer: search_read of its posted invoices, RFM figures and scores in Python."""
+    rows, invoices = _rfm_orm(ctx.env, ctx.prepared["sample"], _as_of(ctx.env))
+    sample = len(ctx.prepared["sample"])
+    scale = ctx.prepared["population"] / sample if sample else 1.0
+    return Result(
+        rows=invoices,
+        value=pd.DataFrame(rows),
+        scale=scale,
+        note=f"{sample} of {ctx.prepared['population']} customers",
+    )
+
+
+def _same_rfm(value, baseline_value, label, scores=False):
+    """Recency, frequency and monetary of the stage equal the baseline's for every pair it has."""
+    keys = ["company_id", "partner_id"]
+    stage = value.set_index(keys)[["recency_days", "frequency", "monetary"]]
+    other = baseline_value.set_index(keys)[["recency_days", "frequency", "monetary"]]
+    if scores:  # a sample: compare the pairs of the sampled customers
+        sampled = set(baseline_value["partner_id"])
+        stage = stage[stage.index.get_level_values("partner_id").isin(sampled)]
+    missing = set(stage.index) ^ set(other.index)
+    if missing:
+        raise AssertionError(
+            f"the stage and {label} disagree on {len(missing)} pairs, e.g. {sorted(missing)[:5]}"
+        )
+    joined = stage.join(other, rsuffix="_b")
+    for column in ("recency_days", "frequency"):
+        bad = joined[joined[column].astype("int64") != joined[f"{column}_b"].astype("int64")]
+        if len(bad):
+            raise AssertionError(
+                f"{column} differs for {len(bad)} pairs, e.g. {bad.head(3).to_dict('index')}"
+            )
+    diff = (joined["monetary"].astype(float) - joined["monetary_b"].astype(float)).abs()
+    if (diff > 0.005).any():
+        bad = joined[diff > 0.005]
+        raise AssertionError(f"monetary differs for {len(bad)} pairs, e.g. {bad.head(3).to_dict('index')}")
+    return f"recency, frequency and monetary equal for {len(joined):,} (customer, company) pairs"
