@@ -92,6 +92,7 @@ class CrmExtEquipment(models.Model):
             return [("warranty_end_date", ">=", today)]
         return ["|", ("warranty_end_date", "=", False), ("warranty_end_date", "<", today)]
 
+    @api.depends("lot_id")
     def _compute_contract_ids(self):
         Contract = self.env["crm_ext.service.contract"]
         contracts = Contract.search([("lot_ids", "in", self.lot_id.ids)]) if self.lot_id else Contract
@@ -159,7 +160,6 @@ class CrmExtEquipment(models.Model):
                     "warranty_labour": lot.product_id.service_cover_labour,
                 }
             )
-        created = Equipment.create(to_create)
         contracts = (
             self.env["crm_ext.service.contract"]
             .sudo()
@@ -169,6 +169,7 @@ class CrmExtEquipment(models.Model):
             lots_of_line = lots.filtered(lambda lot, c=contract: rows[lot][0].sale_line_id == c.sale_line_id)
             if lots_of_line:
                 contract.lot_ids = [fields.Command.link(lot.id) for lot in lots_of_line]
+        created = Equipment.create(to_create)
         return created | Equipment.browse([e.id for e in existing.values()])
 
     def action_view_tickets(self):

@@ -65,9 +65,7 @@ class CrmExtFieldOrder(models.Model):
         help="Set on completion from the ticket's coverage.",
     )
     cover_labour = fields.Boolean(string="Labour Covered", readonly=True, copy=False)
-    invoice_id = fields.Many2one(
-        "account.move", readonly=True, copy=False, index="btree_not_null"
-    )
+    invoice_id = fields.Many2one("account.move", readonly=True, copy=False, index="btree_not_null")
     currency_id = fields.Many2one(related="company_id.currency_id")
     parts_amount = fields.Monetary(compute="_compute_amounts", store=True, currency_field="currency_id")
     labour_amount = fields.Monetary(compute="_compute_amounts", store=True, currency_field="currency_id")
