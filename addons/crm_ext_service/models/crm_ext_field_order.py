@@ -66,6 +66,7 @@ class CrmExtFieldOrder(models.Model):
     )
     cover_labour = fields.Boolean(string="Labour Covered", readonly=True, copy=False)
     invoice_id = fields.Many2one("account.move", readonly=True, copy=False, index="btree_not_null")
+    invoice_state = fields.Selection(related="invoice_id.state", string="Invoice Status")
     currency_id = fields.Many2one(related="company_id.currency_id")
     parts_amount = fields.Monetary(compute="_compute_amounts", store=True, currency_field="currency_id")
     labour_amount = fields.Monetary(compute="_compute_amounts", store=True, currency_field="currency_id")
@@ -169,7 +170,7 @@ class CrmExtFieldOrder(models.Model):
     def action_cancel(self):
         if any(order.state == "done" for order in self):
             raise UserError(_("A completed field order cannot be cancelled."))
-        self.picking_id.filtered(lambda p: p.state != "done").action_cancel()
+        self.picking_id.sudo().filtered(lambda p: p.state != "done").action_cancel()
         self.state = "cancel"
 
     def action_draft(self):
