@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
@@ -127,17 +129,22 @@ class CrmExtEquipment(models.Model):
         outgoing moves, in bulk; links the serials to the contracts of the moves' order lines."""
         Equipment = self.sudo().with_context(active_test=False)
         rows = {}
-        for move in moves:
+        move_lines = (
+            self.env["stock.move.line"]
+            .sudo()
+            .search_fetch([("move_id", "in", moves.ids), ("lot_id", "!=", False)], ["lot_id", "move_id"])
+        )
+        for move_line in move_lines:
+            move = move_line.move_id
             partner = (move.picking_id.partner_id or move.partner_id).commercial_partner_id
-            if not partner:
-                continue
-            for move_line in move.move_line_ids.filtered("lot_id"):
+            if partner:
                 rows[move_line.lot_id] = (move, partner)
         if not rows:
             return Equipment
         lots = self.env["stock.lot"].union(*rows)
         existing = {e.lot_id: e for e in Equipment.search([("lot_id", "in", lots.ids)])}
         to_create = []
+        to_write = defaultdict(lambda: Equipment)
         for lot, (move, partner) in rows.items():
             values = {
                 "partner_id": partner.id,
@@ -146,7 +153,7 @@ class CrmExtEquipment(models.Model):
                 "active": True,
             }
             if lot in existing:
-                existing[lot].write(values)
+                to_write[tuple(values.items())] |= existing[lot]
                 continue
             to_create.append(
                 {
@@ -169,7 +176,9 @@ class CrmExtEquipment(models.Model):
             lots_of_line = lots.filtered(lambda lot, c=contract: rows[lot][0].sale_line_id == c.sale_line_id)
             if lots_of_line:
                 contract.lot_ids = [fields.Command.link(lot.id) for lot in lots_of_line]
-        created = Equipment.create(to_create)
+        for values, equipment in to_write.items():
+            equipment.write(dict(values))
+        created = Equipment.with_context(mail_create_nolog=True).create(to_create)
         return created | Equipment.browse([e.id for e in existing.values()])
 
     def action_view_tickets(self):

@@ -57,6 +57,25 @@ class TestEquipment(CrmExtFieldServiceCase):
         self.assertEqual(self.contact.equipment_count, 2, "contacts show their company's equipment")
         self.assertEqual(self.customer.service_contract_count, 1)
 
+    def test_registration_is_batched(self):
+        """Registering a delivery costs the same number of queries for 2 or 6 serials."""
+        _order, small, _lots = self._deliver_serials(["SN-Q-1", "SN-Q-2"])
+        _order, large, _lots = self._deliver_serials([f"SN-Q-{i}" for i in range(3, 9)])
+        Equipment = self.env["crm_ext.equipment"]
+        counts = []
+        for picking in (small, large):
+            # the serials go to another customer: every item is written again
+            picking.partner_id = self.env["res.partner"].create({"name": f"New owner {picking.id} (test)"})
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            Equipment._register_deliveries(picking.move_ids)
+            self.env.flush_all()
+            counts.append(self.env.cr.sql_log_count - before)
+            self.assertEqual(Equipment.search([("lot_id", "in", picking.move_line_ids.lot_id.ids)]).partner_id,
+                             picking.partner_id)  # fmt: skip
+        self.assertEqual(counts[0], counts[1], "no query per serial")
+
     def test_untracked_delivery_makes_no_equipment(self):
         order = self._make_order([(self.part, 1)])
         picking = order.picking_ids
