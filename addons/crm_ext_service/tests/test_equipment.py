@@ -2,7 +2,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common_field_service import CrmExtFieldServiceCase
 
@@ -56,6 +56,11 @@ class TestEquipment(CrmExtFieldServiceCase):
         self.assertEqual(self.customer.equipment_count, 2)
         self.assertEqual(self.contact.equipment_count, 2, "contacts show their company's equipment")
         self.assertEqual(self.customer.service_contract_count, 1)
+        # an agent without stock or sales rights opens both forms
+        equipment_form = Form(equipment[0].with_user(self.agent))
+        self.assertEqual(equipment_form.lot_id, equipment[0].lot_id)
+        contract_form = Form(warranty.with_user(self.agent))
+        self.assertEqual(contract_form.lot_ids[:], lots)
 
     def test_registration_is_batched(self):
         """Registering a delivery costs the same number of queries for 2 or 6 serials."""

@@ -2,7 +2,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common_field_service import CrmExtFieldServiceCase
 
@@ -228,3 +228,23 @@ class TestFieldOrder(CrmExtFieldServiceCase):
         self.assertFalse(FieldOrder.search([("id", "=", theirs.id)]))
         with self.assertRaises(AccessError):
             FieldOrder.browse(theirs.id).read(["name"])
+
+    def test_field_order_from_ticket_form(self):
+        ticket = self._make_ticket()
+        action = ticket.with_user(self.agent).action_new_field_order()
+        self.assertEqual(action["res_model"], "crm_ext.field.order")
+        FieldOrder = self.env["crm_ext.field.order"].with_user(self.agent).with_context(action["context"])
+        with Form(FieldOrder) as form:
+            self.assertEqual(form.partner_id, self.contact)
+            form.user_id = self.technician
+            form.scheduled_start = fields.Datetime.now()
+            form.duration = 1.5
+            with form.line_ids.new() as line:
+                line.product_id = self.part
+                self.assertEqual(line.price_unit, 10)
+                line.quantity = 2
+        order = form.record
+        self.assertEqual(order.ticket_id, ticket)
+        self.assertEqual(order.parts_amount, 20)
+        self.assertEqual(ticket.field_order_count, 1)
+        self.assertEqual(ticket.action_view_field_orders()["domain"], [("ticket_id", "=", ticket.id)])

@@ -1,7 +1,7 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common_field_service import CrmExtFieldServiceCase
 
@@ -138,3 +138,14 @@ class TestServiceContract(CrmExtFieldServiceCase):
         self.assertEqual(ticket.coverage_contract_id, theirs)
         mine.unlink()
         self.assertEqual(self._make_ticket().coverage_status, "not_covered")
+
+    def test_ticket_form_shows_coverage(self):
+        self._make_contract(self.today - relativedelta(days=1), self.today + relativedelta(days=30))
+        with Form(self.env["crm_ext.ticket"].with_user(self.agent)) as form:
+            form.name = "Does my contract cover this? (test)"
+            form.partner_id = self.contact
+            form.team_id = self.team
+            self.assertEqual(form.coverage_status, "covered")
+        self.assertEqual(form.record.coverage_status, "covered")
+        action = self.customer.action_view_service_contracts()
+        self.assertEqual(self.env[action["res_model"]].search(action["domain"]).partner_id, self.customer)
