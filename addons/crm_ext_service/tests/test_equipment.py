@@ -77,8 +77,8 @@ class TestEquipment(CrmExtFieldServiceCase):
             Equipment._register_deliveries(picking.move_ids)
             self.env.flush_all()
             counts.append(self.env.cr.sql_log_count - before)
-            self.assertEqual(Equipment.search([("lot_id", "in", picking.move_line_ids.lot_id.ids)]).partner_id,
-                             picking.partner_id)  # fmt: skip
+            moved = Equipment.search([("lot_id", "in", picking.move_line_ids.lot_id.ids)])
+            self.assertEqual(moved.partner_id, picking.partner_id)
         self.assertEqual(counts[0], counts[1], "no query per serial")
 
     def test_untracked_delivery_makes_no_equipment(self):

@@ -6,6 +6,8 @@ from odoo.tests import Form, tagged
 
 from .common_field_service import CrmExtFieldServiceCase
 
+PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg=="
+
 
 @tagged("post_install", "-at_install")
 class TestFieldOrder(CrmExtFieldServiceCase):
@@ -197,7 +199,7 @@ class TestFieldOrder(CrmExtFieldServiceCase):
         order = self._make_field_order(parts=())
         order.write(
             {
-                "signature": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg==",
+                "signature": PIXEL,
                 "signed_by": "Ticket Contact",
             }
         )
@@ -233,7 +235,7 @@ class TestFieldOrder(CrmExtFieldServiceCase):
         ticket = self._make_ticket()
         action = ticket.with_user(self.agent).action_new_field_order()
         self.assertEqual(action["res_model"], "crm_ext.field.order")
-        FieldOrder = self.env["crm_ext.field.order"].with_user(self.agent).with_context(action["context"])
+        FieldOrder = self.env["crm_ext.field.order"].with_user(self.agent).with_context(**action["context"])
         with Form(FieldOrder) as form:
             self.assertEqual(form.partner_id, self.contact)
             form.user_id = self.technician
