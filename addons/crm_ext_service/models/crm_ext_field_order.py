@@ -125,7 +125,7 @@ class CrmExtFieldOrder(models.Model):
         if "signature" in vals:
             vals = {**vals, "signed_on": vals["signature"] and fields.Datetime.now()}
         locked = self.filtered(lambda o: o.state in ("done", "cancel"))
-        if locked and {"line_ids", "hours_worked", "ticket_id"} & set(vals):
+        if locked and {"hours_worked", "ticket_id"} & set(vals):
             raise UserError(_("A completed or cancelled field order cannot be changed."))
         return super().write(vals)
 
@@ -179,6 +179,17 @@ class CrmExtFieldOrder(models.Model):
         self.write({"state": "draft", "picking_id": False})
 
     # ------------------------------------------------------------------ parts
+
+    def _check_parts_editable(self):
+        for order in self:
+            if order.state in ("done", "cancel") or (order.picking_id and order.picking_state != "cancel"):
+                raise UserError(
+                    _(
+                        "The parts of %(order)s are on their way (or the order is closed): cancel the "
+                        "order and reset it to draft to change them.",
+                        order=order.name,
+                    )
+                )
 
     def _parts_warehouse(self):
         self.ensure_one()

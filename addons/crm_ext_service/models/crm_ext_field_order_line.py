@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 
 class CrmExtFieldOrderLine(models.Model):
@@ -56,3 +56,17 @@ class CrmExtFieldOrderLine(models.Model):
                 raise ValidationError(
                     _("The quantity of %(part)s must be positive.", part=line.product_id.display_name)
                 )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines.order_id._check_parts_editable()
+        return lines
+
+    def write(self, vals):
+        self.order_id._check_parts_editable()
+        return super().write(vals)
+
+    def unlink(self):
+        self.order_id._check_parts_editable()
+        return super().unlink()

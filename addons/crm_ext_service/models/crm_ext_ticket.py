@@ -104,6 +104,7 @@ class CrmExtTicket(models.Model):
     cover_labour = fields.Boolean(string="Labour Covered", compute="_compute_coverage", store=True)
     field_order_ids = fields.One2many("crm_ext.field.order", "ticket_id", string="Field Orders")
     field_order_count = fields.Integer(compute="_compute_field_order_count")
+    field_invoice_count = fields.Integer(compute="_compute_field_order_count")
 
     # ------------------------------------------------------------------ computes
 
@@ -199,6 +200,7 @@ class CrmExtTicket(models.Model):
         )
         for ticket in self:
             ticket.field_order_count = counts.get(ticket, 0)
+            ticket.field_invoice_count = len(ticket.field_order_ids.invoice_id)
 
     @api.depends("number", "name")
     def _compute_display_name(self):
@@ -389,4 +391,12 @@ class CrmExtTicket(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("crm_ext_service.crm_ext_field_order_action")
         action["domain"] = [("ticket_id", "=", self.id)]
         action["context"] = {"default_ticket_id": self.id}
+        return action
+
+    def action_view_field_invoices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_invoice_type")
+        action.update(
+            {"domain": [("id", "in", self.field_order_ids.invoice_id.ids)], "context": {"create": False}}
+        )
         return action

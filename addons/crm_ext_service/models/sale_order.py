@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import _, fields, models
 
 
 class SaleOrder(models.Model):
@@ -7,6 +7,27 @@ class SaleOrder(models.Model):
     service_contract_ids = fields.One2many(
         "crm_ext.service.contract", "sale_order_id", string="Service Contracts"
     )
+
+    service_contract_count = fields.Integer(compute="_compute_service_contract_count")
+
+    def _compute_service_contract_count(self):
+        counts = dict(
+            self.env["crm_ext.service.contract"]
+            .sudo()
+            ._read_group([("sale_order_id", "in", self.ids)], ["sale_order_id"], ["__count"])
+        )
+        for order in self:
+            order.service_contract_count = counts.get(order, 0)
+
+    def action_view_service_contracts(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Contracts and Warranties"),
+            "res_model": "crm_ext.service.contract",
+            "view_mode": "list,form",
+            "domain": [("sale_order_id", "=", self.id)],
+        }
 
     def _action_confirm(self):
         result = super()._action_confirm()

@@ -94,6 +94,10 @@ class TestFieldOrder(CrmExtFieldServiceCase):
         self.assertEqual(invoice.amount_untaxed, 150)
         self.assertEqual(ticket.field_order_ids, order)
         self.assertEqual(ticket.field_order_count, 1)
+        self.assertEqual(ticket.field_invoice_count, 1)
+        self.assertEqual(
+            self.env["account.move"].search(ticket.action_view_field_invoices()["domain"]), invoice
+        )
 
     def test_labour_product_from_settings(self):
         labour = self.env["product.product"].create(
@@ -172,6 +176,12 @@ class TestFieldOrder(CrmExtFieldServiceCase):
             order.action_done()
         order.write({"user_id": self.technician.id})
         order.action_schedule()
+        # the parts are on a delivery now: they cannot change behind its back
+        with self.assertRaises(UserError):
+            order.line_ids.quantity = 1
+        with self.assertRaises(UserError):
+            order.write({"line_ids": [fields.Command.create({"product_id": self.part.id, "quantity": 1})]})
+        self.assertEqual(order.picking_id.sudo().move_ids.product_uom_qty, 3)
         order.user_id = False
         with self.assertRaises(UserError):
             order.action_done()

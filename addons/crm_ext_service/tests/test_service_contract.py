@@ -26,6 +26,11 @@ class TestServiceContract(CrmExtFieldServiceCase):
         self.assertEqual(contract.sale_line_id.product_id, self.contract_product)
         self.assertEqual(contract.state, "active")
         self.assertTrue(contract.name.startswith("SC/"))
+        self.assertEqual(order.service_contract_count, 2)
+        self.assertEqual(
+            self.env["crm_ext.service.contract"].search(order.action_view_service_contracts()["domain"]),
+            contracts,
+        )
         # confirming again (after a cancel) or re-running the hook does not duplicate
         order._action_cancel()
         order.action_draft()
