@@ -244,6 +244,18 @@ class CrmExtTicket(models.Model):
                     )
                 )
 
+    @api.constrains("equipment_id", "partner_id")
+    def _check_equipment_customer(self):
+        for ticket in self.filtered("equipment_id"):
+            if ticket.equipment_id.partner_id != ticket.commercial_partner_id:
+                raise ValidationError(
+                    _(
+                        "Equipment %(equipment)s belongs to %(owner)s, not to the ticket's customer.",
+                        equipment=ticket.equipment_id.display_name,
+                        owner=ticket.equipment_id.partner_id.display_name,
+                    )
+                )
+
     # ------------------------------------------------------------------ ORM
 
     @api.model_create_multi

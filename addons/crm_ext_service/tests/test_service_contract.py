@@ -116,6 +116,11 @@ class TestServiceContract(CrmExtFieldServiceCase):
         self.assertFalse(ticket.cover_parts)
         ticket.equipment_id = False
         self.assertEqual(ticket.coverage_status, "not_covered")
+        # another customer's equipment is refused
+        stranger = self.env["res.partner"].create({"name": "Stranger (test)", "is_company": True})
+        foreign_item = Equipment.create({"name": "Not theirs (test)", "partner_id": stranger.id})
+        with self.assertRaises(ValidationError):
+            ticket.equipment_id = foreign_item
 
     def test_bad_contract_input(self):
         with self.assertRaises(ValidationError):
