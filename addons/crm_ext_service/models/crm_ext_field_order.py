@@ -147,7 +147,10 @@ class CrmExtFieldOrder(models.Model):
             raise UserError(_("Only a draft or scheduled field order can start."))
         if any(not order.user_id for order in self):
             raise UserError(_("Assign a technician before starting the field order."))
-        self.filtered(lambda o: o.state == "draft").action_schedule()
+        drafts = self.filtered(lambda o: o.state == "draft")
+        # starting on site without an appointment: the visit starts now
+        drafts.filtered(lambda o: not o.scheduled_start).scheduled_start = fields.Datetime.now()
+        drafts.action_schedule()
         self.state = "in_progress"
 
     def action_done(self):

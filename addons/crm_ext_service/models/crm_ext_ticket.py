@@ -394,7 +394,14 @@ class CrmExtTicket(models.Model):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("crm_ext_service.crm_ext_field_order_action")
         action.update(
-            {"views": [(False, "form")], "view_mode": "form", "context": {"default_ticket_id": self.id}}
+            {
+                "views": [(False, "form")],
+                "view_mode": "form",
+                "context": {
+                    "default_ticket_id": self.id,
+                    "default_user_id": (self.user_id or self.env.user).id,
+                },
+            }
         )
         return action
 
