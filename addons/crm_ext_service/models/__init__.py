@@ -9,3 +9,12 @@ from . import crm_ext_ticket_sla
 from . import res_partner
 from . import crm_lead
 from . import crm_ext_interaction
+from . import product_template
+from . import crm_ext_service_contract
+from . import sale_order
+from . import crm_ext_equipment
+from . import stock_move
+from . import crm_ext_field_order
+from . import crm_ext_field_order_line
+from . import res_company
+from . import res_config_settings

@@ -92,6 +92,29 @@ class CrmExtTicket(models.Model):
     )
     # merging
     merged_into_id = fields.Many2one("crm_ext.ticket", readonly=True, copy=False)
+    # installed base, coverage (contracts and warranty) and field service
+    equipment_id = fields.Many2one(
+        "crm_ext.equipment",
+        index="btree_not_null",
+        tracking=True,
+        domain="[('partner_id', '=', commercial_partner_id), ('company_id', '=', company_id)]",
+    )
+    coverage_status = fields.Selection(
+        [("covered", "Covered"), ("expired", "Expired"), ("not_covered", "Not Covered")],
+        string="Coverage",
+        compute="_compute_coverage",
+        store=True,
+        help="Worked out when the ticket opens and when its customer or equipment changes.",
+    )
+    coverage_contract_id = fields.Many2one(
+        "crm_ext.service.contract", string="Covering Contract", compute="_compute_coverage", store=True
+    )
+    coverage_note = fields.Char(compute="_compute_coverage", store=True)
+    cover_parts = fields.Boolean(string="Parts Covered", compute="_compute_coverage", store=True)
+    cover_labour = fields.Boolean(string="Labour Covered", compute="_compute_coverage", store=True)
+    field_order_ids = fields.One2many("crm_ext.field.order", "ticket_id", string="Field Orders")
+    field_order_count = fields.Integer(compute="_compute_field_order_count")
+    field_invoice_count = fields.Integer(compute="_compute_field_order_count")
 
     # ------------------------------------------------------------------ computes
 
@@ -130,6 +153,81 @@ class CrmExtTicket(models.Model):
         if calendar:
             return calendar.get_work_duration_data(start, end, compute_leaves=True)["hours"]
         return (end - start).total_seconds() / 3600
+
+    @api.depends("commercial_partner_id", "equipment_id", "company_id")
+    def _compute_coverage(self):
+        Contract = self.env["crm_ext.service.contract"].sudo()
+        contracts = (
+            Contract.search(
+                [
+                    ("partner_id", "in", self.commercial_partner_id.ids),
+                    ("company_id", "in", self.company_id.ids),
+                ]
+            )
+            if self.commercial_partner_id
+            else Contract
+        )
+        for ticket in self:
+            on_date = fields.Date.context_today(ticket, ticket.create_date or fields.Datetime.now())
+            ticket.update(ticket._coverage_values(contracts, on_date))
+
+    def _coverage_values(self, contracts, on_date):
+        """The ticket's contracts: customer-wide ones and those holding its equipment's serial;
+        the equipment's own warranty counts as well."""
+        equipment = self.equipment_id
+        candidates = contracts.filtered(
+            lambda c: (
+                c.partner_id == self.commercial_partner_id
+                and c.company_id == self.company_id
+                and ((equipment.lot_id and equipment.lot_id in c.lot_ids) or not c.lot_ids)
+            )
+        )
+        in_force = candidates._covers(on_date).sorted("end_date", reverse=True)
+        warranty = equipment.warranty_end_date
+        values = {"coverage_contract_id": in_force[:1].id, "cover_parts": False, "cover_labour": False}
+        if in_force:
+            values["cover_parts"] = any(in_force.mapped("cover_parts"))
+            values["cover_labour"] = any(in_force.mapped("cover_labour"))
+        if warranty and warranty >= on_date:
+            values["cover_parts"] |= equipment.warranty_parts
+            values["cover_labour"] |= equipment.warranty_labour
+        if in_force:
+            note = _(
+                "%(contract)s until %(date)s", contract=in_force[0].display_name, date=in_force[0].end_date
+            )
+            return {**values, "coverage_status": "covered", "coverage_note": note}
+        if warranty and warranty >= on_date:
+            note = _(
+                "Warranty of %(equipment)s until %(date)s", equipment=equipment.display_name, date=warranty
+            )
+            return {**values, "coverage_status": "covered", "coverage_note": note}
+        expired = candidates.filtered(lambda c: c.end_date < on_date).sorted("end_date", reverse=True)
+        if expired:
+            note = _(
+                "%(contract)s ended on %(date)s", contract=expired[0].display_name, date=expired[0].end_date
+            )
+            return {
+                **values,
+                "coverage_status": "expired",
+                "coverage_contract_id": expired[0].id,
+                "coverage_note": note,
+            }
+        if warranty:
+            note = _(
+                "Warranty of %(equipment)s ended on %(date)s", equipment=equipment.display_name, date=warranty
+            )
+            return {**values, "coverage_status": "expired", "coverage_note": note}
+        return {**values, "coverage_status": "not_covered", "coverage_note": False}
+
+    def _compute_field_order_count(self):
+        counts = dict(
+            self.env["crm_ext.field.order"]._read_group(
+                [("ticket_id", "in", self.ids)], ["ticket_id"], ["__count"]
+            )
+        )
+        for ticket in self:
+            ticket.field_order_count = counts.get(ticket, 0)
+            ticket.field_invoice_count = len(ticket.field_order_ids.invoice_id)
 
     @api.depends("number", "name")
     def _compute_display_name(self):
@@ -170,6 +268,18 @@ class CrmExtTicket(models.Model):
                         company=ticket.company_id.name,
                         team=ticket.team_id.name,
                         other=ticket.team_id.company_id.name,
+                    )
+                )
+
+    @api.constrains("equipment_id", "partner_id")
+    def _check_equipment_customer(self):
+        for ticket in self.filtered("equipment_id"):
+            if ticket.equipment_id.partner_id != ticket.commercial_partner_id:
+                raise ValidationError(
+                    _(
+                        "Equipment %(equipment)s belongs to %(owner)s, not to the ticket's customer.",
+                        equipment=ticket.equipment_id.display_name,
+                        owner=ticket.equipment_id.partner_id.display_name,
                     )
                 )
 
@@ -305,4 +415,34 @@ class CrmExtTicket(models.Model):
     def action_open_merge(self):
         action = self.env["ir.actions.act_window"]._for_xml_id("crm_ext_service.crm_ext_ticket_merge_action")
         action["context"] = {"active_model": self._name, "active_ids": self.ids}
+        return action
+
+    def action_new_field_order(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm_ext_service.crm_ext_field_order_action")
+        action.update(
+            {
+                "views": [(False, "form")],
+                "view_mode": "form",
+                "context": {
+                    "default_ticket_id": self.id,
+                    "default_user_id": (self.user_id or self.env.user).id,
+                },
+            }
+        )
+        return action
+
+    def action_view_field_orders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm_ext_service.crm_ext_field_order_action")
+        action["domain"] = [("ticket_id", "=", self.id)]
+        action["context"] = {"default_ticket_id": self.id}
+        return action
+
+    def action_view_field_invoices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_invoice_type")
+        action.update(
+            {"domain": [("id", "in", self.field_order_ids.invoice_id.ids)], "context": {"create": False}}
+        )
         return action

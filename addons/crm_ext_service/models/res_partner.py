@@ -65,3 +65,36 @@ class ResPartner(models.Model):
         action["domain"] = [("commercial_partner_id", "=", self.commercial_partner_id.id)]
         action["context"] = {"default_partner_id": self.id}
         return action
+
+    # installed base and contracts (V3/V4)
+    equipment_count = fields.Integer(
+        compute="_compute_service_base_counts", groups="crm_ext_service.group_service_user"
+    )
+    service_contract_count = fields.Integer(
+        compute="_compute_service_base_counts", groups="crm_ext_service.group_service_user"
+    )
+
+    def _compute_service_base_counts(self):
+        commercial = self.commercial_partner_id.ids
+        counts = {}
+        for model, key in (("crm_ext.equipment", "equipment"), ("crm_ext.service.contract", "contract")):
+            for partner, count in self.env[model]._read_group(
+                [("partner_id", "in", commercial)], ["partner_id"], ["__count"]
+            ):
+                counts[key, partner.id] = count
+        for partner in self:
+            partner.equipment_count = counts.get(("equipment", partner.commercial_partner_id.id), 0)
+            partner.service_contract_count = counts.get(("contract", partner.commercial_partner_id.id), 0)
+
+    def _action_view_service_base(self, xmlid):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
+
+    def action_view_equipment(self):
+        return self._action_view_service_base("crm_ext_service.crm_ext_equipment_action")
+
+    def action_view_service_contracts(self):
+        return self._action_view_service_base("crm_ext_service.crm_ext_service_contract_action")

@@ -6,3 +6,6 @@ from . import test_sla
 from . import test_crm_ext_service_tour
 from . import test_customer_360
 from . import test_service_report
+from . import test_service_contract
+from . import test_equipment
+from . import test_field_order

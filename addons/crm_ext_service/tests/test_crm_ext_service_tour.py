@@ -12,3 +12,18 @@ class TestServiceTour(HttpCase):
         self.assertIn(
             self.env.ref("crm_ext_service.sla_policy_first_response_demo"), ticket.sla_ids.policy_id
         )
+
+    def test_field_order_tour(self):
+        ticket = self.env.ref("crm_ext_service.crm_ext_ticket_4_demo")
+        before = ticket.field_order_ids
+        self.start_tour(
+            f"/odoo/action-crm_ext_service.crm_ext_ticket_action/{ticket.id}",
+            "crm_ext_service_field_order_tour",
+            login="admin",
+        )
+        order = ticket.field_order_ids - before
+        self.assertEqual(len(order), 1)
+        self.assertEqual(order.state, "in_progress")
+        self.assertEqual(order.user_id, self.env.ref("base.user_admin"))
+        self.assertEqual(order.line_ids.product_id, self.env.ref("crm_ext_service.product_part_demo"))
+        self.assertEqual(order.picking_id.state, "assigned")

@@ -1,0 +1,38 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    crm_ext_basket_min_support = fields.Float(
+        string="Minimum Support", default=0.01, digits=(16, 4), help="Share of the confirmed orders."
+    )
+    crm_ext_basket_min_confidence = fields.Float(string="Minimum Confidence", default=0.1, digits=(16, 4))
+    crm_ext_basket_min_lift = fields.Float(string="Minimum Lift", default=1.0, digits=(16, 2))
+    crm_ext_basket_max_len = fields.Integer(string="Products per Rule", default=3)
+    crm_ext_offer_count = fields.Integer(string="Offers per Customer", default=5)
+    crm_ext_forecast_horizon = fields.Integer(string="Forecast Months", default=12)
+
+    @api.constrains(
+        "crm_ext_basket_min_support",
+        "crm_ext_basket_min_confidence",
+        "crm_ext_basket_min_lift",
+        "crm_ext_basket_max_len",
+        "crm_ext_offer_count",
+        "crm_ext_forecast_horizon",
+    )
+    def _check_crm_ext_analytics_settings(self):
+        for company in self:
+            if not 0 < company.crm_ext_basket_min_support <= 1:
+                raise ValidationError(_("The minimum support is a share of the orders, above 0 and at most 1."))
+            if not 0 <= company.crm_ext_basket_min_confidence <= 1:
+                raise ValidationError(_("The minimum confidence is a share, from 0 to 1."))
+            if company.crm_ext_basket_min_lift < 0:
+                raise ValidationError(_("The minimum lift cannot be negative."))
+            if not 2 <= company.crm_ext_basket_max_len <= 3:
+                raise ValidationError(_("Rules hold two or three products."))
+            if not 1 <= company.crm_ext_offer_count <= 50:
+                raise ValidationError(_("Offer 1 to 50 products per customer."))
+            if not 1 <= company.crm_ext_forecast_horizon <= 36:
+                raise ValidationError(_("Forecast 1 to 36 months ahead."))

@@ -1,0 +1,14 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    crm_ext_basket_min_support = fields.Float(related="company_id.crm_ext_basket_min_support", readonly=False)
+    crm_ext_basket_min_confidence = fields.Float(
+        related="company_id.crm_ext_basket_min_confidence", readonly=False
+    )
+    crm_ext_basket_min_lift = fields.Float(related="company_id.crm_ext_basket_min_lift", readonly=False)
+    crm_ext_basket_max_len = fields.Integer(related="company_id.crm_ext_basket_max_len", readonly=False)
+    crm_ext_offer_count = fields.Integer(related="company_id.crm_ext_offer_count", readonly=False)
+    crm_ext_forecast_horizon = fields.Integer(related="company_id.crm_ext_forecast_horizon", readonly=False)

@@ -1,0 +1,9 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    service_labour_product_id = fields.Many2one(
+        related="company_id.service_labour_product_id", readonly=False
+    )
