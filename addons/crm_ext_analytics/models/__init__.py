@@ -4,3 +4,12 @@ from . import crm_ext_customer_rfm_history
 from . import res_partner
 from . import crm_ext_segment
 from . import crm_ext_segment_rule
+from . import crm_ext_product_rule
+from . import crm_ext_customer_offer
+from . import crm_ext_revenue_forecast
+from . import res_company
+from . import res_config_settings
+from . import sale_order
+from . import crm_lead
+from . import product_template
+from . import product_product

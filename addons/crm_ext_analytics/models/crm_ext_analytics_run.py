@@ -6,6 +6,8 @@ import pandas as pd
 from odoo import _, api, fields, models
 from odoo.tools import SQL
 
+from ..engine.basket import association_rules, next_best_offers
+from ..engine.forecast import revenue_forecast
 from ..engine.rfm import rfm_scores
 from .crm_ext_customer_rfm import segment_key
 
@@ -37,6 +39,10 @@ class CrmExtAnalyticsRun(models.Model):
     )
     invoice_count = fields.Integer(string="Invoices Read", readonly=True)
     customer_count = fields.Integer(string="Customers Scored", readonly=True)
+    order_count = fields.Integer(string="Orders Read", readonly=True)
+    rule_count = fields.Integer(string="Product Rules", readonly=True)
+    offer_count = fields.Integer(string="Offers", readonly=True)
+    forecast_count = fields.Integer(string="Forecast Series", readonly=True)
     log = fields.Text(readonly=True)
 
     @api.depends("date_start")
@@ -158,6 +164,8 @@ class CrmExtAnalyticsRun(models.Model):
                 scores = rfm_scores(invoices, as_of)
                 if not scores.empty:
                     self._write_rfm_results(scores, as_of)
+                basket = self._stage_basket()
+                forecast = self._stage_forecast()
         except Exception as error:
             _logger.exception("Analytics run %s failed", self.id)
             self.write(
@@ -176,6 +184,7 @@ class CrmExtAnalyticsRun(models.Model):
         else:
             sizes = scores["segment"].value_counts().sort_index()
             log = "\n".join(f"{segment}: {count}" for segment, count in sizes.items())
+        log = "\n".join([log, basket.pop("log"), forecast.pop("log")])
         self.write(
             {
                 "state": "done",
@@ -184,6 +193,8 @@ class CrmExtAnalyticsRun(models.Model):
                 "invoice_count": len(invoices),
                 "customer_count": len(scores),
                 "log": log,
+                **basket,
+                **forecast,
             }
         )
 
@@ -197,3 +208,251 @@ class CrmExtAnalyticsRun(models.Model):
         companies = self.env["res.company"].search([])  # pylint: disable=no-search-all
         runs = self.create([{"company_id": company.id} for company in companies])
         runs.action_run()
+
+    # ------------------------------------------------------------------ market basket
+
+    def _read_order_lines(self):
+        """Products of the company's confirmed orders, one row per order and product."""
+        self.env["sale.order.line"].flush_model(["order_id", "product_id", "display_type"])
+        self.env["sale.order"].flush_model(["state", "company_id", "partner_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT sol.order_id, sol.product_id, partner.commercial_partner_id
+                  FROM sale_order_line sol
+                  JOIN sale_order so ON so.id = sol.order_id
+                  JOIN res_partner partner ON partner.id = so.partner_id
+                 WHERE so.state = 'sale' AND so.company_id = %s
+                   AND sol.product_id IS NOT NULL AND sol.display_type IS NULL
+                """,
+                self.company_id.id,
+            )
+        )
+        return pd.DataFrame(self.env.cr.fetchall(), columns=["basket_id", "product_id", "partner_id"])
+
+    def _stage_basket(self):
+        """Association rules and next best offers of the company, replaced in bulk."""
+        self.ensure_one()
+        company = self.company_id
+        lines = self._read_order_lines()
+        rules = association_rules(
+            lines[["basket_id", "product_id"]],
+            min_support=company.crm_ext_basket_min_support,
+            min_confidence=company.crm_ext_basket_min_confidence,
+            min_lift=company.crm_ext_basket_min_lift,
+            max_len=company.crm_ext_basket_max_len,
+        )
+        purchases = lines[["partner_id", "product_id"]].drop_duplicates()
+        offers = next_best_offers(purchases, rules, top=company.crm_ext_offer_count)
+        self._write_basket_results(rules, offers)
+        orders = lines["basket_id"].nunique()
+        return {
+            "order_count": orders,
+            "rule_count": len(rules),
+            "offer_count": len(offers),
+            "log": _(
+                "Market basket: %(orders)s confirmed orders, %(rules)s rules, "
+                "%(offers)s offers to %(customers)s customers.",
+                orders=orders,
+                rules=len(rules),
+                offers=len(offers),
+                customers=offers["partner_id"].nunique() if len(offers) else 0,
+            ),
+        }
+
+    def _write_basket_results(self, rules, offers):
+        """Replaces the company's rules (and their products) and offers: one statement per table."""
+        Rule = self.env["crm_ext.product.rule"]
+        Offer = self.env["crm_ext.customer.offer"]
+        Rule.flush_model()
+        Offer.flush_model()
+        cr, company_id = self.env.cr, self.company_id.id
+        cr.execute(SQL("DELETE FROM crm_ext_product_rule WHERE company_id = %s", company_id))
+        cr.execute(SQL("DELETE FROM crm_ext_customer_offer WHERE company_id = %s", company_id))
+        now = SQL("NOW() AT TIME ZONE 'UTC'")
+        if len(rules):
+            cr.execute(
+                SQL(
+                    """
+                    INSERT INTO crm_ext_product_rule (
+                        company_id, run_id, item_count, basket_count, support, confidence, lift,
+                        create_uid, create_date, write_uid, write_date)
+                    SELECT %(company)s, %(run)s, src.items, src.baskets, src.support, src.confidence,
+                           src.lift, %(uid)s, %(now)s, %(uid)s, %(now)s
+                      FROM unnest(%(items)s::int[], %(baskets)s::int[], %(support)s::float8[],
+                                  %(confidence)s::float8[], %(lift)s::float8[]) WITH ORDINALITY
+                        AS src(items, baskets, support, confidence, lift, position)
+                  ORDER BY src.position
+                 RETURNING id
+                    """,
+                    company=company_id,
+                    run=self.id,
+                    uid=self.env.uid,
+                    now=now,
+                    items=(rules["antecedents"].map(len) + rules["consequents"].map(len)).tolist(),
+                    baskets=rules["count"].astype("int64").tolist(),
+                    support=rules["support"].astype("float64").tolist(),
+                    confidence=rules["confidence"].astype("float64").tolist(),
+                    lift=rules["lift"].astype("float64").tolist(),
+                )
+            )
+            # ids come back in insertion order, which is the rules' order
+            rule_ids = sorted(row[0] for row in cr.fetchall())
+            for column, table in (
+                ("antecedents", "crm_ext_product_rule_antecedent_rel"),
+                ("consequents", "crm_ext_product_rule_consequent_rel"),
+            ):
+                sizes = rules[column].map(len)
+                cr.execute(
+                    SQL(
+                        "INSERT INTO %s (rule_id, product_id) SELECT * FROM unnest(%s::int[], %s::int[])",
+                        SQL.identifier(table),
+                        [
+                            rule_id
+                            for rule_id, size in zip(rule_ids, sizes, strict=True)
+                            for _i in range(size)
+                        ],
+                        [int(product) for products in rules[column] for product in products],
+                    )
+                )
+        if len(offers):
+            cr.execute(
+                SQL(
+                    """
+                    INSERT INTO crm_ext_customer_offer (
+                        partner_id, company_id, product_id, run_id, rank, score,
+                        create_uid, create_date, write_uid, write_date)
+                    SELECT src.partner_id, %(company)s, src.product_id, %(run)s, src.rank, src.score,
+                           %(uid)s, %(now)s, %(uid)s, %(now)s
+                      FROM unnest(%(partners)s::int[], %(products)s::int[], %(ranks)s::int[],
+                                  %(scores)s::float8[]) AS src(partner_id, product_id, rank, score)
+                    """,
+                    company=company_id,
+                    run=self.id,
+                    uid=self.env.uid,
+                    now=now,
+                    partners=offers["partner_id"].astype("int64").tolist(),
+                    products=offers["product_id"].astype("int64").tolist(),
+                    ranks=offers["rank"].astype("int64").tolist(),
+                    scores=offers["score"].astype("float64").tolist(),
+                )
+            )
+        Rule.invalidate_model()
+        Offer.invalidate_model()
+
+    # ------------------------------------------------------------------ forecast
+
+    def _read_monthly_revenue(self):
+        """Posted invoices net of credit notes of the company, per month and sales team."""
+        self.env["account.move"].flush_model(
+            ["state", "move_type", "company_id", "invoice_date", "team_id", "amount_untaxed_signed"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT team_id, date_trunc('month', invoice_date)::date AS month,
+                       SUM(amount_untaxed_signed) AS amount
+                  FROM account_move
+                 WHERE state = 'posted' AND move_type IN ('out_invoice', 'out_refund')
+                   AND company_id = %s AND invoice_date IS NOT NULL
+              GROUP BY team_id, month
+                """,
+                self.company_id.id,
+            )
+        )
+        return pd.DataFrame(self.env.cr.fetchall(), columns=["team_id", "date", "amount"])
+
+    def _read_weighted_pipeline(self):
+        """Open opportunities' expected revenue times probability, per closing month, for the
+        company (key 0) and each team (key = team id)."""
+        self.env["crm.lead"].flush_model(
+            ["type", "active", "company_id", "forecast_month", "team_id", "prorated_revenue"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT team_id, forecast_month, SUM(prorated_revenue)
+                  FROM crm_lead
+                 WHERE type = 'opportunity' AND active AND company_id = %s
+                   AND forecast_month IS NOT NULL AND COALESCE(probability, 0) < 100
+              GROUP BY team_id, forecast_month
+                """,
+                self.company_id.id,
+            )
+        )
+        pipeline = {}
+        for team_id, month, amount in self.env.cr.fetchall():
+            # key 0 is the whole company, other keys are teams
+            for key in {0, team_id or 0}:
+                pipeline[(key, month)] = pipeline.get((key, month), 0.0) + amount
+        return pipeline
+
+    def _stage_forecast(self):
+        """Monthly revenue forecast of the company and of each sales team, replaced in bulk."""
+        self.ensure_one()
+        monthly = self._read_monthly_revenue()
+        company_rows = monthly.assign(key=0)
+        team_rows = monthly[monthly["team_id"].notna()].assign(
+            key=lambda frame: frame["team_id"].astype("int64")
+        )
+        revenue = pd.concat([company_rows, team_rows], ignore_index=True)[["key", "date", "amount"]]
+        frame, backtest = revenue_forecast(revenue, horizon=self.company_id.crm_ext_forecast_horizon)
+        pipeline = self._read_weighted_pipeline()
+        self._write_forecast(frame, pipeline)
+        teams = self.env["crm.team"].browse([key for key in backtest if key]).exists()
+        names = {team.id: team.name for team in teams}
+        lines = []
+        for key, (method, mape) in backtest.items():
+            label = names.get(key, str(key)) if key else _("Company")
+            error = _("backtest MAPE %(mape).1f%%", mape=mape) if mape is not None else _("no backtest")
+            lines.append(f"  {label}: {method}, {error}")
+        return {
+            "forecast_count": len(backtest),
+            "log": "\n".join([_("Revenue forecast:"), *lines])
+            if lines
+            else _("Revenue forecast: no posted invoices."),
+        }
+
+    def _write_forecast(self, frame, pipeline):
+        Forecast = self.env["crm_ext.revenue.forecast"]
+        Forecast.flush_model()
+        cr, company_id = self.env.cr, self.company_id.id
+        cr.execute(SQL("DELETE FROM crm_ext_revenue_forecast WHERE company_id = %s", company_id))
+        if not frame.empty:
+            months = pd.to_datetime(frame["month"]).dt.date
+            keys = frame["key"].tolist()
+            cr.execute(
+                SQL(
+                    """
+                    INSERT INTO crm_ext_revenue_forecast (
+                        company_id, team_id, run_id, month, is_forecast, method, actual, forecast,
+                        lower_80, upper_80, lower_95, upper_95, weighted_pipeline,
+                        create_uid, create_date, write_uid, write_date)
+                    SELECT %(company)s, NULLIF(src.team_id, 0), %(run)s, src.month, src.is_forecast,
+                           src.method, src.actual, src.forecast, src.lower_80, src.upper_80,
+                           src.lower_95, src.upper_95, src.pipeline,
+                           %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+                      FROM unnest(%(teams)s::int[], %(months)s::date[], %(is_forecast)s::bool[],
+                                  %(methods)s::varchar[], %(actual)s::float8[], %(forecast)s::float8[],
+                                  %(lower_80)s::float8[], %(upper_80)s::float8[], %(lower_95)s::float8[],
+                                  %(upper_95)s::float8[], %(pipeline)s::float8[])
+                        AS src(team_id, month, is_forecast, method, actual, forecast, lower_80,
+                               upper_80, lower_95, upper_95, pipeline)
+                    """,
+                    company=company_id,
+                    run=self.id,
+                    uid=self.env.uid,
+                    teams=[int(key) for key in keys],
+                    months=months.tolist(),
+                    is_forecast=frame["actual"].isna().tolist(),
+                    methods=frame["method"].tolist(),
+                    **{
+                        column: [None if pd.isna(value) else float(value) for value in frame[column]]
+                        for column in ("actual", "forecast", "lower_80", "upper_80", "lower_95", "upper_95")
+                    },
+                    pipeline=[
+                        pipeline.get((key, month), 0.0) for key, month in zip(keys, months, strict=True)
+                    ],
+                )
+            )
+        Forecast.invalidate_model()

@@ -17,4 +17,6 @@ class CrmExtCustomerOffer(models.Model):
     product_id = fields.Many2one("product.product", required=True, readonly=True, ondelete="cascade")
     run_id = fields.Many2one("crm_ext.analytics.run", readonly=True, ondelete="set null")
     rank = fields.Integer(readonly=True, aggregator="min", help="1 is the best offer for the customer.")
-    score = fields.Float(readonly=True, digits=(16, 3), aggregator="max", help="Lift times confidence of the best rule.")
+    score = fields.Float(
+        readonly=True, digits=(16, 3), aggregator="max", help="Lift times confidence of the best rule."
+    )

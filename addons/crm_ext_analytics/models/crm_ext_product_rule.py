@@ -33,8 +33,12 @@ class CrmExtProductRule(models.Model):
         readonly=True,
     )
     item_count = fields.Integer(string="Products", readonly=True, aggregator="avg")
-    basket_count = fields.Integer(string="Orders", readonly=True, help="Confirmed orders holding every product.")
-    support = fields.Float(readonly=True, digits=(16, 4), aggregator="avg", help="Share of orders with all the products.")
+    basket_count = fields.Integer(
+        string="Orders", readonly=True, help="Confirmed orders holding every product."
+    )
+    support = fields.Float(
+        readonly=True, digits=(16, 4), aggregator="avg", help="Share of orders with all the products."
+    )
     confidence = fields.Float(
         readonly=True,
         digits=(16, 4),
@@ -62,7 +66,9 @@ class CrmExtProductRule(models.Model):
         lift first, then the customer's next best offers; never one of ``products``."""
         suggested = self.env["product.product"]
         if products:
-            rules = self.sudo().search([("company_id", "=", company.id), ("antecedent_ids", "in", products.ids)])
+            rules = self.sudo().search(
+                [("company_id", "=", company.id), ("antecedent_ids", "in", products.ids)]
+            )
             for rule in rules:  # already ordered by lift
                 if not rule.antecedent_ids - products:
                     suggested |= rule.consequent_ids - products

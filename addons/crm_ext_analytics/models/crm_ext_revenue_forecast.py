@@ -20,13 +20,20 @@ class CrmExtRevenueForecast(models.Model):
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True, ondelete="cascade")
     currency_id = fields.Many2one(related="company_id.currency_id")
     team_id = fields.Many2one(
-        "crm.team", string="Sales Team", readonly=True, index=True, ondelete="cascade", help="Empty: the whole company."
+        "crm.team",
+        string="Sales Team",
+        readonly=True,
+        index=True,
+        ondelete="cascade",
+        help="Empty: the whole company.",
     )
     run_id = fields.Many2one("crm_ext.analytics.run", readonly=True, ondelete="set null")
     month = fields.Date(required=True, readonly=True)
     is_forecast = fields.Boolean(string="Forecast Month", readonly=True)
     method = fields.Selection(FORECAST_METHODS, readonly=True)
-    actual = fields.Monetary(string="Invoiced", readonly=True, help="Posted invoices minus credit notes, untaxed.")
+    actual = fields.Monetary(
+        string="Invoiced", readonly=True, help="Posted invoices minus credit notes, untaxed."
+    )
     forecast = fields.Monetary(readonly=True)
     lower_80 = fields.Monetary(string="Low (80%)", readonly=True, aggregator="sum")
     upper_80 = fields.Monetary(string="High (80%)", readonly=True, aggregator="sum")

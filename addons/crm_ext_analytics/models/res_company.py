@@ -25,7 +25,9 @@ class ResCompany(models.Model):
     def _check_crm_ext_analytics_settings(self):
         for company in self:
             if not 0 < company.crm_ext_basket_min_support <= 1:
-                raise ValidationError(_("The minimum support is a share of the orders, above 0 and at most 1."))
+                raise ValidationError(
+                    _("The minimum support is a share of the orders, above 0 and at most 1.")
+                )
             if not 0 <= company.crm_ext_basket_min_confidence <= 1:
                 raise ValidationError(_("The minimum confidence is a share, from 0 to 1."))
             if company.crm_ext_basket_min_lift < 0:

@@ -73,3 +73,21 @@ class ResPartner(models.Model):
         if operator in ("!=", "not in"):
             domain = ["!", *expression.normalize_domain(domain)]
         return domain
+
+    def _crm_ext_recommended_products(self, limit=5):
+        """The customer's next best offers in the current company, best first (the
+        recommendation hook of crm_ext_marketing's personalised content)."""
+        self.ensure_one()
+        offers = (
+            self.env["crm_ext.customer.offer"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "=", self.commercial_partner_id.id),
+                    ("company_id", "=", self.env.company.id),
+                ],
+                order="rank",
+                limit=limit,
+            )
+        )
+        return offers.product_id

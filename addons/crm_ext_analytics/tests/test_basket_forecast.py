@@ -1,0 +1,191 @@
+from unittest.mock import patch
+
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Command
+from odoo.tests import tagged
+
+from odoo.addons.crm_ext_analytics.models import crm_ext_analytics_run
+
+from .common import CrmExtAnalyticsCase
+
+
+@tagged("post_install", "-at_install")
+class TestBasketForecast(CrmExtAnalyticsCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["account.chart.template"].try_loading("generic_coa", cls.company, install_demo=False)
+        cls.company.write(
+            {
+                "crm_ext_basket_min_support": 0.4,
+                "crm_ext_basket_min_confidence": 0.5,
+                "crm_ext_basket_min_lift": 0.0,
+                "crm_ext_forecast_horizon": 3,
+            }
+        )
+        cls.cenv = cls.env(context=dict(cls.env.context, allowed_company_ids=cls.company.ids))
+        Product = cls.cenv["product.product"]
+        cls.a, cls.b, cls.c, cls.d = Product.create(
+            [{"name": f"Basket {name}", "list_price": 10, "sale_ok": True} for name in "ABCD"]
+        )
+        cls.customers = cls.cenv["res.partner"].create([{"name": f"Basket buyer {i}"} for i in range(1, 6)])
+        baskets = [(cls.a, cls.b), (cls.a, cls.b), (cls.a, cls.b, cls.c), (cls.a, cls.c), (cls.d,)]
+        orders = cls.cenv["sale.order"].create(
+            [
+                {
+                    "partner_id": customer.id,
+                    "company_id": cls.company.id,
+                    "order_line": [
+                        Command.create({"product_id": p.id, "product_uom_qty": 1}) for p in basket
+                    ],
+                }
+                for customer, basket in zip(cls.customers, baskets, strict=True)
+            ]
+        )
+        orders.action_confirm()
+        cls.team = cls.cenv["crm.team"].create({"name": "Forecast team (test)", "company_id": cls.company.id})
+        moves = cls._post_customer_moves(
+            cls.company,
+            cls.a,
+            [
+                (cls.customers[0], "2026-07-10", 100, "out_invoice"),
+                (cls.customers[1], "2026-08-10", 200, "out_invoice"),
+                (cls.customers[1], "2026-08-20", 50, "out_refund"),
+                (cls.customers[2], "2026-09-10", 300, "out_invoice"),
+                (cls.customers[3], "2026-10-10", 150, "out_invoice"),
+            ],
+        )
+        moves.filtered(lambda m: m.invoice_date.month == 9).team_id = cls.team
+        cls.cenv["crm.lead"].create(
+            {
+                "name": "Pipeline deal",
+                "type": "opportunity",
+                "company_id": cls.company.id,
+                "team_id": cls.team.id,
+                "expected_revenue": 1000,
+                "probability": 50,
+                "date_deadline": "2026-12-15",
+            }
+        )
+        cls.basket_run = cls.env["crm_ext.analytics.run"].create({"company_id": cls.company.id})
+        cls.basket_run.action_run()
+
+    def test_rules_and_measures(self):
+        self.assertEqual(self.basket_run.state, "done", self.basket_run.log)
+        rules = self.env["crm_ext.product.rule"].search([("company_id", "=", self.company.id)])
+        found = {
+            (rule.antecedent_ids, rule.consequent_ids): (
+                rule.basket_count,
+                rule.support,
+                rule.confidence,
+                rule.lift,
+            )
+            for rule in rules
+        }
+        a, b, c = self.a, self.b, self.c
+        self.assertEqual(set(found), {(a, b), (b, a), (a, c), (c, a)}, "{B, C} is in one order of five only")
+        self.assertEqual(found[(a, b)][:2], (3, 0.6))
+        self.assertAlmostEqual(found[(a, b)][2], 0.75)
+        self.assertAlmostEqual(found[(a, b)][3], 0.75 / 0.6)
+        self.assertAlmostEqual(found[(c, a)][2], 1.0)
+        self.assertEqual((self.basket_run.order_count, self.basket_run.rule_count), (5, 4))
+        self.assertIn("5 confirmed orders, 4 rules", self.basket_run.log)
+        # the product's smart button lists the rules where it is bought
+        action = self.a.product_tmpl_id.action_crm_ext_bought_together()
+        self.assertEqual(
+            self.env["crm_ext.product.rule"].search(action["domain"]).mapped("antecedent_ids"), a
+        )
+
+    def test_offers_and_recommendation_hook(self):
+        offers = self.env["crm_ext.customer.offer"].search([("company_id", "=", self.company.id)])
+        got = {(offer.partner_id, offer.product_id): (offer.rank, round(offer.score, 4)) for offer in offers}
+        first, second, _third, fourth, _fifth = self.customers
+        # the first two bought A and B: A -> C (confidence 0.5, lift 1.25); the fourth bought A
+        # and C: A -> B (0.75, 1.25); the third has everything, the fifth only D (no rule)
+        self.assertEqual(
+            got, {(first, self.c): (1, 0.625), (second, self.c): (1, 0.625), (fourth, self.b): (1, 0.9375)}
+        )
+        recommended = first.with_company(self.company)._crm_ext_recommended_products()
+        self.assertEqual(recommended, self.c)
+        self.assertFalse(self.customers[4].with_company(self.company)._crm_ext_recommended_products())
+
+    def test_quotation_and_opportunity_suggestions_add_lines(self):
+        fourth = self.customers[3]
+        order = self.cenv["sale.order"].create(
+            {"partner_id": fourth.id, "order_line": [Command.create({"product_id": self.a.id})]}
+        )
+        self.assertEqual(order.crm_ext_suggested_product_ids, self.b | self.c)
+        self.b.with_context(
+            crm_ext_document_model="sale.order", crm_ext_document_id=order.id
+        ).action_crm_ext_add_to_document()
+        self.assertEqual(order.order_line.product_id, self.a | self.b)
+        self.assertEqual(
+            order.crm_ext_suggested_product_ids, self.c, "what is on the quotation is not suggested"
+        )
+        order.action_confirm()
+        with self.assertRaises(UserError):
+            order.action_crm_ext_add_product(self.c.id)
+        lead = self.cenv["crm.lead"].create(
+            {
+                "name": "Suggest to me",
+                "type": "opportunity",
+                "partner_id": self.customers[4].id,
+                "opportunity_line_ids": [Command.create({"product_id": self.b.id})],
+            }
+        )
+        self.assertEqual(lead.crm_ext_suggested_product_ids, self.a, "B -> A")
+        self.a.with_context(
+            crm_ext_document_model="crm.lead", crm_ext_document_id=lead.id
+        ).action_crm_ext_add_to_document()
+        self.assertEqual(lead.opportunity_line_ids.product_id, self.a | self.b)
+        with self.assertRaises(UserError):
+            self.a.action_crm_ext_add_to_document()
+
+    def test_forecast_rows_with_pipeline(self):
+        rows = self.env["crm_ext.revenue.forecast"].search([("company_id", "=", self.company.id)])
+        company_rows = rows.filtered(lambda r: not r.team_id)
+        actual = {str(r.month): r.actual for r in company_rows if not r.is_forecast}
+        self.assertEqual(actual, {"2026-07-01": 100, "2026-08-01": 150, "2026-09-01": 300, "2026-10-01": 150})
+        future = company_rows.filtered("is_forecast").sorted("month")
+        self.assertEqual([str(m) for m in future.mapped("month")], ["2026-11-01", "2026-12-01", "2027-01-01"])
+        self.assertEqual(set(future.mapped("method")), {"mean"}, "four months are too few for seasons")
+        self.assertAlmostEqual(future[0].forecast, 175.0)
+        self.assertTrue(
+            all(r.lower_95 <= r.lower_80 <= r.forecast <= r.upper_80 <= r.upper_95 for r in future)
+        )
+        self.assertEqual(future.filtered(lambda r: str(r.month) == "2026-12-01").weighted_pipeline, 500)
+        team_rows = rows.filtered(lambda r: r.team_id == self.team)
+        self.assertEqual(
+            {str(r.month): r.actual for r in team_rows if not r.is_forecast},
+            {"2026-09-01": 300, "2026-10-01": 0},
+        )
+        self.assertIn(self.team.name, self.basket_run.log)
+
+    def test_settings_are_checked_and_a_failed_run_keeps_results(self):
+        with self.assertRaises(ValidationError):
+            self.company.crm_ext_basket_min_support = 0
+        with self.assertRaises(ValidationError):
+            self.company.crm_ext_basket_max_len = 4
+        before = self.env["crm_ext.product.rule"].search([("company_id", "=", self.company.id)])
+
+        def broken(*args, **kwargs):
+            raise ValueError("engine down")
+
+        with (
+            patch.object(crm_ext_analytics_run, "revenue_forecast", broken),
+            self.assertLogs("odoo.addons.crm_ext_analytics.models.crm_ext_analytics_run", "ERROR"),
+        ):
+            failed = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
+            failed.action_run()
+        self.assertEqual(failed.state, "failed")
+        after = self.env["crm_ext.product.rule"].search([("company_id", "=", self.company.id)])
+        self.assertEqual(after, before, "the rules of the last good run stay")
+        self.assertEqual(after.run_id, self.basket_run)
+
+    def test_companies_are_apart(self):
+        rules = self.env["crm_ext.product.rule"].with_user(self.viewer).search([])
+        self.assertTrue(rules)
+        self.assertEqual(rules.company_id, self.company)
+        self.assertEqual(
+            self.env["crm_ext.revenue.forecast"].with_user(self.viewer).search([]).company_id, self.company
+        )
