@@ -81,11 +81,13 @@ class CrmExtAnalyticsRun(models.Model):
         )
 
     def _write_rfm_results(self, scores, as_of):
-        """Replace the company's current RFM rows and append one history row each.
+        """Brings the company's current RFM rows to ``scores`` and logs segment changes.
 
-        Three statements whatever the number of customers: one DELETE of the
-        company's current rows, one INSERT of the new ones from arrays (``unnest``)
-        and one INSERT of the history copied from them. The caller holds a savepoint.
+        Four statements whatever the number of customers, from arrays (``unnest``): one
+        INSERT of a history row for each customer whose segment or RFM cell changes (or who
+        is scored for the first time), one DELETE of the customers no longer scored, and
+        one upsert of the current rows that rewrites only the rows whose figures changed
+        (``run_id`` is the run that last changed a row). The caller holds a savepoint.
         """
         self.ensure_one()
         Rfm = self.env["crm_ext.customer.rfm"]
@@ -98,26 +100,60 @@ class CrmExtAnalyticsRun(models.Model):
         ).tolist()
         segments = [segment_key(label) for label in scores["segment"]]
         company_id = self.company_id.id
-        self.env.cr.execute(SQL("DELETE FROM crm_ext_customer_rfm WHERE company_id = %s", company_id))
-        self.env.cr.execute(
+        cr = self.env.cr
+        cr.execute(
             SQL(
                 """
-                INSERT INTO crm_ext_customer_rfm (
+                INSERT INTO crm_ext_customer_rfm_history (
+                    partner_id, company_id, run_id, date, segment, rfm_cell)
+                SELECT src.partner_id, %(company)s, %(run)s, %(date)s, src.segment, src.rfm_cell
+                  FROM unnest(%(partners)s::int[], %(cells)s::varchar[], %(segments)s::varchar[])
+                    AS src(partner_id, rfm_cell, segment)
+             LEFT JOIN crm_ext_customer_rfm current
+                    ON current.partner_id = src.partner_id AND current.company_id = %(company)s
+                 WHERE current.id IS NULL
+                    OR current.segment <> src.segment OR current.rfm_cell <> src.rfm_cell
+                """,
+                company=company_id,
+                run=self.id,
+                date=as_of,
+                partners=partners,
+                cells=cells,
+                segments=segments,
+            )
+        )
+        cr.execute(
+            SQL(
+                "DELETE FROM crm_ext_customer_rfm WHERE company_id = %s AND partner_id <> ALL(%s::int[])",
+                company_id,
+                partners,
+            )
+        )
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_ext_customer_rfm AS current (
                     partner_id, company_id, run_id, recency_days, frequency, monetary,
-                    r_score, f_score, m_score, rfm_cell, segment,
-                    create_uid, create_date, write_uid, write_date)
+                    r_score, f_score, m_score, rfm_cell, segment)
                 SELECT src.partner_id, %(company)s, %(run)s, src.recency_days, src.frequency,
-                       src.monetary, src.r_score, src.f_score, src.m_score, src.rfm_cell,
-                       src.segment, %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+                       src.monetary, src.r_score, src.f_score, src.m_score, src.rfm_cell, src.segment
                   FROM unnest(%(partners)s::int[], %(recency)s::int[], %(frequency)s::int[],
                               %(monetary)s::float8[], %(r)s::int[], %(f)s::int[], %(m)s::int[],
                               %(cells)s::varchar[], %(segments)s::varchar[])
                     AS src(partner_id, recency_days, frequency, monetary,
                            r_score, f_score, m_score, rfm_cell, segment)
+                ON CONFLICT (partner_id, company_id) DO UPDATE
+                   SET run_id = EXCLUDED.run_id, recency_days = EXCLUDED.recency_days,
+                       frequency = EXCLUDED.frequency, monetary = EXCLUDED.monetary,
+                       r_score = EXCLUDED.r_score, f_score = EXCLUDED.f_score, m_score = EXCLUDED.m_score,
+                       rfm_cell = EXCLUDED.rfm_cell, segment = EXCLUDED.segment
+                 WHERE (current.recency_days, current.frequency, current.monetary, current.rfm_cell,
+                        current.segment)
+                       IS DISTINCT FROM (EXCLUDED.recency_days, EXCLUDED.frequency, EXCLUDED.monetary,
+                                         EXCLUDED.rfm_cell, EXCLUDED.segment)
                 """,
                 company=company_id,
                 run=self.id,
-                uid=self.env.uid,
                 partners=partners,
                 recency=scores["recency_days"].astype("int64").tolist(),
                 frequency=scores["frequency"].astype("int64").tolist(),
@@ -127,21 +163,6 @@ class CrmExtAnalyticsRun(models.Model):
                 m=scores["m_score"].astype("int64").tolist(),
                 cells=cells,
                 segments=segments,
-            )
-        )
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO crm_ext_customer_rfm_history (
-                    partner_id, company_id, run_id, date, segment, rfm_cell,
-                    create_uid, create_date, write_uid, write_date)
-                SELECT partner_id, company_id, run_id, %(date)s, segment, rfm_cell,
-                       create_uid, create_date, write_uid, write_date
-                  FROM crm_ext_customer_rfm
-                 WHERE company_id = %(company)s
-                """,
-                company=company_id,
-                date=as_of,
             )
         )
         # the rows changed behind the ORM's back, and so did the partners' scores

@@ -23,6 +23,8 @@ class CrmExtCustomerRfm(models.Model):
     _description = "Customer RFM Score"
     _order = "company_id, r_score desc, f_score desc, m_score desc, partner_id"
     _rec_name = "partner_id"
+    # written in bulk by the analytics run: no ORM log columns (and their foreign keys) to fill
+    _log_access = False
 
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, readonly=True, ondelete="cascade"

@@ -116,18 +116,33 @@ class TestCustomerRfm(CrmExtAnalyticsCase):
         )
 
     @users("crm_ext_analytics_manager")
-    def test_second_run_replaces_rows_and_appends_history(self):
+    def test_second_run_keeps_unchanged_rows_and_logs_changes(self):
         first = self._run()
         first_rows = self._current_rows()
         second = self._run()
         self.assertEqual(second.state, "done", second.log)
         rows = self._current_rows()
-        self.assertEqual(len(rows), 3)
-        self.assertEqual(rows.run_id, second)
-        self.assertFalse(first_rows.exists())
+        self.assertEqual(rows, first_rows, "the same rows, kept in place")
+        self.assertEqual(rows.run_id, first, "nothing changed: no row was rewritten")
         history = self.History.search([("company_id", "=", self.company.id)])
-        self.assertEqual(len(history), 6)
-        self.assertEqual(history.run_id, first | second)
+        self.assertEqual(len(history), 3, "no change, no history row")
+        # other figures: rows that change are rewritten, segment changes are logged
+        before = {row.partner_id: (row.segment, row.rfm_cell) for row in rows}
+        third = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
+        scores = self._scores(self.company, self.customers, as_of="2026-06-01")
+        third._write_rfm_results(scores, fields.Date.to_date("2026-06-01"))
+        after = {row.partner_id: (row.segment, row.rfm_cell) for row in self._current_rows()}
+        changed = {partner for partner in after if after[partner] != before[partner]}
+        self.assertTrue(changed, "the new scores move someone")
+        logged = self.History.search([("run_id", "=", third.id)])
+        self.assertEqual(set(logged.partner_id), changed)
+        self.assertEqual(
+            {line.partner_id: (line.segment, line.rfm_cell) for line in logged},
+            {p: after[p] for p in changed},
+        )
+        self.assertEqual(
+            self._current_rows().filtered(lambda r: r.run_id == third).partner_id, self.customers
+        )
 
     def test_failed_scoring_leaves_previous_results(self):
         first = self._run()
@@ -261,12 +276,29 @@ class TestCustomerRfm(CrmExtAnalyticsCase):
         counts = []
         for size in (3, 30):
             scores = self._scores(self.company, partners[:size])
+            before = {
+                row.partner_id: (row.segment, row.rfm_cell)
+                for row in self.Rfm.search([("company_id", "=", self.company.id)])
+            }
             self.env.flush_all()
-            with self.assertQueryCount(3):  # DELETE + INSERT scores + INSERT history
+            with self.assertQueryCount(4):  # INSERT history + DELETE + upsert + (no query per customer)
                 run._write_rfm_results(scores, as_of)
             counts.append(self.Rfm.search_count([("company_id", "=", self.company.id)]))
         self.assertEqual(counts, [3, 30])
-        self.assertEqual(self.History.search_count([("run_id", "=", run.id)]), 33)
+        moved = sum(
+            1
+            for partner, values in before.items()
+            if (
+                self.Rfm.search(
+                    [("partner_id", "=", partner.id), ("company_id", "=", self.company.id)]
+                ).segment,
+                self.Rfm.search(
+                    [("partner_id", "=", partner.id), ("company_id", "=", self.company.id)]
+                ).rfm_cell,
+            )
+            != values
+        )
+        self.assertEqual(self.History.search_count([("run_id", "=", run.id)]), 3 + 27 + moved)
 
     def test_company_without_invoices_keeps_previous_results(self):
         empty = self.env["res.company"].create({"name": "No invoices any more (test)"})
