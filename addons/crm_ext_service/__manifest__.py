@@ -14,6 +14,7 @@
         "data/crm_ext_ticket_stage_data.xml",
         "data/mail_activity_type_data.xml",
         "data/ir_cron_data.xml",
+        "data/mail_template_data.xml",
         "data/field_service_data.xml",
         "views/crm_ext_ticket_stage_views.xml",
         "views/crm_ext_ticket_category_views.xml",

@@ -17,7 +17,7 @@ class CrmExtTicket(models.Model):
 
     _name = "crm_ext.ticket"
     _description = "Service Ticket"
-    _inherit = ["mail.thread", "mail.activity.mixin", "crm_ext.interaction.count.mixin"]
+    _inherit = ["rating.mixin", "mail.activity.mixin", "crm_ext.interaction.count.mixin"]
     _order = "priority desc, id desc"
     _rec_names_search = ["number", "name"]
     _interaction_field = "ticket_id"
@@ -321,10 +321,16 @@ class CrmExtTicket(models.Model):
         closed = self.filtered(lambda t: t.is_closed and not t.closed_date)
         if closed:
             closed.closed_date = now
+            closed._send_rating_requests()
         reopened = self.filtered(lambda t: not t.is_closed and t.closed_date)
         if reopened:
             reopened.closed_date = False
         self.sudo().sla_ids._on_stage_change(now)
+
+    def _send_rating_requests(self):
+        """Closing a ticket sends the stage's satisfaction survey to the customer."""
+        for ticket in self.filtered(lambda t: t.partner_id and t.stage_id.rating_template_id):
+            ticket.rating_send_request(ticket.stage_id.rating_template_id, force_send=False)
 
     # ------------------------------------------------------------------ assignment
 

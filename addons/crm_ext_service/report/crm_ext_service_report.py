@@ -15,7 +15,7 @@ AGE_BUCKETS = [
 
 class CrmExtServiceReport(models.Model):
     """One row per ticket with its service figures: volume, backlog age, first-response
-    and resolution times in working hours, SLA compliance."""
+    and resolution times in working hours, SLA compliance, customer satisfaction."""
 
     _name = "crm_ext.service.report"
     _description = "Service Analysis"
@@ -62,11 +62,24 @@ class CrmExtServiceReport(models.Model):
         "still running and tickets without SLA are left out.",
     )
 
+    rating = fields.Float(
+        string="Rating",
+        readonly=True,
+        aggregator="avg",
+        help="The customer's last rating: 5 satisfied, 3 okay, 1 not.",
+    )
+    csat = fields.Float(
+        string="CSAT (%)",
+        readonly=True,
+        aggregator="avg",
+        help="Share of the rated tickets whose customer was satisfied; tickets without rating are left out.",
+    )
+
     _depends = {
         "crm_ext.ticket": [
             "create_date", "closed_date", "company_id", "team_id", "user_id", "category_id", "stage_id",
             "commercial_partner_id", "channel", "priority", "is_closed", "first_response_date",
-            "first_response_hours", "resolution_hours", "merged_into_id",
+            "first_response_hours", "resolution_hours", "merged_into_id", "rating_last_value",
         ],
         "crm_ext.ticket.sla": ["ticket_id", "status"],
     }  # fmt: skip
@@ -93,7 +106,10 @@ class CrmExtServiceReport(models.Model):
                         THEN ticket.resolution_hours END AS resolution_hours,
                    COALESCE(sla.failed, 0) AS sla_failed_count,
                    CASE WHEN sla.failed > 0 THEN 0.0
-                        WHEN sla.lines > 0 AND sla.reached = sla.lines THEN 100.0 END AS sla_compliance
+                        WHEN sla.lines > 0 AND sla.reached = sla.lines THEN 100.0 END AS sla_compliance,
+                   NULLIF(ticket.rating_last_value, 0) AS rating,
+                   CASE WHEN ticket.rating_last_value >= 4 THEN 100.0
+                        WHEN ticket.rating_last_value > 0 THEN 0.0 END AS csat
               FROM crm_ext_ticket ticket
          LEFT JOIN LATERAL (
                     SELECT EXTRACT(EPOCH FROM (

@@ -9,3 +9,4 @@ from . import test_service_report
 from . import test_service_contract
 from . import test_equipment
 from . import test_field_order
+from . import test_rating
