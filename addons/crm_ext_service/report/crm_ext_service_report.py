@@ -63,7 +63,6 @@ class CrmExtServiceReport(models.Model):
     )
 
     rating = fields.Float(
-        string="Rating",
         readonly=True,
         aggregator="avg",
         help="The customer's last rating: 5 satisfied, 3 okay, 1 not.",
