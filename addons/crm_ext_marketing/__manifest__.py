@@ -17,6 +17,8 @@
         "views/crm_ext_lead_scoring_rule_views.xml",
         "views/crm_lead_views.xml",
         "views/mailing_mailing_views.xml",
+        "views/crm_ext_campaign_step_views.xml",
+        "views/utm_campaign_views.xml",
         "views/res_config_settings_views.xml",
         "views/lead_form_templates.xml",
         "wizard/crm_ext_lead_import_views.xml",

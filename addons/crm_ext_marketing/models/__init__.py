@@ -7,3 +7,6 @@ from . import res_company
 from . import res_config_settings
 from . import crm_ext_lead_scoring_rule
 from . import crm_lead
+from . import utm_campaign
+from . import crm_ext_campaign_step
+from . import crm_ext_campaign_target

@@ -5,3 +5,4 @@ from . import test_lead_form
 from . import test_lead_import
 from . import test_lead_management
 from . import test_crm_ext_marketing_tour
+from . import test_campaign
