@@ -1,10 +1,11 @@
 import itertools
+from datetime import timedelta
 
 import psycopg2
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 STEP_CHANNELS = [
@@ -14,6 +15,25 @@ STEP_CHANNELS = [
     ("letter", "Printed Letter"),
     ("event", "Event / Face-to-face"),
 ]
+JOURNEY_CONDITIONS = [
+    ("always", "Everyone reached"),
+    ("opened", "Opened"),
+    ("not_opened", "Did not open"),
+    ("clicked", "Clicked"),
+    ("not_clicked", "Did not click"),
+    ("replied", "Replied"),
+    ("not_replied", "Did not reply"),
+    ("bounced", "Bounced"),
+    ("lead", "Became a lead"),
+    ("order", "Placed an order"),
+]
+# the partners of a mailing's traces matching a condition (the "not_" ones are the others)
+TRACE_CONDITIONS = {
+    "opened": SQL("trace.open_datetime IS NOT NULL OR trace.trace_status IN ('open', 'reply')"),
+    "clicked": SQL("trace.links_click_datetime IS NOT NULL"),
+    "replied": SQL("trace.reply_datetime IS NOT NULL OR trace.trace_status = 'reply'"),
+    "bounced": SQL("trace.trace_status = 'bounce'"),
+}
 # the interaction centre's channel of each step channel
 INTERACTION_CHANNEL = {
     "email": "email",
@@ -52,6 +72,16 @@ class CrmExtCampaignStep(models.Model):
         "crm.team", string="Calling Team", help="Calls are shared evenly among its members."
     )
     mailing_id = fields.Many2one("mailing.mailing", readonly=True, copy=False)
+    # journeys: a step after another one, for the targets matching a condition on it
+    condition_step_id = fields.Many2one(
+        "crm_ext.campaign.step",
+        string="After Step",
+        domain="[('campaign_id', '=', campaign_id), ('id', '!=', id)]",
+        help="The step runs for the targets of this earlier step that match the condition, "
+        "once the delay after its launch has passed. Empty: the campaign's segment.",
+    )
+    condition = fields.Selection(JOURNEY_CONDITIONS, default="always", required=True)
+    delay_hours = fields.Integer(string="Delay (hours)", help="Hours after the earlier step's launch.")
     launch_date = fields.Datetime(readonly=True, copy=False)
     target_ids = fields.One2many("crm_ext.campaign.target", "step_id", string="Targets")
     processed_count = fields.Integer(string="Processed", compute="_compute_counts")
@@ -85,6 +115,39 @@ class CrmExtCampaignStep(models.Model):
             # a done activity is deleted by Odoo: the calls left are those still to do
             step.calls_done = step.processed_count - open_calls.get(step, 0) if step.channel == "call" else 0
 
+    @api.constrains("condition_step_id", "sequence", "campaign_id", "condition", "delay_hours")
+    def _check_journey(self):
+        for step in self:
+            previous = step.condition_step_id
+            if step.delay_hours < 0:
+                raise ValidationError(_("The delay of step “%(step)s” cannot be negative.", step=step.name))
+            if not previous:
+                if step.condition != "always":
+                    raise ValidationError(
+                        _(
+                            "Step “%(step)s” has a condition but no earlier step to apply it to.",
+                            step=step.name,
+                        )
+                    )
+                continue
+            if previous.campaign_id != step.campaign_id or (previous.sequence, previous.id) >= (
+                step.sequence,
+                step.id,
+            ):
+                raise ValidationError(
+                    _(
+                        "Step “%(step)s” can only follow a step that comes before it in the same campaign, "
+                        "not “%(previous)s”.",
+                        step=step.name,
+                        previous=previous.name,
+                    )
+                )
+            if step.condition in ("opened", "not_opened", "clicked", "not_clicked", "replied", "not_replied",
+                                  "bounced") and previous.channel not in ("email", "sms"):  # fmt: skip
+                raise ValidationError(
+                    _("Opens, clicks, replies and bounces are known for e-mail and SMS steps only.")
+                )
+
     # ------------------------------------------------------------------ launch
 
     def action_launch(self):
@@ -112,10 +175,20 @@ class CrmExtCampaignStep(models.Model):
             raise UserError(_("Step “%(step)s” was already launched or cancelled.", step=self.name))
         if campaign.campaign_state == "stopped":
             raise UserError(_("Campaign “%(name)s” is stopped.", name=campaign.title))
-        if not campaign.segment_id:
+        previous = self.condition_step_id
+        if previous and previous.state != "launched":
+            raise UserError(
+                _("Step “%(step)s” waits for step “%(previous)s”.", step=self.name, previous=previous.name)
+            )
+        if not previous and not campaign.segment_id:
             raise UserError(_("Campaign “%(name)s” has no target segment.", name=campaign.title))
         self._check_channel_content()
-        partners = campaign.segment_id.member_ids
+        if previous:
+            partners = previous.target_ids.filtered(lambda t: t.state == "processed").partner_id
+            if not partners:
+                raise UserError(_("Step “%(previous)s” reached nobody.", previous=previous.name))
+        else:
+            partners = campaign.segment_id.member_ids
         if not partners:
             raise UserError(
                 _(
@@ -124,11 +197,87 @@ class CrmExtCampaignStep(models.Model):
                 )
             )
         targets = self.env["crm_ext.campaign.target"]._create_for(self, partners)
-        getattr(self, f"_launch_{self.channel}")(targets)
+        if previous and self.condition != "always":
+            matching = self._matching_partners(targets.partner_id)
+            skipped = targets.filtered(lambda t: t.partner_id not in matching)
+            skipped.write({"state": "skipped", "date": fields.Datetime.now()})
+            targets -= skipped
+        if targets:
+            getattr(self, f"_launch_{self.channel}")(targets)
         self.write({"state": "launched", "launch_date": fields.Datetime.now()})
         self._log_interactions(targets.filtered(lambda t: t.state == "processed"))
         if campaign.campaign_state == "draft":
             campaign.campaign_state = "running"
+
+    def _matching_partners(self, partners):
+        """The ``partners`` matching the step's condition on its earlier step, in one query."""
+        previous, condition = self.condition_step_id, self.condition
+        negate = condition.startswith("not_")
+        key = condition.removeprefix("not_")
+        if key in TRACE_CONDITIONS:
+            self.env["mailing.trace"].flush_model()
+            query = SQL(
+                """
+                SELECT DISTINCT trace.res_id FROM mailing_trace trace
+                 WHERE trace.mass_mailing_id = %s AND trace.model = 'res.partner'
+                   AND trace.res_id = ANY(%s) AND (%s)
+                """,
+                previous.mailing_id.id or 0,
+                partners.ids,
+                TRACE_CONDITIONS[key],
+            )
+        elif key == "lead":
+            self.env["crm.lead"].flush_model()
+            query = SQL(
+                """
+                SELECT DISTINCT p.id FROM res_partner p
+                  JOIN crm_lead lead ON lead.partner_id IN (p.id, p.commercial_partner_id)
+                 WHERE p.id = ANY(%s) AND lead.campaign_id = %s AND lead.create_date >= %s
+                """,
+                partners.ids,
+                self.campaign_id.id,
+                previous.launch_date,
+            )
+        else:  # order
+            self.env["sale.order"].flush_model()
+            query = SQL(
+                """
+                SELECT DISTINCT p.id FROM res_partner p
+                  JOIN res_partner buyer ON buyer.commercial_partner_id = p.commercial_partner_id
+                  JOIN sale_order so ON so.partner_id = buyer.id
+                 WHERE p.id = ANY(%s) AND so.state = 'sale' AND so.campaign_id = %s AND so.date_order >= %s
+                """,
+                partners.ids,
+                self.campaign_id.id,
+                previous.launch_date,
+            )
+        self.env.cr.execute(query)
+        matched = self.env["res.partner"].browse(row[0] for row in self.env.cr.fetchall())
+        return partners - matched if negate else partners & matched
+
+    @api.model
+    def _cron_advance_journeys(self, batch=50):
+        """Launches the journey steps whose earlier step was launched long enough ago, for
+        running campaigns, a batch at a time; each step launches once."""
+        candidates = self.search(
+            [
+                ("state", "=", "draft"),
+                ("condition_step_id.state", "=", "launched"),
+                ("campaign_id.campaign_state", "=", "running"),
+            ],
+            order="id",
+        )
+        now = fields.Datetime.now()
+        due = candidates.filtered(
+            lambda s: s.condition_step_id.launch_date + timedelta(hours=s.delay_hours) <= now
+        )[:batch]
+        for step in due:
+            try:
+                with self.env.cr.savepoint():
+                    step._launch()
+            except UserError as error:
+                step.message_post(body=_("The journey could not launch this step: %(error)s", error=error))
+        return len(due)
 
     def _check_channel_content(self):
         if self.channel == "email" and not (self.subject and self.body_html):

@@ -1,5 +1,6 @@
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
+from odoo.tests.common import freeze_time
 
 from odoo.addons.mass_mailing.tests.common import MassMailCommon
 from odoo.addons.sms.tests.common import SMSCase
@@ -145,3 +146,95 @@ class TestCampaign(CrmExtMarketingCase, MassMailCommon, SMSCase):
         self.assertEqual(step.with_user(seller).name, "email step")
         with self.assertRaises(Exception):  # noqa: B017 - AccessError from the ORM
             step.with_user(seller).write({"name": "Renamed"})
+
+
+@tagged("post_install", "-at_install")
+class TestJourney(CrmExtMarketingCase, MassMailCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        for i, partner in enumerate(cls.vip):
+            partner.email = f"journey{i}@customer.example.com"
+        cls.segment = cls.env["crm_ext.segment"].create(
+            {"name": "Journey VIP (test)", "partner_domain": repr([("category_id", "in", cls.tag.ids)])}
+        )
+        cls.segment.action_refresh_members()
+        cls.campaign = cls.env["utm.campaign"].create(
+            {"title": "Journey (test)", "segment_id": cls.segment.id}
+        )
+        Step = cls.env["crm_ext.campaign.step"]
+        cls.first = Step.create(
+            {"campaign_id": cls.campaign.id, "name": "Invite", "sequence": 1, "channel": "email",
+             "subject": "Spring invitation", "body_html": "<p>Come and see <a href='https://example.com/spring'>us</a></p>"}
+        )  # fmt: skip
+        cls.clicked = Step.create(
+            {"campaign_id": cls.campaign.id, "name": "Thanks for clicking", "sequence": 2, "channel": "email",
+             "subject": "Your spring offer", "body_html": "<p>Here is your offer</p>",
+             "condition_step_id": cls.first.id, "condition": "clicked", "delay_hours": 24}
+        )  # fmt: skip
+        cls.not_opened = Step.create(
+            {"campaign_id": cls.campaign.id, "name": "Reminder", "sequence": 3, "channel": "email",
+             "subject": "Did you miss it?", "body_html": "<p>Reminder</p>",
+             "condition_step_id": cls.first.id, "condition": "not_opened", "delay_hours": 24}
+        )  # fmt: skip
+
+    def test_two_step_journey_end_to_end(self):
+        opener, clicker, silent = self.vip
+        with freeze_time("2026-04-01 09:00"):
+            self.first.action_launch()
+            with self.mock_mail_gateway(mail_unlink_sent=False):
+                self.first.mailing_id.action_send_mail()
+        traces = self.first.mailing_id.mailing_trace_ids
+        self.assertEqual(len(traces), 3)
+        trace = {t.res_id: t for t in traces}
+        trace[opener.id].set_opened()
+        trace[clicker.id].set_opened()
+        trace[clicker.id].set_clicked()
+        Step = self.env["crm_ext.campaign.step"]
+        with freeze_time("2026-04-01 20:00"):
+            self.assertEqual(Step._cron_advance_journeys(), 0, "the delay has not passed")
+        self.assertEqual(self.clicked.state, "draft")
+        with freeze_time("2026-04-02 10:00"), self.mock_mail_gateway(mail_unlink_sent=False):
+            self.assertEqual(Step._cron_advance_journeys(), 2)
+            (self.clicked | self.not_opened).mailing_id.action_send_mail()
+            sent_to = {mail["email_to"][0] for mail in self._mails}
+        self.assertEqual(
+            self.clicked.target_ids.filtered(lambda t: t.state == "processed").partner_id, clicker
+        )
+        self.assertEqual(
+            self.clicked.target_ids.filtered(lambda t: t.state == "skipped").partner_id, opener | silent
+        )
+        self.assertEqual((self.clicked.processed_count, self.clicked.skipped_count), (1, 2))
+        self.assertEqual(
+            self.not_opened.target_ids.filtered(lambda t: t.state == "processed").partner_id, silent
+        )
+        self.assertEqual(sent_to, {clicker.email_formatted, silent.email_formatted})
+        # the cron again: every step is launched, nobody is processed twice
+        with freeze_time("2026-04-03 10:00"):
+            self.assertEqual(Step._cron_advance_journeys(), 0)
+        self.assertEqual(len(self.clicked.target_ids), 3)
+        self.assertEqual(
+            self.env["mailing.mailing"].search_count([("campaign_id", "=", self.campaign.id)]), 3
+        )
+
+    def test_condition_must_refer_to_an_earlier_step(self):
+        with self.assertRaises(ValidationError):
+            self.first.write({"condition_step_id": self.clicked.id, "condition": "opened"})
+        with self.assertRaises(ValidationError):
+            self.env["crm_ext.campaign.step"].create(
+                {"campaign_id": self.campaign.id, "name": "No base", "channel": "sms", "body_plaintext": "x",
+                 "condition": "opened"}
+            )  # fmt: skip
+        other = self.env["utm.campaign"].create({"title": "Other (test)"})
+        with self.assertRaises(ValidationError):
+            self.env["crm_ext.campaign.step"].create(
+                {"campaign_id": other.id, "name": "Elsewhere", "sequence": 9, "channel": "sms",
+                 "body_plaintext": "x", "condition_step_id": self.first.id}
+            )  # fmt: skip
+
+    def test_stopping_the_campaign_stops_pending_steps(self):
+        self.first.action_launch()
+        self.campaign.action_stop()
+        with freeze_time("2026-12-31"):
+            self.assertEqual(self.env["crm_ext.campaign.step"]._cron_advance_journeys(), 0)
+        self.assertEqual((self.clicked.state, self.not_opened.state), ("cancelled", "cancelled"))
