@@ -1,3 +1,4 @@
+import io
 import logging
 import time
 
@@ -83,32 +84,61 @@ class CrmExtAnalyticsRun(models.Model):
     def _write_rfm_results(self, scores, as_of):
         """Brings the company's current RFM rows to ``scores`` and logs segment changes.
 
-        Four statements whatever the number of customers, from arrays (``unnest``): one
-        INSERT of a history row for each customer whose segment or RFM cell changes (or who
-        is scored for the first time), one DELETE of the customers no longer scored, and
-        one upsert of the current rows that rewrites only the rows whose figures changed
-        (``run_id`` is the run that last changed a row). The caller holds a savepoint.
+        The same statements whatever the number of customers: the scores go into a
+        temporary table in one statement (from arrays, ``unnest``), then one INSERT of a
+        history row for each customer whose segment or RFM cell changes (or who is scored
+        for the first time), one DELETE of the customers no longer scored, one UPDATE of the
+        rows whose figures changed (``run_id`` is the run that last changed a row) and one
+        INSERT of the new customers. The caller holds a savepoint.
         """
         self.ensure_one()
         Rfm = self.env["crm_ext.customer.rfm"]
         History = self.env["crm_ext.customer.rfm.history"]
         Rfm.flush_model()
         History.flush_model()
-        partners = scores["partner_id"].astype("int64").tolist()
         cells = (
             scores["r_score"].astype(str) + scores["f_score"].astype(str) + scores["m_score"].astype(str)
         ).tolist()
         segments = [segment_key(label) for label in scores["segment"]]
         company_id = self.company_id.id
         cr = self.env.cr
+        # the new figures as a table, read by the statements below, filled with COPY (binding
+        # arrays of tens of thousands of values as query parameters costs far more)
+        cr.execute(
+            SQL(
+                """
+                CREATE TEMPORARY TABLE crm_ext_rfm_new (
+                    partner_id int, recency_days int, frequency int, monetary numeric,
+                    r_score int, f_score int, m_score int, rfm_cell varchar, segment varchar
+                ) ON COMMIT DROP
+                """
+            )
+        )
+        rows = pd.DataFrame(
+            {
+                "partner_id": scores["partner_id"].astype("int64"),
+                "recency_days": scores["recency_days"].astype("int64"),
+                "frequency": scores["frequency"].astype("int64"),
+                "monetary": scores["monetary"].astype("float64").round(2),
+                "r_score": scores["r_score"].astype("int64"),
+                "f_score": scores["f_score"].astype("int64"),
+                "m_score": scores["m_score"].astype("int64"),
+                "rfm_cell": cells,
+                "segment": segments,
+            }
+        )
+        buffer = io.StringIO()
+        rows.to_csv(buffer, sep="\t", header=False, index=False)  # numbers and fixed keys only
+        buffer.seek(0)
+        cr.copy_expert("COPY crm_ext_rfm_new FROM STDIN", buffer)
+        cr.execute(SQL("ANALYZE crm_ext_rfm_new"))  # row counts for the planner's join choices
         cr.execute(
             SQL(
                 """
                 INSERT INTO crm_ext_customer_rfm_history (
                     partner_id, company_id, run_id, date, segment, rfm_cell)
                 SELECT src.partner_id, %(company)s, %(run)s, %(date)s, src.segment, src.rfm_cell
-                  FROM unnest(%(partners)s::int[], %(cells)s::varchar[], %(segments)s::varchar[])
-                    AS src(partner_id, rfm_cell, segment)
+                  FROM crm_ext_rfm_new src
              LEFT JOIN crm_ext_customer_rfm current
                     ON current.partner_id = src.partner_id AND current.company_id = %(company)s
                  WHERE current.id IS NULL
@@ -117,54 +147,55 @@ class CrmExtAnalyticsRun(models.Model):
                 company=company_id,
                 run=self.id,
                 date=as_of,
-                partners=partners,
-                cells=cells,
-                segments=segments,
-            )
-        )
-        cr.execute(
-            SQL(
-                "DELETE FROM crm_ext_customer_rfm WHERE company_id = %s AND partner_id <> ALL(%s::int[])",
-                company_id,
-                partners,
             )
         )
         cr.execute(
             SQL(
                 """
-                INSERT INTO crm_ext_customer_rfm AS current (
-                    partner_id, company_id, run_id, recency_days, frequency, monetary,
-                    r_score, f_score, m_score, rfm_cell, segment)
-                SELECT src.partner_id, %(company)s, %(run)s, src.recency_days, src.frequency,
-                       src.monetary, src.r_score, src.f_score, src.m_score, src.rfm_cell, src.segment
-                  FROM unnest(%(partners)s::int[], %(recency)s::int[], %(frequency)s::int[],
-                              %(monetary)s::float8[], %(r)s::int[], %(f)s::int[], %(m)s::int[],
-                              %(cells)s::varchar[], %(segments)s::varchar[])
-                    AS src(partner_id, recency_days, frequency, monetary,
-                           r_score, f_score, m_score, rfm_cell, segment)
-                ON CONFLICT (partner_id, company_id) DO UPDATE
-                   SET run_id = EXCLUDED.run_id, recency_days = EXCLUDED.recency_days,
-                       frequency = EXCLUDED.frequency, monetary = EXCLUDED.monetary,
-                       r_score = EXCLUDED.r_score, f_score = EXCLUDED.f_score, m_score = EXCLUDED.m_score,
-                       rfm_cell = EXCLUDED.rfm_cell, segment = EXCLUDED.segment
-                 WHERE (current.recency_days, current.frequency, current.monetary, current.rfm_cell,
+                DELETE FROM crm_ext_customer_rfm current
+                 WHERE current.company_id = %s
+                   AND NOT EXISTS (
+                        SELECT 1 FROM crm_ext_rfm_new src WHERE src.partner_id = current.partner_id)
+                """,
+                company_id,
+            )
+        )
+        cr.execute(
+            SQL(
+                """
+                UPDATE crm_ext_customer_rfm current
+                   SET run_id = %(run)s, recency_days = src.recency_days, frequency = src.frequency,
+                       monetary = src.monetary, r_score = src.r_score, f_score = src.f_score,
+                       m_score = src.m_score, rfm_cell = src.rfm_cell, segment = src.segment
+                  FROM crm_ext_rfm_new src
+                 WHERE current.company_id = %(company)s AND current.partner_id = src.partner_id
+                   AND (current.recency_days, current.frequency, current.monetary, current.rfm_cell,
                         current.segment)
-                       IS DISTINCT FROM (EXCLUDED.recency_days, EXCLUDED.frequency, EXCLUDED.monetary,
-                                         EXCLUDED.rfm_cell, EXCLUDED.segment)
+                       IS DISTINCT FROM (src.recency_days, src.frequency, src.monetary, src.rfm_cell,
+                                         src.segment)
                 """,
                 company=company_id,
                 run=self.id,
-                partners=partners,
-                recency=scores["recency_days"].astype("int64").tolist(),
-                frequency=scores["frequency"].astype("int64").tolist(),
-                monetary=scores["monetary"].astype("float64").tolist(),
-                r=scores["r_score"].astype("int64").tolist(),
-                f=scores["f_score"].astype("int64").tolist(),
-                m=scores["m_score"].astype("int64").tolist(),
-                cells=cells,
-                segments=segments,
             )
         )
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_ext_customer_rfm (
+                    partner_id, company_id, run_id, recency_days, frequency, monetary,
+                    r_score, f_score, m_score, rfm_cell, segment)
+                SELECT src.partner_id, %(company)s, %(run)s, src.recency_days, src.frequency, src.monetary,
+                       src.r_score, src.f_score, src.m_score, src.rfm_cell, src.segment
+                  FROM crm_ext_rfm_new src
+                 WHERE NOT EXISTS (
+                        SELECT 1 FROM crm_ext_customer_rfm current
+                         WHERE current.company_id = %(company)s AND current.partner_id = src.partner_id)
+                """,
+                company=company_id,
+                run=self.id,
+            )
+        )
+        cr.execute(SQL("DROP TABLE crm_ext_rfm_new"))
         # the rows changed behind the ORM's back, and so did the partners' scores
         Rfm.invalidate_model()
         History.invalidate_model()
