@@ -15,7 +15,8 @@ AGE_BUCKETS = [
 
 class CrmExtServiceReport(models.Model):
     """One row per ticket with its service figures: volume, backlog age, first-response
-    and resolution times in working hours, SLA compliance, customer satisfaction."""
+    and resolution times in working hours, SLA compliance, customer satisfaction, cost to
+    serve from completed field orders."""
 
     _name = "crm_ext.service.report"
     _description = "Service Analysis"
@@ -74,6 +75,15 @@ class CrmExtServiceReport(models.Model):
         help="Share of the rated tickets whose customer was satisfied; tickets without rating are left out.",
     )
 
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    field_hours = fields.Float(
+        string="Field Hours", readonly=True, help="Hours worked on the ticket's completed field orders."
+    )
+    cost_to_serve = fields.Monetary(
+        readonly=True,
+        help="Parts and labour of the ticket's completed field orders, at their prices, covered or billed.",
+    )
+
     _depends = {
         "crm_ext.ticket": [
             "create_date", "closed_date", "company_id", "team_id", "user_id", "category_id", "stage_id",
@@ -81,6 +91,7 @@ class CrmExtServiceReport(models.Model):
             "first_response_hours", "resolution_hours", "merged_into_id", "rating_last_value",
         ],
         "crm_ext.ticket.sla": ["ticket_id", "status"],
+        "crm_ext.field.order": ["ticket_id", "state", "hours_worked", "parts_amount", "labour_amount"],
     }  # fmt: skip
 
     def _query(self):
@@ -107,6 +118,9 @@ class CrmExtServiceReport(models.Model):
                    CASE WHEN sla.failed > 0 THEN 0.0
                         WHEN sla.lines > 0 AND sla.reached = sla.lines THEN 100.0 END AS sla_compliance,
                    NULLIF(ticket.rating_last_value, 0) AS rating,
+                   company.currency_id,
+                   COALESCE(field.hours, 0) AS field_hours,
+                   COALESCE(field.amount, 0) AS cost_to_serve,
                    CASE WHEN ticket.rating_last_value >= 4 THEN 100.0
                         WHEN ticket.rating_last_value > 0 THEN 0.0 END AS csat
               FROM crm_ext_ticket ticket
@@ -122,6 +136,14 @@ class CrmExtServiceReport(models.Model):
                       FROM crm_ext_ticket_sla
                   GROUP BY ticket_id
                    ) sla ON sla.ticket_id = ticket.id
+         LEFT JOIN (
+                    SELECT ticket_id, SUM(hours_worked) AS hours,
+                           SUM(COALESCE(parts_amount, 0) + COALESCE(labour_amount, 0)) AS amount
+                      FROM crm_ext_field_order
+                     WHERE state = 'done'
+                  GROUP BY ticket_id
+                   ) field ON field.ticket_id = ticket.id
+              JOIN res_company company ON company.id = ticket.company_id
              WHERE ticket.merged_into_id IS NULL
             """
         )

@@ -98,6 +98,10 @@ class TestFieldOrder(CrmExtFieldServiceCase):
         self.assertEqual(
             self.env["account.move"].search(ticket.action_view_field_invoices()["domain"]), invoice
         )
+        # the service analysis counts the completed order's parts and labour as cost to serve
+        self.env.flush_all()
+        row = self.env["crm_ext.service.report"].search([("ticket_id", "=", ticket.id)])
+        self.assertEqual((row.field_hours, row.cost_to_serve), (2.0, 150.0))
 
     def test_labour_product_from_settings(self):
         labour = self.env["product.product"].create(
