@@ -76,9 +76,7 @@ class CrmExtServiceReport(models.Model):
     )
 
     currency_id = fields.Many2one("res.currency", readonly=True)
-    field_hours = fields.Float(
-        string="Field Hours", readonly=True, help="Hours worked on the ticket's completed field orders."
-    )
+    field_hours = fields.Float(readonly=True, help="Hours worked on the ticket's completed field orders.")
     cost_to_serve = fields.Monetary(
         readonly=True,
         help="Parts and labour of the ticket's completed field orders, at their prices, covered or billed.",
