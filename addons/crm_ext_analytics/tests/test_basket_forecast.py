@@ -107,6 +107,8 @@ class TestBasketForecast(CrmExtAnalyticsCase):
         )
         recommended = first.with_company(self.company)._crm_ext_recommended_products()
         self.assertEqual(recommended, self.c)
+        # what crm_ext_marketing's personalised e-mails read
+        self.assertEqual(first.with_company(self.company).crm_ext_recommended_product_ids, self.c)
         self.assertFalse(self.customers[4].with_company(self.company)._crm_ext_recommended_products())
 
     def test_quotation_and_opportunity_suggestions_add_lines(self):

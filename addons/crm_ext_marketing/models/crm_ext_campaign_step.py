@@ -66,7 +66,8 @@ class CrmExtCampaignStep(models.Model):
         tracking=True,
     )
     subject = fields.Char(help="Subject of the e-mail; {{ object.name }} and other placeholders allowed.")
-    body_html = fields.Html(string="E-mail Body", sanitize=True)
+    # the same sanitising as Odoo's mass mailings: QWeb placeholders (t-out, t-foreach) are kept
+    body_html = fields.Html(string="E-mail Body", sanitize="email_outgoing")
     body_plaintext = fields.Text(string="SMS Text")
     team_id = fields.Many2one(
         "crm.team", string="Calling Team", help="Calls are shared evenly among its members."

@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tests.common import freeze_time
@@ -69,6 +71,35 @@ class TestCampaign(CrmExtMarketingCase, MassMailCommon, SMSCase):
         interactions = self.env["crm_ext.interaction"].search([("partner_id", "in", self.vip.ids)])
         self.assertEqual(len(interactions), 3)
         self.assertEqual(set(interactions.mapped("channel")), {"email"})
+
+    def test_personalised_email_with_recommended_products(self):
+        body = (
+            "<p>Dear <t t-out='object.name'/>,</p>"
+            "<ul><t t-foreach='object.crm_ext_recommended_product_ids' t-as='product'>"
+            "<li class='reco'><t t-out='product.display_name'/></li></t></ul>"
+        )
+        step = self._step("email", subject="Spring for {{ object.name }}", body_html=body)
+        step.action_launch()
+        product = self.env["product.product"].create({"name": "Recommended Widget (test)"})
+        first = self.vip[0]
+        ResPartner = type(self.env["res.partner"])
+        original = ResPartner._crm_ext_recommended_products
+
+        def recommend(partner, limit=5):
+            # crm_ext_analytics' hook, simulated: the first customer gets a product
+            return product if partner == first else original(partner, limit=limit)
+
+        with (
+            self.mock_mail_gateway(mail_unlink_sent=False),
+            patch.object(ResPartner, "_crm_ext_recommended_products", recommend),
+        ):
+            step.mailing_id.action_send_mail()
+        by_recipient = {mail["email_to"][0]: mail for mail in self._mails}
+        for partner in self.vip:
+            mail = by_recipient[partner.email_formatted]
+            self.assertEqual(mail["subject"], f"Spring for {partner.name}")
+            self.assertIn(f"Dear {partner.name},", mail["body"])
+            self.assertEqual("Recommended Widget (test)" in mail["body"], partner == first)
 
     def test_launching_twice_never_sends_twice(self):
         step = self._step("email")
