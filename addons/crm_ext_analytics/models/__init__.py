@@ -1,4 +1,5 @@
 from . import crm_ext_analytics_run
+from . import crm_ext_analytics_run_stage
 from . import crm_ext_customer_rfm
 from . import crm_ext_customer_rfm_history
 from . import res_partner

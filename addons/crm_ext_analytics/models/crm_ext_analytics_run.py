@@ -1,5 +1,6 @@
 import io
 import logging
+import resource
 import time
 
 import pandas as pd
@@ -13,6 +14,11 @@ from ..engine.rfm import rfm_scores
 from .crm_ext_customer_rfm import segment_key
 
 _logger = logging.getLogger(__name__)
+
+
+def _process_memory_mb():
+    """The peak resident memory of this server process so far, in MiB (``ru_maxrss``)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 class CrmExtAnalyticsRun(models.Model):
@@ -44,6 +50,7 @@ class CrmExtAnalyticsRun(models.Model):
     rule_count = fields.Integer(string="Product Rules", readonly=True)
     offer_count = fields.Integer(string="Offers", readonly=True)
     forecast_count = fields.Integer(string="Forecast Series", readonly=True)
+    stage_ids = fields.One2many("crm_ext.analytics.run.stage", "run_id", string="Stages", readonly=True)
     log = fields.Text(readonly=True)
 
     @api.depends("date_start")
@@ -203,21 +210,60 @@ class CrmExtAnalyticsRun(models.Model):
             ["rfm_segment", "rfm_cell", "rfm_r_score", "rfm_f_score", "rfm_m_score"]
         )
 
+    def _analytics_stages(self):
+        """The stages of a run, in order, as ``(key, label, method)``; a method returns a dict
+        of run values plus ``log`` (a line for the run's log) and ``rows`` (rows read).
+        Modules adding analytics append their stages."""
+        return [
+            ("rfm", _("RFM"), self._stage_rfm),
+            ("basket", _("Market basket"), self._stage_basket),
+            ("forecast", _("Revenue forecast"), self._stage_forecast),
+        ]
+
+    def _stage_rfm(self):
+        as_of = fields.Date.context_today(self)
+        invoices = self._read_invoices()
+        scores = rfm_scores(invoices, as_of)
+        if scores.empty:
+            log = _(
+                "No posted customer invoices in %(company)s: nothing to score.", company=self.company_id.name
+            )
+        else:
+            self._write_rfm_results(scores, as_of)
+            sizes = scores["segment"].value_counts().sort_index()
+            log = "\n".join(f"{segment}: {count}" for segment, count in sizes.items())
+        return {
+            "invoice_count": len(invoices),
+            "customer_count": len(scores),
+            "rows": len(invoices),
+            "log": log,
+        }
+
     def _execute(self):
         self.ensure_one()
         started = time.perf_counter()
         self.write({"state": "running", "date_start": fields.Datetime.now()})
+        values, logs, timings = {}, [], []
         try:
-            # one savepoint for reading, scoring and writing: a failure anywhere
-            # leaves the previous results of the company as they were
+            # one savepoint for every stage: a failure anywhere leaves the previous results
+            # of the company as they were
             with self.env.cr.savepoint():
-                as_of = fields.Date.context_today(self)
-                invoices = self._read_invoices()
-                scores = rfm_scores(invoices, as_of)
-                if not scores.empty:
-                    self._write_rfm_results(scores, as_of)
-                basket = self._stage_basket()
-                forecast = self._stage_forecast()
+                for sequence, (key, label, method) in enumerate(self._analytics_stages()):
+                    stage_started = time.perf_counter()
+                    result = method()
+                    timings.append(
+                        {
+                            "run_id": self.id,
+                            "sequence": sequence,
+                            "key": key,
+                            "name": label,
+                            "rows": result.pop("rows", 0),
+                            "seconds": time.perf_counter() - stage_started,
+                            "memory_mb": _process_memory_mb(),
+                        }
+                    )
+                    logs.append(result.pop("log"))
+                    values.update(result)
         except Exception as error:
             _logger.exception("Analytics run %s failed", self.id)
             self.write(
@@ -228,25 +274,16 @@ class CrmExtAnalyticsRun(models.Model):
                     "log": _("The run failed: %(error)s", error=error),
                 }
             )
+            self.env["crm_ext.analytics.run.stage"].create(timings)  # the stages that finished
             return
-        if scores.empty:
-            log = _(
-                "No posted customer invoices in %(company)s: nothing to score.", company=self.company_id.name
-            )
-        else:
-            sizes = scores["segment"].value_counts().sort_index()
-            log = "\n".join(f"{segment}: {count}" for segment, count in sizes.items())
-        log = "\n".join([log, basket.pop("log"), forecast.pop("log")])
+        self.env["crm_ext.analytics.run.stage"].create(timings)
         self.write(
             {
                 "state": "done",
                 "date_end": fields.Datetime.now(),
                 "duration": time.perf_counter() - started,
-                "invoice_count": len(invoices),
-                "customer_count": len(scores),
-                "log": log,
-                **basket,
-                **forecast,
+                "log": "\n".join(logs),
+                **values,
             }
         )
 
@@ -299,6 +336,7 @@ class CrmExtAnalyticsRun(models.Model):
         self._write_basket_results(rules, offers)
         orders = lines["basket_id"].nunique()
         return {
+            "rows": len(lines),
             "order_count": orders,
             "rule_count": len(rules),
             "offer_count": len(offers),
@@ -459,6 +497,7 @@ class CrmExtAnalyticsRun(models.Model):
             error = _("backtest MAPE %(mape).1f%%", mape=mape) if mape is not None else _("no backtest")
             lines.append(f"  {label}: {method}, {error}")
         return {
+            "rows": len(monthly),
             "forecast_count": len(backtest),
             "log": "\n".join([_("Revenue forecast:"), *lines])
             if lines

@@ -90,6 +90,13 @@ class TestBasketForecast(CrmExtAnalyticsCase):
         self.assertAlmostEqual(found[(c, a)][2], 1.0)
         self.assertEqual((self.basket_run.order_count, self.basket_run.rule_count), (5, 4))
         self.assertIn("5 confirmed orders, 4 rules", self.basket_run.log)
+        # one line per stage: rows read, seconds, memory
+        stages = self.basket_run.stage_ids
+        self.assertEqual(stages.mapped("key"), ["rfm", "basket", "forecast"])
+        self.assertEqual(
+            stages.mapped("rows"), [5, 10, 4], "5 invoices, 10 order lines, 4 (team, month) sums"
+        )
+        self.assertTrue(all(stage.seconds >= 0 and stage.memory_mb > 0 for stage in stages))
         # the product's smart button lists the rules where it is bought
         action = self.a.product_tmpl_id.action_crm_ext_bought_together()
         self.assertEqual(
@@ -180,6 +187,9 @@ class TestBasketForecast(CrmExtAnalyticsCase):
             failed = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
             failed.action_run()
         self.assertEqual(failed.state, "failed")
+        self.assertEqual(
+            failed.stage_ids.mapped("key"), ["rfm", "basket"], "the stages done before the failure"
+        )
         after = self.env["crm_ext.product.rule"].search([("company_id", "=", self.company.id)])
         self.assertEqual(after, before, "the rules of the last good run stay")
         self.assertEqual(after.run_id, self.basket_run)
