@@ -29,6 +29,7 @@
         "views/crm_ext_interaction_views.xml",
         "wizard/crm_ext_ticket_merge_views.xml",
         "views/crm_ext_service_report_views.xml",
+        "views/crm_ext_kb_article_views.xml",
         "views/crm_ext_service_contract_views.xml",
         "views/crm_ext_equipment_views.xml",
         "views/crm_ext_field_order_views.xml",
@@ -41,6 +42,7 @@
         "demo/crm_ext_service_team_demo.xml",
         "demo/crm_ext_ticket_demo.xml",
         "demo/field_service_demo.xml",
+        "demo/crm_ext_kb_article_demo.xml",
     ],
     "assets": {
         "web.assets_tests": ["crm_ext_service/static/tests/tours/**/*"],

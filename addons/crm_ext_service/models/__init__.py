@@ -4,6 +4,7 @@ from . import crm_ext_ticket_tag
 from . import crm_ext_service_team
 from . import crm_ext_ticket_assignment_rule
 from . import crm_ext_ticket
+from . import crm_ext_kb_article
 from . import crm_ext_sla_policy
 from . import crm_ext_ticket_sla
 from . import res_partner

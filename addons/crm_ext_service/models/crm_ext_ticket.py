@@ -63,6 +63,14 @@ class CrmExtTicket(models.Model):
         domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
     )
     tag_ids = fields.Many2many("crm_ext.ticket.tag", string="Tags")
+    kb_article_ids = fields.Many2many(
+        "crm_ext.kb.article",
+        "crm_ext_kb_article_ticket_rel",
+        "ticket_id",
+        "article_id",
+        string="Knowledge Articles",
+        domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
+    )
     channel = fields.Selection(TICKET_CHANNELS, default="phone", required=True)
     lead_id = fields.Many2one("crm.lead", string="Opportunity", index="btree_not_null")
     company_id = fields.Many2one(

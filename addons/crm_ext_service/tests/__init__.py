@@ -10,3 +10,4 @@ from . import test_service_contract
 from . import test_equipment
 from . import test_field_order
 from . import test_rating
+from . import test_kb_article
