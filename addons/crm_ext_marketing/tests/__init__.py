@@ -6,3 +6,4 @@ from . import test_lead_import
 from . import test_lead_management
 from . import test_crm_ext_marketing_tour
 from . import test_campaign
+from . import test_campaign_money
