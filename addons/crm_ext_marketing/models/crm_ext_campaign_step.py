@@ -331,9 +331,21 @@ class CrmExtCampaignStep(models.Model):
                 for target in targets
             ]
         )
-        for target, activity in zip(targets, activities, strict=True):
-            target.activity_id = activity
         targets.write({"state": "processed", "date": fields.Datetime.now()})
+        # each target's activity in one statement, not one UPDATE per target
+        targets.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE crm_ext_campaign_target target SET activity_id = src.activity_id
+                  FROM unnest(%s::int[], %s::int[]) AS src(target_id, activity_id)
+                 WHERE target.id = src.target_id
+                """,
+                targets.ids,
+                activities.ids,
+            )
+        )
+        targets.invalidate_recordset(["activity_id"])
 
     def _launch_letter(self, targets):
         targets.write({"state": "processed", "date": fields.Datetime.now()})

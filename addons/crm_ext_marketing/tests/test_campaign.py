@@ -1,6 +1,6 @@
 from unittest.mock import patch
 
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tests.common import freeze_time
 
@@ -133,6 +133,10 @@ class TestCampaign(CrmExtMarketingCase, MassMailCommon, SMSCase):
         activities = step.target_ids.activity_id
         self.assertEqual(len(activities), 3)
         self.assertEqual(set(activities.mapped("res_id")), set(self.vip.ids))
+        for target in step.target_ids:
+            self.assertEqual(
+                target.activity_id.res_id, target.partner_id.id, "each target holds its own call"
+            )
         per_caller = [len(activities.filtered(lambda a, u=user: a.user_id == u)) for user in self.callers]
         self.assertEqual(sorted(per_caller), [1, 2], "dealt in turn")
         activities[0].action_done()
@@ -175,7 +179,7 @@ class TestCampaign(CrmExtMarketingCase, MassMailCommon, SMSCase):
         step = self._step("email")
         seller = self.callers[0]
         self.assertEqual(step.with_user(seller).name, "email step")
-        with self.assertRaises(Exception):  # noqa: B017 - AccessError from the ORM
+        with self.assertRaises(AccessError):
             step.with_user(seller).write({"name": "Renamed"})
 
 

@@ -154,8 +154,15 @@ class CrmExtTicket(models.Model):
     def _working_hours_since_creation(self, end):
         """Working hours from the ticket's creation to ``end`` in its calendar (0 when not ended)."""
         self.ensure_one()
-        start = self.create_date
-        if not start or not end or end <= start:
+        if not self.create_date or not end:
+            return 0.0
+        return self._working_hours(self.create_date, end)
+
+    def _working_hours(self, start, end):
+        """Working hours between ``start`` and ``end`` in the ticket's calendar (wall-clock
+        hours without a calendar); SLA lines count their time with it too."""
+        self.ensure_one()
+        if end <= start:
             return 0.0
         calendar = self._sla_calendar()
         if calendar:

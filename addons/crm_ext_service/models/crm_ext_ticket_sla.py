@@ -57,12 +57,7 @@ class CrmExtTicketSla(models.Model):
 
     def _working_hours(self, start, end):
         self.ensure_one()
-        if end <= start:
-            return 0.0
-        calendar = self.ticket_id._sla_calendar()
-        if calendar:
-            return calendar.get_work_duration_data(start, end, compute_leaves=True)["hours"]
-        return (end - start).total_seconds() / 3600
+        return self.ticket_id._working_hours(start, end)
 
     # ------------------------------------------------------------------ life cycle
 
