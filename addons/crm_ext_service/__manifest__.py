@@ -16,6 +16,7 @@
         "data/ir_cron_data.xml",
         "data/mail_template_data.xml",
         "data/field_service_data.xml",
+        "data/crm_ext_return_reason_data.xml",
         "views/crm_ext_ticket_stage_views.xml",
         "views/crm_ext_ticket_category_views.xml",
         "views/crm_ext_ticket_tag_views.xml",
@@ -36,6 +37,9 @@
         "views/product_template_views.xml",
         "views/res_config_settings_views.xml",
         "views/sale_order_views.xml",
+        "views/crm_ext_return_reason_views.xml",
+        "views/crm_ext_return_line_views.xml",
+        "views/crm_ext_return_report_views.xml",
         "views/menus.xml",
     ],
     "demo": [

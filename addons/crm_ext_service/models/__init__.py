@@ -19,3 +19,7 @@ from . import crm_ext_field_order
 from . import crm_ext_field_order_line
 from . import res_company
 from . import res_config_settings
+from . import crm_ext_return_reason
+from . import crm_ext_return_line
+from . import account_move
+from . import stock_picking

@@ -124,6 +124,22 @@ class CrmExtEquipment(models.Model):
                 )
 
     @api.model
+    def _register_returns(self, moves):
+        """Archives the equipment whose serials came back into our stock, with a note on each."""
+        lots = moves.move_line_ids.lot_id
+        equipment = self.sudo().search([("lot_id", "in", lots.ids)])
+        if not equipment:
+            return equipment
+        equipment.active = False
+        pickings = {ml.lot_id: ml.picking_id for ml in moves.move_line_ids if ml.lot_id}
+        for item in equipment:
+            picking = pickings.get(item.lot_id)
+            item.message_post(
+                body=_("Returned to our stock by %(picking)s.", picking=picking.name if picking else "-"),
+                subtype_xmlid="mail.mt_note",
+            )
+        return equipment
+
     def _register_deliveries(self, moves):
         """Creates (or moves to the new customer) the equipment of the serials delivered by done
         outgoing moves, in bulk; links the serials to the contracts of the moves' order lines."""

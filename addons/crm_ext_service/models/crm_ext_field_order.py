@@ -222,6 +222,7 @@ class CrmExtFieldOrder(models.Model):
                         "picking_type_id": picking_type.id,
                         "partner_id": order.partner_id.id,
                         "origin": order.name,
+                        "crm_ext_ticket_id": order.ticket_id.id,
                         "location_id": source.id,
                         "location_dest_id": destination.id,
                         "company_id": order.company_id.id,
@@ -318,6 +319,7 @@ class CrmExtFieldOrder(models.Model):
             "company_id": self.company_id.id,
             "invoice_origin": f"{self.name} ({self.ticket_id.number})",
             "ref": self.ticket_id.name,
+            "crm_ext_ticket_id": self.ticket_id.id,
             "invoice_line_ids": lines,
         }
         if self.ticket_id.lead_id:

@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -17,8 +19,10 @@ class CrmExtTicket(models.Model):
 
     _name = "crm_ext.ticket"
     _description = "Service Ticket"
-    _inherit = ["rating.mixin", "mail.activity.mixin", "crm_ext.interaction.count.mixin"]
+    _inherit = ["portal.mixin", "rating.mixin", "mail.activity.mixin", "crm_ext.interaction.count.mixin"]
     _order = "priority desc, id desc"
+    # customers who can read their ticket on the portal may also write in its chatter
+    _mail_post_access = "read"
     _rec_names_search = ["number", "name"]
     _interaction_field = "ticket_id"
 
@@ -121,6 +125,25 @@ class CrmExtTicket(models.Model):
     cover_parts = fields.Boolean(string="Parts Covered", compute="_compute_coverage", store=True)
     cover_labour = fields.Boolean(string="Labour Covered", compute="_compute_coverage", store=True)
     field_order_ids = fields.One2many("crm_ext.field.order", "ticket_id", string="Field Orders")
+    # the sale it is about: complaints and returns
+    sale_order_id = fields.Many2one(
+        "sale.order",
+        string="Sales Order",
+        index="btree_not_null",
+        tracking=True,
+        domain="[('partner_id', 'child_of', commercial_partner_id), ('company_id', '=', company_id),"
+        " ('state', '=', 'sale')]",
+    )
+    invoice_id = fields.Many2one(
+        "account.move",
+        index="btree_not_null",
+        tracking=True,
+        domain="[('commercial_partner_id', '=', commercial_partner_id), ('company_id', '=', company_id),"
+        " ('move_type', '=', 'out_invoice'), ('state', '=', 'posted')]",
+    )
+    return_line_ids = fields.One2many("crm_ext.return.line", "ticket_id", string="Returns")
+    return_picking_count = fields.Integer(compute="_compute_return_counts")
+    credit_note_count = fields.Integer(compute="_compute_return_counts")
     field_order_count = fields.Integer(compute="_compute_field_order_count")
     field_invoice_count = fields.Integer(compute="_compute_field_order_count")
 
@@ -245,6 +268,19 @@ class CrmExtTicket(models.Model):
             ticket.field_invoice_count = len(ticket.field_order_ids.invoice_id)
 
     @api.depends("number", "name")
+    @api.depends("return_line_ids.state")
+    def _compute_return_counts(self):
+        for ticket in self:
+            done = ticket.return_line_ids.filtered(lambda line: line.state == "done")
+            ticket.return_picking_count = len(done.return_picking_id | done.replacement_picking_id)
+            ticket.credit_note_count = len(done.credit_note_id)
+
+    def _compute_access_url(self):
+        result = super()._compute_access_url()
+        for ticket in self:
+            ticket.access_url = f"/my/tickets/{ticket.id}"
+        return result
+
     def _compute_display_name(self):
         for ticket in self:
             ticket.display_name = f"{ticket.number} {ticket.name}" if ticket.number else ticket.name
@@ -283,6 +319,25 @@ class CrmExtTicket(models.Model):
                         company=ticket.company_id.name,
                         team=ticket.team_id.name,
                         other=ticket.team_id.company_id.name,
+                    )
+                )
+
+    @api.constrains("sale_order_id", "invoice_id", "partner_id")
+    def _check_sale_documents(self):
+        for ticket in self:
+            order, invoice = ticket.sale_order_id, ticket.invoice_id
+            if order and order.partner_id.commercial_partner_id != ticket.commercial_partner_id:
+                raise ValidationError(
+                    _("Order %(order)s was not sold to the ticket's customer.", order=order.name)
+                )
+            if invoice and (
+                invoice.commercial_partner_id != ticket.commercial_partner_id
+                or invoice.move_type != "out_invoice"
+            ):
+                raise ValidationError(
+                    _(
+                        "%(invoice)s is not a customer invoice of the ticket's customer.",
+                        invoice=invoice.display_name,
                     )
                 )
 
@@ -458,6 +513,48 @@ class CrmExtTicket(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("crm_ext_service.crm_ext_field_order_action")
         action["domain"] = [("ticket_id", "=", self.id)]
         action["context"] = {"default_ticket_id": self.id}
+        return action
+
+    def action_process_returns(self):
+        self.ensure_one()
+        self.return_line_ids._process()
+        return True
+
+    def _post_return_summary(self, lines):
+        links = [
+            record._get_html_link()
+            for record in (lines.return_picking_id | lines.replacement_picking_id).sudo()
+        ] + [record._get_html_link() for record in lines.credit_note_id.sudo()]
+        body = Markup("<p>%s</p><ul>%s</ul>") % (
+            _("Returns processed:"),
+            Markup().join(
+                Markup("<li>%s × %s — %s</li>")
+                % (line.quantity, line.product_id.display_name, line.reason_id.name)
+                for line in lines
+            ),
+        )
+        if links:
+            body += Markup("<p>%s</p>") % Markup(", ").join(links)
+        self.message_post(body=body, subtype_xmlid="mail.mt_note")
+
+    def action_view_return_pickings(self):
+        self.ensure_one()
+        done = self.return_line_ids.filtered(lambda line: line.state == "done")
+        action = self.env["ir.actions.act_window"]._for_xml_id("stock.action_picking_tree_all")
+        action.update(
+            {
+                "domain": [("id", "in", (done.return_picking_id | done.replacement_picking_id).ids)],
+                "context": {"create": False},
+            }
+        )
+        return action
+
+    def action_view_credit_notes(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_refund_type")
+        action.update(
+            {"domain": [("id", "in", self.return_line_ids.credit_note_id.ids)], "context": {"create": False}}
+        )
         return action
 
     def action_view_field_invoices(self):

@@ -10,6 +10,17 @@ class ResCompany(models.Model):
         domain="[('type', '=', 'service')]",
         help="Invoiced per hour worked on field orders not covered by a contract or warranty.",
     )
+    service_portal_team_id = fields.Many2one(
+        "crm_ext.service.team",
+        string="Portal Tickets Team",
+        domain="[('company_id', '=', id)]",
+        help="The team that receives the tickets customers open on the portal; its assignment rules apply.",
+    )
+    service_portal_attachment_mb = fields.Integer(
+        string="Portal Attachment Limit (MB)",
+        default=10,
+        help="Largest file a customer may attach to a ticket on the portal.",
+    )
 
     def _service_labour_product(self):
         self.ensure_one()

@@ -11,3 +11,5 @@ from . import test_equipment
 from . import test_field_order
 from . import test_rating
 from . import test_kb_article
+from . import test_returns
+from . import test_technician

@@ -79,3 +79,24 @@ class CrmExtFieldServiceCase(CrmExtServiceCase):
         )
         order.action_confirm()
         return order
+
+    def _deliver_serials(self, names):
+        Lot = self.env["stock.lot"]
+        lots = Lot.create(
+            [
+                {"name": name, "product_id": self.warranty_product.id, "company_id": self.company.id}
+                for name in names
+            ]
+        )
+        for lot in lots:
+            self.env["stock.quant"]._update_available_quantity(
+                self.warranty_product, self.stock_location, 1, lot_id=lot
+            )
+        order = self._make_order([(self.warranty_product, len(names))])
+        picking = order.picking_ids
+        picking.action_assign()
+        self.assertEqual(picking.move_line_ids.lot_id, lots)
+        picking.move_ids.picked = True
+        self.assertIs(picking.button_validate(), True)
+        self.assertEqual(picking.state, "done")
+        return order, picking, lots

@@ -9,27 +9,6 @@ from .common_field_service import CrmExtFieldServiceCase
 
 @tagged("post_install", "-at_install")
 class TestEquipment(CrmExtFieldServiceCase):
-    def _deliver_serials(self, names):
-        Lot = self.env["stock.lot"]
-        lots = Lot.create(
-            [
-                {"name": name, "product_id": self.warranty_product.id, "company_id": self.company.id}
-                for name in names
-            ]
-        )
-        for lot in lots:
-            self.env["stock.quant"]._update_available_quantity(
-                self.warranty_product, self.stock_location, 1, lot_id=lot
-            )
-        order = self._make_order([(self.warranty_product, len(names))])
-        picking = order.picking_ids
-        picking.action_assign()
-        self.assertEqual(picking.move_line_ids.lot_id, lots)
-        picking.move_ids.picked = True
-        self.assertIs(picking.button_validate(), True)
-        self.assertEqual(picking.state, "done")
-        return order, picking, lots
-
     def test_equipment_from_delivered_serials(self):
         Equipment = self.env["crm_ext.equipment"]
         order, picking, lots = self._deliver_serials(["SN-T-001", "SN-T-002"])
@@ -92,12 +71,13 @@ class TestEquipment(CrmExtFieldServiceCase):
 
     def test_manual_equipment(self):
         Equipment = self.env["crm_ext.equipment"].with_user(self.agent)
+        today = fields.Date.context_today(Equipment)  # the agent's day, whatever the time zones
         item = Equipment.create(
             {
                 "name": "Printer bought elsewhere (test)",
                 "partner_id": self.customer.id,
                 "serial_number": "EXT-77",
-                "warranty_end_date": self.today + relativedelta(days=30),
+                "warranty_end_date": today + relativedelta(days=30),
             }
         )
         self.assertEqual(item.origin, "manual")
@@ -105,7 +85,7 @@ class TestEquipment(CrmExtFieldServiceCase):
         self.assertTrue(item.under_warranty)
         self.assertIn(item, Equipment.search([("under_warranty", "=", True)]))
         self.assertEqual(Equipment.name_search("EXT-77")[0][0], item.id)
-        item.warranty_end_date = self.today - relativedelta(days=1)
+        item.warranty_end_date = today - relativedelta(days=1)
         self.assertIn(item, Equipment.search([("under_warranty", "=", False)]))
         # a ticket can pick it
         ticket = self._make_ticket(equipment_id=item.id)

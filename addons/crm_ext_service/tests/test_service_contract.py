@@ -1,5 +1,6 @@
 from dateutil.relativedelta import relativedelta
 
+from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
 
@@ -16,7 +17,7 @@ class TestServiceContract(CrmExtFieldServiceCase):
         warranty = contracts.filtered(lambda c: c.contract_type == "warranty")
         self.assertEqual(contract.partner_id, self.customer, "the commercial partner, not the contact")
         self.assertEqual(contract.product_id, self.contract_product)
-        start = order.date_order.date()
+        start = fields.Date.context_today(order, order.date_order)
         self.assertEqual(contract.start_date, start)
         self.assertEqual(contract.end_date, start + relativedelta(months=12, days=-1))
         self.assertEqual(warranty.end_date, start + relativedelta(months=24, days=-1))
