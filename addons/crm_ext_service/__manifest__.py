@@ -40,6 +40,7 @@
         "views/crm_ext_return_reason_views.xml",
         "views/crm_ext_return_line_views.xml",
         "views/crm_ext_return_report_views.xml",
+        "views/portal_templates.xml",
         "views/menus.xml",
     ],
     "demo": [
@@ -47,6 +48,7 @@
         "demo/crm_ext_ticket_demo.xml",
         "demo/field_service_demo.xml",
         "demo/crm_ext_kb_article_demo.xml",
+        "demo/crm_ext_return_demo.xml",
     ],
     "assets": {
         "web.assets_tests": ["crm_ext_service/static/tests/tours/**/*"],

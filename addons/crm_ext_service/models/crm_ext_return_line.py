@@ -14,6 +14,11 @@ NEEDS_RETURN = ("return", "credit", "replace")
 NEEDS_CREDIT = ("credit", "refund")
 
 
+def format_quantity(value):
+    """2.0 reads 2 and 1.5 reads 1.5 in messages."""
+    return f"{value:g}"
+
+
 class CrmExtReturnLine(models.Model):
     """A delivered order line (and serial) the customer complains about, and what we do about it.
 
@@ -145,11 +150,11 @@ class CrmExtReturnLine(models.Model):
                     _(
                         "You cannot return %(asked)s %(uom)s of %(product)s from %(order)s: "
                         "only %(returnable)s were delivered and not returned yet.",
-                        asked=f"{asked:g}",
+                        asked=format_quantity(asked),
                         uom=uom.name,
                         product=sale_line.product_id.display_name,
                         order=sale_line.order_id.name,
-                        returnable=f"{returnable:g}",
+                        returnable=format_quantity(returnable),
                     )
                 )
             if sale_line.product_id.tracking == "none":
@@ -216,11 +221,11 @@ class CrmExtReturnLine(models.Model):
                     _(
                         "You cannot credit %(asked)s %(uom)s of %(product)s from %(order)s: "
                         "only %(creditable)s were invoiced and not credited yet.",
-                        asked=f"{asked:g}",
+                        asked=format_quantity(asked),
                         uom=uom.name,
                         product=sale_line.product_id.display_name,
                         order=sale_line.order_id.name,
-                        creditable=f"{invoiced - credited:g}",
+                        creditable=format_quantity(invoiced - credited),
                     )
                 )
 
@@ -376,7 +381,7 @@ class CrmExtReturnLine(models.Model):
                     _(
                         "The invoices of %(order)s do not leave %(quantity)s of %(product)s to credit.",
                         order=sale_line.order_id.name,
-                        quantity=f"{needed:g}",
+                        quantity=format_quantity(needed),
                         product=sale_line.product_id.display_name,
                     )
                 )

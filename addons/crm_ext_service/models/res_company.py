@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
@@ -21,6 +22,12 @@ class ResCompany(models.Model):
         default=10,
         help="Largest file a customer may attach to a ticket on the portal.",
     )
+
+    @api.constrains("service_portal_attachment_mb")
+    def _check_service_portal_attachment_mb(self):
+        for company in self:
+            if company.service_portal_attachment_mb < 1:
+                raise ValidationError(_("The portal attachment limit must be at least 1 MB."))
 
     def _service_labour_product(self):
         self.ensure_one()

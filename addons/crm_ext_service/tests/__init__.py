@@ -13,3 +13,4 @@ from . import test_rating
 from . import test_kb_article
 from . import test_returns
 from . import test_technician
+from . import test_portal

@@ -8,6 +8,17 @@ class TestServiceTour(HttpCase):
         self.start_tour("/odoo", "crm_ext_service_tour", login="admin")
         ticket.invalidate_recordset()
         self.assertEqual(ticket.name, "Desk arrived scratched, edited by the tour")
+        # the agent answered the customer, then closed the ticket
+        self.assertTrue(ticket.is_closed)
+        self.assertEqual(ticket.stage_id, self.env.ref("crm_ext_service.ticket_stage_solved"))
+        self.assertTrue(ticket.closed_date)
+        self.assertTrue(ticket.first_response_date)
+        self.assertTrue(
+            any(
+                "We are sending a new desk top this week." in body
+                for body in ticket.message_ids.mapped("body")
+            )
+        )
         self.assertEqual(ticket.team_id, self.env.ref("crm_ext_service.service_team_care_demo"))
         self.assertIn(
             self.env.ref("crm_ext_service.sla_policy_first_response_demo"), ticket.sla_ids.policy_id

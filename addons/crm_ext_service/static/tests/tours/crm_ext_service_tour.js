@@ -44,5 +44,42 @@ registry.category("web_tour.tours").add("crm_ext_service_tour", {
             content: "Saved",
             trigger: ".o_form_saved",
         },
+        {
+            content: "Answer the customer",
+            trigger: ".o-mail-Chatter-sendMessage",
+            run: "click",
+        },
+        {
+            content: "Write the answer",
+            trigger: ".o-mail-Composer-input",
+            run: "edit We are sending a new desk top this week.",
+        },
+        {
+            content: "Send it",
+            trigger: ".o-mail-Composer-send:enabled",
+            run: "click",
+        },
+        {
+            content: "The answer is in the chatter",
+            trigger: ".o-mail-Message:contains('We are sending a new desk top this week.')",
+        },
+        {
+            content: "Open the folded stages",
+            trigger: ".o_statusbar_status .o_first.dropdown-toggle",
+            run: "click",
+        },
+        {
+            content: "Close the ticket as solved",
+            trigger: ".dropdown-item:contains('Solved')",
+            run: "click",
+        },
+        {
+            content: "The ticket is solved",
+            trigger: ".o_statusbar_status .o_arrow_button_current:contains('Solved')",
+        },
+        {
+            content: "The stage change is saved",
+            trigger: ".o_form_saved",
+        },
     ],
 });
