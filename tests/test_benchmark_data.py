@@ -309,6 +309,27 @@ class TestBenchmarkData(TransactionCase):
                 self.assertIn(line.status, ("reached", "failed"))
         statuses = Counter(lines.mapped("status"))
         self.assertLessEqual({"ongoing", "reached", "failed"}, set(statuses), statuses)
+        # the stage history, as Odoo tracks it: read back through the ticket's chatter
+        stage_field = self.env["ir.model.fields"]._get("crm_ext.ticket", "stage_id")
+        changes = 0
+        for ticket in tickets:
+            messages = ticket.message_ids.filtered("tracking_value_ids").sorted(lambda m: (m.date, m.id))
+            values = messages.tracking_value_ids.filtered(lambda v: v.field_id == stage_field)
+            changes += len(values)
+            if ticket.is_closed:
+                self.assertIn(len(values), (1, 2), ticket.number)
+                self.assertEqual(values[-1:].new_value_integer, ticket.stage_id.id)
+                self.assertFalse(
+                    self.env["crm_ext.ticket.stage"].browse(values[0].old_value_integer).is_closed
+                )
+                self.assertLessEqual(messages[-1].date, ticket.closed_date)
+            elif values:
+                self.assertEqual(values.new_value_integer, ticket.stage_id.id)
+                self.assertEqual(values.new_value_char, ticket.stage_id.name)
+            self.assertTrue(all(m.date >= ticket.create_date for m in messages))
+            self.assertTrue(all(m.author_id == ticket.user_id.partner_id for m in messages))
+        self.assertEqual(changes, self.summary["ticket_stage_messages"])
+        self.assertGreater(changes, len(tickets.filtered("is_closed")))
         # Odoo recomputes the same ticket summary
         stored = {t.id: (t.sla_deadline, t.sla_failed) for t in tickets}
         tickets._compute_sla_summary()

@@ -509,6 +509,7 @@ class _Generator:
             "ticket_ids": self.ticket_ids,
             "ticket_sla_ids": self.ticket_sla_ids,
             "ticket_backlog": self.ticket_backlog,
+            "ticket_stage_messages": self.ticket_stage_messages,
             "revenue_by_company": {},
             "rows": dict(self.rows),
             "timings": dict(self.timings),
@@ -2883,6 +2884,7 @@ class _Generator:
         self.ticket_ids = np.zeros(0, dtype=np.int64)
         self.ticket_sla_ids = np.zeros(0, dtype=np.int64)
         self.ticket_backlog = 0
+        self.ticket_stage_messages = 0
         if "crm_ext.ticket" not in self.env:
             _logger.info("benchmark data: crm_ext_service is not installed, no tickets")
             return
@@ -3021,9 +3023,92 @@ class _Generator:
                 "write_date": self.now_str,
             },
         )
+        self._ticket_stage_history(ids, created, answered, closed_at, is_open, stage, user)
         self.ticket_ids = ids
         self.ticket_sla_ids = sla_ids
         self.ticket_backlog = int((ongoing & (deadline < self.now)).sum())
+
+    def _ticket_stage_history(self, ids, created, answered, closed_at, is_open, stage, user):
+        """The stage changes of the tickets as Odoo tracks them: one chatter message with one
+        tracking value per change. A ticket starts in the first open stage; an answered one
+        moves to its current open stage, or to the working stage then to its closing stage."""
+        env = self.env
+        Stage = env["crm_ext.ticket.stage"].with_context(lang="en_US")
+        open_stages = Stage.search(
+            [("is_closed", "=", False), ("team_ids", "=", False)], order="sequence, id"
+        )
+        self.ticket_stage_messages = 0
+        if not open_stages:
+            return
+        first = open_stages[0].id
+        working = open_stages[1].id if len(open_stages) > 1 else first
+        names = {s.id: s.name for s in Stage.with_context(active_test=False).search([])}
+        moved = np.flatnonzero(~is_open | (stage != first))
+        to_first = np.where(is_open[moved], stage[moved], working)
+        keep = to_first != first
+        moved, to_first = moved[keep], to_first[keep]
+        first_at = np.maximum(np.minimum(answered[moved], self.now), created[moved] + np.timedelta64(60, "s"))
+        # a closed ticket was answered before it was closed (see _service), so the order holds
+        closed = np.flatnonzero(~is_open)
+        closed_at_ = closed_at[closed]
+        if working == first:  # a single open stage: closed tickets left it once, to their closing stage
+            keep = ~is_open[moved]
+            moved, to_first, first_at = moved[~keep], to_first[~keep], first_at[~keep]
+        ticket = np.concatenate([moved, closed])
+        old = np.concatenate([np.full(len(moved), first), np.full(len(closed), working)]).astype(np.int64)
+        new = np.concatenate([to_first, stage[closed]]).astype(np.int64)
+        when = np.concatenate([first_at, closed_at_]).astype("datetime64[s]")
+        n = len(ticket)
+        if not n:
+            return
+        field_id = env["ir.model.fields"]._get("crm_ext.ticket", "stage_id").id
+        note = env.ref("mail.mt_note").id
+        user_ids = np.unique(user)
+        partner_of = dict(
+            zip(
+                user_ids.tolist(),
+                env["res.users"].browse(user_ids.tolist()).mapped("partner_id.id"),
+                strict=True,
+            )
+        )
+        authors = np.array([partner_of[u] for u in user[ticket].tolist()], dtype=np.int64)
+        message_ids = self._alloc_by_date("mail_message", when)
+        dates = _datetimes(when)
+        self._copy(
+            "mail_message",
+            {
+                "id": message_ids,
+                "model": "crm_ext.ticket",
+                "res_id": ids[ticket],
+                "message_type": "notification",
+                "subtype_id": note,
+                "body": "",
+                "author_id": authors,
+                "is_internal": True,
+                "date": dates,
+                "create_uid": self.uid,
+                "write_uid": self.uid,
+                "create_date": dates,
+                "write_date": dates,
+            },
+        )
+        self._copy(
+            "mail_tracking_value",
+            {
+                "id": self._alloc("mail_tracking_value", n),
+                "field_id": field_id,
+                "mail_message_id": message_ids,
+                "old_value_integer": old,
+                "new_value_integer": new,
+                "old_value_char": [names.get(v, "") for v in old.tolist()],
+                "new_value_char": [names.get(v, "") for v in new.tolist()],
+                "create_uid": self.uid,
+                "write_uid": self.uid,
+                "create_date": dates,
+                "write_date": dates,
+            },
+        )
+        self.ticket_stage_messages = n
 
     def _ticket_numbers(self, created):
         """Ticket numbers from the ticket sequence, in the order given (the sequence advances)."""
@@ -3152,6 +3237,7 @@ class _Generator:
             "ticket_ids": self.ticket_ids,
             "ticket_sla_ids": self.ticket_sla_ids,
             "ticket_backlog": self.ticket_backlog,
+            "ticket_stage_messages": self.ticket_stage_messages,
             "open_balances": open_df[["partner_id", "company_id", "amount"]],
             "rows": dict(self.rows),
             "timings": dict(self.timings),

@@ -14,3 +14,4 @@ from . import test_kb_article
 from . import test_returns
 from . import test_technician
 from . import test_portal
+from . import test_full_flow

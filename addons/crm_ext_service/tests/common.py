@@ -1,6 +1,23 @@
 from odoo.tests import TransactionCase, new_test_user
 
 
+def office_hours_calendar(env, company=None):
+    """Monday-Friday 8:00-12:00 and 13:00-17:00, in UTC so that hours read plainly."""
+    return env["resource.calendar"].create(
+        {
+            "name": "Service hours (test)",
+            "tz": "UTC",
+            "company_id": (company or env.company).id,
+            "attendance_ids": [
+                (0, 0, {"name": f"{day} {period}", "dayofweek": str(day), "hour_from": start,
+                        "hour_to": end, "day_period": period})
+                for day in range(5)
+                for start, end, period in ((8, 12, "morning"), (13, 17, "afternoon"))
+            ],
+        }
+    )  # fmt: skip
+
+
 class CrmExtServiceCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
@@ -33,20 +50,7 @@ class CrmExtServiceCase(TransactionCase):
         cls.stage_progress = cls.env.ref("crm_ext_service.ticket_stage_in_progress")
         cls.stage_waiting = cls.env.ref("crm_ext_service.ticket_stage_waiting")
         cls.stage_solved = cls.env.ref("crm_ext_service.ticket_stage_solved")
-        # Monday-Friday 8:00-12:00 and 13:00-17:00, in UTC so that hours read plainly
-        cls.calendar = cls.env["resource.calendar"].create(
-            {
-                "name": "Service hours (test)",
-                "tz": "UTC",
-                "company_id": cls.company.id,
-                "attendance_ids": [
-                    (0, 0, {"name": f"{day} {period}", "dayofweek": str(day), "hour_from": start,
-                            "hour_to": end, "day_period": period})
-                    for day in range(5)
-                    for start, end, period in ((8, 12, "morning"), (13, 17, "afternoon"))
-                ],
-            }
-        )  # fmt: skip
+        cls.calendar = office_hours_calendar(cls.env, cls.company)
         cls.team = cls.env["crm_ext.service.team"].create(
             {
                 "name": "Care (test)",
