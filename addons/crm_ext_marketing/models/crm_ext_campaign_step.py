@@ -95,6 +95,20 @@ class CrmExtCampaignStep(models.Model):
     replied = fields.Integer(related="mailing_id.replied")
     bounced = fields.Integer(related="mailing_id.bounced")
     calls_done = fields.Integer(compute="_compute_counts", help="Call activities marked done.")
+    # response and money attributed to the step (the funnel report: last touch before the document)
+    currency_id = fields.Many2one(related="campaign_id.currency_id")
+    cost = fields.Monetary(
+        currency_field="currency_id",
+        help="What this step costs on top of the campaign's bills: printing and postage, call hours...",
+    )
+    responded_count = fields.Integer(string="Responded", compute="_compute_results")
+    lead_count = fields.Integer(string="Leads", compute="_compute_results")
+    won_count = fields.Integer(string="Won", compute="_compute_results")
+    order_count = fields.Integer(string="Orders", compute="_compute_results")
+    revenue = fields.Monetary(string="Net Revenue", currency_field="currency_id", compute="_compute_results")
+    roi = fields.Float(
+        string="ROI (%)", compute="_compute_results", help="(Net revenue - step cost) / step cost."
+    )
 
     @api.depends("target_ids.state", "target_ids.activity_id")
     def _compute_counts(self):
@@ -115,6 +129,31 @@ class CrmExtCampaignStep(models.Model):
             step.failed_count = counts.get((step, "failed"), 0)
             # a done activity is deleted by Odoo: the calls left are those still to do
             step.calls_done = step.processed_count - open_calls.get(step, 0) if step.channel == "call" else 0
+
+    @api.depends("target_ids.state", "cost")
+    def _compute_results(self):
+        groups = {
+            step: rest
+            for step, *rest in self.env["crm_ext.campaign.funnel.report"]._read_group(
+                [("step_id", "in", self.ids)],
+                ["step_id"],
+                ["responded:sum", "lead_count:sum", "won_count:sum", "order_count:sum", "revenue:sum"],
+            )
+        }
+        for step in self:
+            responded, leads, won, orders, revenue = groups.get(step, (0, 0, 0, 0, 0.0))
+            step.responded_count = responded
+            step.lead_count = leads
+            step.won_count = won
+            step.order_count = orders
+            step.revenue = revenue
+            step.roi = (revenue - step.cost) / step.cost * 100 if step.cost else 0.0
+
+    @api.constrains("cost")
+    def _check_cost(self):
+        for step in self:
+            if step.cost < 0:
+                raise ValidationError(_("The cost of step “%(step)s” cannot be negative.", step=step.name))
 
     @api.constrains("condition_step_id", "sequence", "campaign_id", "condition", "delay_hours")
     def _check_journey(self):
@@ -346,6 +385,39 @@ class CrmExtCampaignStep(models.Model):
             )
         )
         targets.invalidate_recordset(["activity_id"])
+
+    def _invitees(self):
+        """The customers reached by the step, by name: the letter recipients or the event guests."""
+        self.ensure_one()
+        return self.target_ids.filtered(lambda t: t.state == "processed").partner_id.sorted("name")
+
+    def _letter_pages(self):
+        """``[(partner, body, recommended products)]``: the letter rendered for each recipient,
+        with the same placeholders as the e-mails (``object`` is the customer)."""
+        self.ensure_one()
+        partners = self._invitees()
+        if not partners:
+            return []
+        bodies = self.env["mail.render.mixin"]._render_template(
+            self.body_html or "", "res.partner", partners.ids, engine="qweb", options={"post_process": True}
+        )
+        return [
+            (partner, Markup(bodies.get(partner.id) or ""), partner.crm_ext_recommended_product_ids)
+            for partner in partners
+        ]
+
+    def _check_printable(self, channel):
+        self.ensure_one()
+        if self.channel != channel or self.state != "launched":
+            raise UserError(_("Launch the step first: its list is made of the customers it reached."))
+
+    def action_print_letters(self):
+        self._check_printable("letter")
+        return self.env.ref("crm_ext_marketing.action_report_campaign_letters").report_action(self)
+
+    def action_print_invitations(self):
+        self._check_printable("event")
+        return self.env.ref("crm_ext_marketing.action_report_campaign_invitations").report_action(self)
 
     def _launch_letter(self, targets):
         targets.write({"state": "processed", "date": fields.Datetime.now()})

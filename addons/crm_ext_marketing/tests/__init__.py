@@ -7,3 +7,4 @@ from . import test_lead_management
 from . import test_crm_ext_marketing_tour
 from . import test_campaign
 from . import test_campaign_money
+from . import test_campaign_funnel

@@ -13,3 +13,20 @@ class TestMarketingTour(HttpCase):
         self.assertEqual(len(segment.history_ids), sizes_before + 1)
         self.assertTrue(segment.last_refresh_date)
         self.assertEqual(segment.member_count, len(segment.member_ids))
+
+    def test_campaign_tour(self):
+        """A segment, a campaign with an e-mail step, launched, then its funnel."""
+        self.start_tour(
+            "/odoo/action-crm_ext_marketing.crm_ext_segment_action",
+            "crm_ext_marketing_campaign_tour",
+            login="admin",
+        )
+        segment = self.env["crm_ext.segment"].search([("name", "=", "Tour segment")])
+        self.assertTrue(segment.member_ids)
+        campaign = self.env["utm.campaign"].search([("title", "=", "Tour campaign")])
+        self.assertEqual(campaign.segment_id, segment)
+        step = campaign.step_ids
+        self.assertEqual((step.name, step.channel, step.state), ("Tour e-mail", "email", "launched"))
+        self.assertEqual(step.mailing_id.state, "in_queue")
+        self.assertEqual(set(step.target_ids.partner_id.ids), set(segment.member_ids.ids))
+        self.assertIn("Our news for you.", step.body_html)

@@ -1,0 +1,1 @@
+from . import crm_ext_campaign_funnel_report
