@@ -10,3 +10,4 @@ from . import crm_lead
 from . import utm_campaign
 from . import crm_ext_campaign_step
 from . import crm_ext_campaign_target
+from . import mail_activity

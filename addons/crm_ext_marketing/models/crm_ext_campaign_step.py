@@ -8,6 +8,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from .crm_ext_campaign_target import CALL_OUTCOMES
+
 STEP_CHANNELS = [
     ("email", "Email"),
     ("sms", "SMS"),
@@ -94,7 +96,14 @@ class CrmExtCampaignStep(models.Model):
     clicked = fields.Integer(related="mailing_id.clicked")
     replied = fields.Integer(related="mailing_id.replied")
     bounced = fields.Integer(related="mailing_id.bounced")
-    calls_done = fields.Integer(compute="_compute_counts", help="Call activities marked done.")
+    delivered = fields.Integer(related="mailing_id.delivered")
+    calls_done = fields.Integer(
+        compute="_compute_counts", help="Calls with an outcome: done, or recorded by the caller."
+    )
+    calls_reached = fields.Integer(compute="_compute_counts")
+    calls_no_answer = fields.Integer(string="No Answer", compute="_compute_counts")
+    calls_follow_up = fields.Integer(string="Follow-up Needed", compute="_compute_counts")
+    calls_not_interested = fields.Integer(string="Not Interested", compute="_compute_counts")
     # response and money attributed to the step (the funnel report: last touch before the document)
     currency_id = fields.Many2one(related="campaign_id.currency_id")
     cost = fields.Monetary(
@@ -110,7 +119,7 @@ class CrmExtCampaignStep(models.Model):
         string="ROI (%)", compute="_compute_results", help="(Net revenue - step cost) / step cost."
     )
 
-    @api.depends("target_ids.state", "target_ids.activity_id")
+    @api.depends("target_ids.state", "target_ids.activity_id", "target_ids.call_outcome")
     def _compute_counts(self):
         counts = {
             (step, state): count
@@ -118,17 +127,23 @@ class CrmExtCampaignStep(models.Model):
                 [("step_id", "in", self.ids)], ["step_id", "state"], ["__count"]
             )
         }
-        open_calls = dict(
-            self.env["crm_ext.campaign.target"]._read_group(
-                [("step_id", "in", self.ids), ("activity_id", "!=", False)], ["step_id"], ["__count"]
+        outcomes = {
+            (step, outcome): count
+            for step, outcome, count in self.env["crm_ext.campaign.target"]._read_group(
+                [("step_id", "in", self.ids), ("call_outcome", "!=", False)],
+                ["step_id", "call_outcome"],
+                ["__count"],
             )
-        )
+        }
         for step in self:
+            step.calls_reached = outcomes.get((step, "done"), 0)
+            step.calls_no_answer = outcomes.get((step, "no_answer"), 0)
+            step.calls_follow_up = outcomes.get((step, "follow_up"), 0)
+            step.calls_not_interested = outcomes.get((step, "not_interested"), 0)
             step.processed_count = counts.get((step, "processed"), 0)
             step.skipped_count = counts.get((step, "skipped"), 0)
             step.failed_count = counts.get((step, "failed"), 0)
-            # a done activity is deleted by Odoo: the calls left are those still to do
-            step.calls_done = step.processed_count - open_calls.get(step, 0) if step.channel == "call" else 0
+            step.calls_done = sum(outcomes.get((step, key), 0) for key, _label in CALL_OUTCOMES)
 
     @api.depends("target_ids.state", "cost")
     def _compute_results(self):

@@ -1,6 +1,14 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+# the outcomes of a call, as in the interaction centre of crm_ext_sales
+CALL_OUTCOMES = [
+    ("done", "Reached"),
+    ("no_answer", "No answer"),
+    ("follow_up", "Follow-up needed"),
+    ("not_interested", "Not interested"),
+]
+
 
 class CrmExtCampaignTarget(models.Model):
     """A customer reached (or skipped) by a campaign step: never twice for the same step."""
@@ -25,6 +33,11 @@ class CrmExtCampaignTarget(models.Model):
     )
     date = fields.Datetime(string="Processed on")
     activity_id = fields.Many2one("mail.activity", string="Call", ondelete="set null")
+    call_outcome = fields.Selection(
+        CALL_OUTCOMES,
+        help="Set to Reached when the call activity is marked done; the caller may change it.",
+    )
+    call_date = fields.Datetime(string="Called on", readonly=True)
 
     _sql_constraints = [
         ("step_partner_unique", "UNIQUE(step_id, partner_id)", "A customer is a target of a step only once."),

@@ -45,7 +45,7 @@ class CrmExtCampaignFunnelReport(models.Model):
 
     _depends = {
         "crm_ext.campaign.target": ["step_id", "campaign_id", "channel", "company_id", "partner_id", "state",
-                                    "date", "activity_id"],
+                                    "date", "call_outcome"],
         "crm_ext.campaign.step": ["mailing_id"],
         "crm.lead": ["campaign_id", "partner_id", "type", "stage_id", "active", "create_date"],
         "sale.order": ["campaign_id", "partner_id", "state", "date_order"],
@@ -124,9 +124,9 @@ class CrmExtCampaignFunnelReport(models.Model):
                    COALESCE(traces.clicked, FALSE)::int AS clicked,
                    COALESCE(traces.replied, FALSE)::int AS replied,
                    COALESCE(traces.bounced, FALSE)::int AS bounced,
-                   (target.channel = 'call' AND target.activity_id IS NULL)::int AS call_done,
+                   (target.channel = 'call' AND target.call_outcome IS NOT NULL)::int AS call_done,
                    (COALESCE(traces.opened OR traces.clicked OR traces.replied, FALSE)
-                    OR (target.channel = 'call' AND target.activity_id IS NULL)
+                    OR target.call_outcome IN ('done', 'follow_up', 'not_interested')
                     OR leads.leads > 0 OR orders.orders > 0
                     OR invoices.revenue IS NOT NULL)::int AS responded,
                    COALESCE(leads.leads, 0) AS lead_count,

@@ -139,9 +139,21 @@ class TestCampaign(CrmExtMarketingCase, MassMailCommon, SMSCase):
             )
         per_caller = [len(activities.filtered(lambda a, u=user: a.user_id == u)) for user in self.callers]
         self.assertEqual(sorted(per_caller), [1, 2], "dealt in turn")
+        first_target = step.target_ids.filtered(lambda t: t.activity_id == activities[0])
         activities[0].action_done()
         step.invalidate_recordset(["calls_done"])
         self.assertEqual(step.calls_done, 1)
+        # the call's outcome: reached when done; the caller records the others by hand
+        self.assertEqual(first_target.call_outcome, "done")
+        self.assertTrue(first_target.call_date)
+        (step.target_ids - first_target)[0].call_outcome = "no_answer"
+        self.assertEqual((step.calls_reached, step.calls_no_answer, step.calls_follow_up), (1, 1, 0))
+        self.assertEqual(step.calls_done, 2)
+        self.env.flush_all()
+        funnel = self.env["crm_ext.campaign.funnel.report"]._read_group(
+            [("step_id", "=", step.id)], [], ["call_done:sum", "responded:sum"]
+        )
+        self.assertEqual(funnel, [(2, 1)], "two calls had an outcome; an unanswered call is no response")
         self.assertEqual(
             set(
                 self.env["crm_ext.interaction"].search([("partner_id", "in", self.vip.ids)]).mapped("channel")
