@@ -119,6 +119,22 @@ def check_translations():
     return problems
 
 
+def check_translatable_terms():
+    """Odoo's term export (Babel) reads every Python file to its end: an f-string inside ``_()``
+    stops it silently and the rest of the file's terms never reach the .pot."""
+    from babel.messages.extract import extract_python
+
+    problems = []
+    for addon in ADDONS:
+        for path in sorted(addon.rglob("*.py")):
+            try:
+                with path.open("rb") as handle:
+                    list(extract_python(handle, ["_", "_lt"], [], {}))
+            except Exception as error:  # any failure loses terms
+                problems.append(f"{path.relative_to(ROOT)}: terms cannot be extracted ({error})")
+    return problems
+
+
 def _run(cmd):
     result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     output = (result.stdout + result.stderr).strip()
@@ -138,6 +154,7 @@ CHECKS = [
     ("xml well-formed", check_xml),
     ("access csv", check_access_csv),
     ("translations (fa)", check_translations),
+    ("translatable terms", check_translatable_terms),
     ("pylint-odoo (OCA rules)", check_pylint_odoo),
     ("ruff", check_ruff),
 ]

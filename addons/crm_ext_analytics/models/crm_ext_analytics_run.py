@@ -6,9 +6,11 @@ import time
 import pandas as pd
 
 from odoo import _, api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, format_amount
 
 from ..engine.basket import association_rules, next_best_offers
+from ..engine.churn import churn_risk
+from ..engine.clv import customer_lifetime_value, summary_from_transactions
 from ..engine.forecast import revenue_forecast
 from ..engine.rfm import rfm_scores
 from .crm_ext_customer_rfm import segment_key
@@ -50,6 +52,12 @@ class CrmExtAnalyticsRun(models.Model):
     rule_count = fields.Integer(string="Product Rules", readonly=True)
     offer_count = fields.Integer(string="Offers", readonly=True)
     forecast_count = fields.Integer(string="Forecast Series", readonly=True)
+    churn_auc = fields.Float(
+        string="Churn Model AUC",
+        readonly=True,
+        digits=(16, 3),
+        help="ROC AUC of the churn model on the held-out period; empty when the rules were used.",
+    )
     stage_ids = fields.One2many("crm_ext.analytics.run.stage", "run_id", string="Stages", readonly=True)
     log = fields.Text(readonly=True)
 
@@ -218,6 +226,8 @@ class CrmExtAnalyticsRun(models.Model):
             ("rfm", _("RFM"), self._stage_rfm),
             ("basket", _("Market basket"), self._stage_basket),
             ("forecast", _("Revenue forecast"), self._stage_forecast),
+            ("clv", _("Lifetime value"), self._stage_clv),
+            ("churn", _("Churn risk"), self._stage_churn),
         ]
 
     def _stage_rfm(self):
@@ -238,6 +248,251 @@ class CrmExtAnalyticsRun(models.Model):
             "rows": len(invoices),
             "log": log,
         }
+
+    # ------------------------------------------------------------------ lifetime value
+
+    def _read_purchase_days(self):
+        """Net invoiced amount per customer and invoice day (credit notes deducted), company
+        currency: the invoices of ``_read_invoices`` summed per day."""
+        invoices = self._read_invoices()
+        days = invoices.groupby(["partner_id", "invoice_date"], as_index=False)["amount"].sum()
+        return days.rename(columns={"invoice_date": "date"})[["partner_id", "date", "amount"]]
+
+    def _read_margins(self):
+        """Net margin per customer: invoiced lines minus their products' cost price, credit notes
+        deducted, company currency."""
+        self.env["account.move.line"].flush_model(
+            ["move_id", "balance", "quantity", "product_id", "display_type"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT move.commercial_partner_id,
+                       SUM(-line.balance) - SUM(
+                           line.quantity
+                           * COALESCE((product.standard_price ->> %(company)s::text)::numeric, 0)
+                           * CASE WHEN move.move_type = 'out_refund' THEN -1 ELSE 1 END)
+                  FROM account_move_line line
+                  JOIN account_move move ON move.id = line.move_id
+             LEFT JOIN product_product product ON product.id = line.product_id
+                 WHERE move.state = 'posted' AND move.move_type IN ('out_invoice', 'out_refund')
+                   AND move.company_id = %(company)s AND move.commercial_partner_id IS NOT NULL
+                   AND line.display_type = 'product'
+              GROUP BY move.commercial_partner_id
+                """,
+                company=self.company_id.id,
+            )
+        )
+        return pd.DataFrame(self.env.cr.fetchall(), columns=["partner_id", "margin"])
+
+    def _stage_clv(self):
+        as_of = fields.Date.context_today(self)
+        days = self._read_purchase_days()
+        margins = self._read_margins()
+        summary = summary_from_transactions(days, as_of)
+        values, info = customer_lifetime_value(summary, horizon_weeks=52)
+        if values.empty:
+            return {"rows": len(days), "log": _("Lifetime value: no customer with a purchase.")}
+        values = values.merge(margins, on="partner_id", how="left")
+        values["margin"] = values["margin"].fillna(0.0)
+        values["decile"] = (
+            (values["clv"].rank(method="first", pct=True) * 10).clip(1, 10).apply(lambda v: int(-(-v // 1)))
+        )
+        self._write_clv_results(values)
+        method = {
+            "bgnbd": _("Lifetime value (BG/NBD + Gamma-Gamma): %(message)s", message=info["message"]),
+            "historical": _("Lifetime value, fallback: %(message)s", message=info["message"]),
+        }.get(info["method"], info["message"])
+        return {"rows": len(days) + len(margins), "log": method}
+
+    def _update_rfm_rows(self, columns, rows, assignments):
+        """Writes ``rows`` (a DataFrame: ``partner_id`` then ``columns``, a dict name -> SQL type)
+        onto the company's RFM rows: a temporary table filled with COPY, then one UPDATE setting
+        ``assignments`` (SQL, reading ``src``). The same three statements for any number of rows."""
+        Rfm = self.env["crm_ext.customer.rfm"]
+        Rfm.flush_model()
+        cr = self.env.cr
+        definition = SQL(", ").join(
+            SQL("%s %s", SQL.identifier(name), SQL(sql_type)) for name, sql_type in columns.items()
+        )
+        cr.execute(
+            SQL("CREATE TEMPORARY TABLE crm_ext_rfm_update (partner_id int, %s) ON COMMIT DROP", definition)
+        )
+        buffer = io.StringIO()
+        rows.to_csv(buffer, sep="\t", header=False, index=False, na_rep="\\N")
+        buffer.seek(0)
+        cr.copy_expert("COPY crm_ext_rfm_update FROM STDIN", buffer)
+        cr.execute(
+            SQL(
+                """
+                UPDATE crm_ext_customer_rfm current SET %s
+                  FROM crm_ext_rfm_update src
+                 WHERE current.company_id = %s AND current.partner_id = src.partner_id
+                """,
+                assignments,
+                self.company_id.id,
+            )
+        )
+        cr.execute(SQL("DROP TABLE crm_ext_rfm_update"))
+        Rfm.invalidate_model()
+
+    def _write_clv_results(self, values):
+        rows = pd.DataFrame(
+            {
+                "partner_id": values["partner_id"].astype("int64"),
+                "margin": values["margin"].astype("float64").round(2),
+                "clv": values["clv"].astype("float64").round(2),
+                "p_alive": values["p_alive"].astype("float64").round(4),
+                "purchases": values["expected_purchases"].astype("float64").round(3),
+                "decile": values["decile"].astype("int64"),
+            }
+        )
+        columns = {
+            "margin": "numeric", "clv": "numeric", "p_alive": "double precision",
+            "purchases": "double precision", "decile": "int",
+        }  # fmt: skip
+        self._update_rfm_rows(
+            columns,
+            rows,
+            SQL(
+                "margin = src.margin, clv_predicted = src.clv, clv_p_alive = src.p_alive,"
+                " clv_expected_purchases = src.purchases, clv_decile = src.decile"
+            ),
+        )
+        self.env["res.partner"].invalidate_model(["rfm_clv_predicted", "rfm_clv_p_alive"])
+
+    # ------------------------------------------------------------------ churn risk
+
+    def _read_dated(self, query):
+        self.env.cr.execute(query)
+        return pd.DataFrame(self.env.cr.fetchall(), columns=["partner_id", "date"])
+
+    def _read_churn_events(self):
+        """Dated events per customer, one query each: tickets (complaints), returns, SLA breaches,
+        interactions and campaign engagement (e-mails opened or clicked)."""
+        for model in ("crm_ext.ticket", "crm_ext.ticket.sla", "crm_ext.return.line", "crm_ext.interaction",
+                      "mailing.trace"):  # fmt: skip
+            self.env[model].flush_model()
+        company = self.company_id.id
+        return {
+            "complaints": self._read_dated(
+                SQL(
+                    """SELECT commercial_partner_id, create_date::date FROM crm_ext_ticket
+                        WHERE company_id = %s AND commercial_partner_id IS NOT NULL
+                          AND merged_into_id IS NULL""",
+                    company,
+                )
+            ),
+            "returns": self._read_dated(
+                SQL(
+                    """SELECT partner_id, processed_date::date FROM crm_ext_return_line
+                        WHERE company_id = %s AND state = 'done'""",
+                    company,
+                )
+            ),
+            "sla_breaches": self._read_dated(
+                SQL(
+                    """SELECT ticket.commercial_partner_id, sla.deadline::date
+                         FROM crm_ext_ticket_sla sla JOIN crm_ext_ticket ticket ON ticket.id = sla.ticket_id
+                        WHERE sla.company_id = %s AND sla.status = 'failed'
+                          AND ticket.commercial_partner_id IS NOT NULL""",
+                    company,
+                )
+            ),
+            "interactions": self._read_dated(
+                SQL(
+                    """SELECT commercial_partner_id, date::date FROM crm_ext_interaction
+                        WHERE company_id = %s AND commercial_partner_id IS NOT NULL""",
+                    company,
+                )
+            ),
+            "engagement": self._read_dated(
+                SQL(
+                    """SELECT partner.commercial_partner_id,
+                              COALESCE(trace.links_click_datetime, trace.open_datetime)::date
+                         FROM mailing_trace trace JOIN res_partner partner ON partner.id = trace.res_id
+                        WHERE trace.model = 'res.partner'
+                          AND (trace.open_datetime IS NOT NULL OR trace.links_click_datetime IS NOT NULL)"""
+                )
+            ),
+        }
+
+    def _read_overdue(self):
+        """The company's customer invoices still unpaid, with their due dates (company currency)."""
+        self.env["account.move"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT commercial_partner_id, invoice_date_due, amount_residual_signed
+                  FROM account_move
+                 WHERE state = 'posted' AND move_type = 'out_invoice' AND company_id = %s
+                   AND payment_state IN ('not_paid', 'partial') AND commercial_partner_id IS NOT NULL
+                   AND invoice_date_due IS NOT NULL
+                """,
+                self.company_id.id,
+            )
+        )
+        return pd.DataFrame(self.env.cr.fetchall(), columns=["partner_id", "due_date", "amount"])
+
+    def _churn_reason_texts(self, row):
+        """The customer's reasons, in words, with their own figures."""
+        currency = self.company_id.currency_id
+        overdue_text = format_amount(self.env, row.overdue_amount, currency)
+        texts = {
+            "recency_days": lambda: _("no purchase for %(days)s days", days=int(row.recency_days)),
+            "frequency": lambda: _("only %(count)s purchases", count=int(row.frequency)),
+            "spend_last_6m": lambda: _("low spending over the last 6 months"),
+            "spend_prev_6m": lambda: _("spent more in the 6 months before"),
+            "spend_trend": lambda: _("spending down over the last 6 months"),
+            "overdue_amount": lambda: _("%(amount)s overdue", amount=overdue_text),
+            "overdue_days": lambda: _("an invoice overdue for %(days)s days", days=int(row.overdue_days)),
+            "complaints": lambda: _("%(count)s complaints this year", count=int(row.complaints)),
+            "returns": lambda: _("%(count)s returns this year", count=int(row.returns)),
+            "sla_breaches": lambda: _("%(count)s service deadlines missed", count=int(row.sla_breaches)),
+            "days_since_interaction": lambda: _(
+                "no contact for %(days)s days", days=int(row.days_since_interaction)
+            ),
+            "engagement": lambda: _("engaged with our campaigns"),
+        }
+        reasons = [row.reason_1, row.reason_2, row.reason_3]
+        return "; ".join(texts[reason]() for reason in reasons if isinstance(reason, str) and reason in texts)
+
+    def _stage_churn(self):
+        as_of = fields.Date.context_today(self)
+        purchases = self._read_purchase_days()
+        events = self._read_churn_events()
+        overdue = self._read_overdue()
+        rows_read = len(purchases) + len(overdue) + sum(len(frame) for frame in events.values())
+        frame, info = churn_risk(purchases, as_of, horizon_days=90, events=events, overdue=overdue)
+        if frame.empty:
+            return {"rows": rows_read, "churn_auc": 0.0, "log": _("Churn risk: no customer with a purchase.")}
+        frame["risk"] = pd.cut(
+            frame["probability"], [-1, 0.3, 0.6, 2], right=False, labels=["low", "medium", "high"]
+        )
+        frame["reasons"] = [self._churn_reason_texts(row) for row in frame.itertuples(index=False)]
+        self._write_churn_results(frame)
+        if info["method"] == "model":
+            log = _("Churn risk (model): %(message)s", message=info["message"])
+        else:
+            log = _("Churn risk, fallback: %(message)s", message=info["message"])
+        return {"rows": rows_read, "churn_auc": info["auc"] or 0.0, "log": log}
+
+    def _write_churn_results(self, frame):
+        rows = pd.DataFrame(
+            {
+                "partner_id": frame["partner_id"].astype("int64"),
+                "probability": frame["probability"].astype("float64").round(4),
+                "risk": frame["risk"].astype(str),
+                # the reasons are our own words and numbers; tabs, newlines and backslashes cannot occur
+                "reasons": frame["reasons"].str.replace(r"[\t\n\\]", " ", regex=True),
+            }
+        )
+        self._update_rfm_rows(
+            {"probability": "double precision", "risk": "varchar", "reasons": "varchar"},
+            rows,
+            SQL("churn_probability = src.probability, churn_risk = src.risk, churn_reasons = src.reasons"),
+        )
+        self.env["res.partner"].invalidate_model(["rfm_churn_probability", "rfm_churn_reasons"])
 
     def _execute(self):
         self.ensure_one()

@@ -42,6 +42,43 @@ class CrmExtCustomerRfm(models.Model):
         string="RFM Cell", readonly=True, help="Recency, frequency and monetary scores, e.g. 545"
     )
     segment = fields.Selection(SEGMENT_SELECTION, required=True, readonly=True, index=True)
+    # lifetime value (A2), written by the run's CLV stage
+    margin = fields.Monetary(
+        string="Net Margin",
+        readonly=True,
+        currency_field="currency_id",
+        help="Net revenue minus the cost of the products invoiced (their cost price), credit notes deducted.",
+    )
+    clv_predicted = fields.Monetary(
+        string="Predicted 12-Month Value",
+        readonly=True,
+        currency_field="currency_id",
+        help="Expected net revenue of the next 12 months: BG/NBD purchases times Gamma-Gamma value per "
+        "purchase, or the average so far when the history is too short (see the run's log).",
+    )
+    clv_p_alive = fields.Float(
+        string="Probability Active", readonly=True, aggregator="avg", digits=(16, 3),
+        help="BG/NBD probability that the customer still buys from us.",
+    )  # fmt: skip
+    clv_expected_purchases = fields.Float(
+        string="Expected Purchases (12 months)", readonly=True, aggregator="avg", digits=(16, 2)
+    )
+    # churn risk (A3), written by the run's churn stage
+    churn_probability = fields.Float(
+        string="Churn Risk", readonly=True, aggregator="avg", digits=(16, 3),
+        help="Probability of no purchase in the next 90 days (see the run's log for the method).",
+    )  # fmt: skip
+    churn_risk = fields.Selection(
+        [("low", "Low"), ("medium", "Medium"), ("high", "High")],
+        string="Churn Risk Level",
+        readonly=True,
+        index=True,
+        help="Low under 30 %, high from 60 %.",
+    )
+    churn_reasons = fields.Char(string="Why at Risk", readonly=True)
+    clv_decile = fields.Integer(
+        string="Value Decile", readonly=True, aggregator="avg", help="10: the top tenth of predicted value."
+    )
 
     _sql_constraints = [
         (

@@ -9,7 +9,12 @@ class CrmExtSegment(models.Model):
 
     @api.model
     def _segment_rule_types(self):
-        return [*super()._segment_rule_types(), ("rfm_segment", _("RFM segment"))]
+        return [
+            *super()._segment_rule_types(),
+            ("rfm_segment", _("RFM segment")),
+            ("clv", _("Predicted 12-month value")),
+            ("churn_risk", _("Churn risk")),
+        ]
 
     def _segment_rule_sql(self, rule):
         if rule.rule_type == "rfm_segment":
@@ -18,5 +23,19 @@ class CrmExtSegment(models.Model):
                 "SELECT partner_id FROM crm_ext_customer_rfm WHERE company_id = %s AND segment = %s",
                 self.company_id.id,
                 rule.rfm_segment,
+            )
+        if rule.rule_type == "churn_risk":
+            return SQL(
+                "SELECT partner_id FROM crm_ext_customer_rfm WHERE company_id = %s AND churn_risk = %s",
+                self.company_id.id,
+                rule.churn_risk,
+            )
+        if rule.rule_type == "clv":
+            comparison = SQL(">=") if rule.operator == "at_least" else SQL("<")
+            return SQL(
+                "SELECT partner_id FROM crm_ext_customer_rfm WHERE company_id = %s AND clv_predicted %s %s",
+                self.company_id.id,
+                comparison,
+                rule.amount,
             )
         return super()._segment_rule_sql(rule)

@@ -10,6 +10,10 @@ _RFM_FIELDS = {
     "rfm_r_score": "r_score",
     "rfm_f_score": "f_score",
     "rfm_m_score": "m_score",
+    "rfm_clv_predicted": "clv_predicted",
+    "rfm_clv_p_alive": "clv_p_alive",
+    "rfm_churn_probability": "churn_probability",
+    "rfm_churn_reasons": "churn_reasons",
 }
 
 
@@ -35,6 +39,29 @@ class ResPartner(models.Model):
     )
     rfm_m_score = fields.Integer(
         string="Monetary Score", compute="_compute_rfm", groups="crm_ext_analytics.group_analytics_user"
+    )
+
+    rfm_clv_predicted = fields.Float(
+        string="Predicted 12-Month Value",
+        compute="_compute_rfm",
+        digits=(16, 2),
+        groups="crm_ext_analytics.group_analytics_user",
+    )
+    rfm_clv_p_alive = fields.Float(
+        string="Probability Active",
+        compute="_compute_rfm",
+        digits=(16, 3),
+        groups="crm_ext_analytics.group_analytics_user",
+    )
+
+    rfm_churn_probability = fields.Float(
+        string="Churn Risk",
+        compute="_compute_rfm",
+        digits=(16, 3),
+        groups="crm_ext_analytics.group_analytics_user",
+    )
+    rfm_churn_reasons = fields.Char(
+        string="Why at Risk", compute="_compute_rfm", groups="crm_ext_analytics.group_analytics_user"
     )
 
     @api.depends("commercial_partner_id")

@@ -5,3 +5,5 @@ from . import test_cohort_report
 from . import test_segment_rfm_rule
 from . import test_exports
 from . import test_basket_forecast
+from . import test_customer_clv
+from . import test_customer_churn

@@ -92,10 +92,14 @@ class TestBasketForecast(CrmExtAnalyticsCase):
         self.assertIn("5 confirmed orders, 4 rules", self.basket_run.log)
         # one line per stage: rows read, seconds, memory
         stages = self.basket_run.stage_ids
-        self.assertEqual(stages.mapped("key"), ["rfm", "basket", "forecast"])
+        self.assertEqual(stages.mapped("key"), ["rfm", "basket", "forecast", "clv", "churn"])
         self.assertEqual(
-            stages.mapped("rows"), [5, 10, 4], "5 invoices, 10 order lines, 4 (team, month) sums"
+            stages.mapped("rows")[:3], [5, 10, 4], "5 invoices, 10 order lines, 4 (team, month) sums"
         )
+        run = self.basket_run
+        days, margins = run._read_purchase_days(), run._read_margins()
+        self.assertEqual(stages[3].rows, len(days) + len(margins), "purchase days and margins")
+        self.assertGreaterEqual(stages[4].rows, len(days))
         self.assertTrue(all(stage.seconds >= 0 and stage.memory_mb > 0 for stage in stages))
         # the product's smart button lists the rules where it is bought
         action = self.a.product_tmpl_id.action_crm_ext_bought_together()

@@ -1,0 +1,131 @@
+import functools
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import fields
+from odoo.fields import Command
+from odoo.tests import tagged
+
+from odoo.addons.crm_ext_analytics.engine import churn
+from odoo.addons.crm_ext_analytics.models import crm_ext_analytics_run
+
+from .common import CrmExtAnalyticsCase
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerChurn(CrmExtAnalyticsCase):
+    """A3: the churn stage reads the company's history, writes probabilities and reasons in words."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["account.chart.template"].try_loading("generic_coa", cls.company, install_demo=False)
+        cls.cenv = cls.env(context=dict(cls.env.context, allowed_company_ids=cls.company.ids))
+        cls.product = cls.cenv["product.product"].create({"name": "Refill (test)", "list_price": 40})
+        cls.today = fields.Date.context_today(cls.cenv["crm_ext.analytics.run"])
+        Partner = cls.cenv["res.partner"]
+        cls.loyal = Partner.create([{"name": f"Loyal {i} (test)"} for i in range(10)])
+        cls.leaving = Partner.create([{"name": f"Leaving {i} (test)"} for i in range(10)])
+        moves = []
+        for i, partner in enumerate(cls.loyal):
+            moves += [
+                (partner, cls.today - timedelta(days=d), 40.0, "out_invoice") for d in range(2 + i, 400, 30)
+            ]
+        for i, partner in enumerate(cls.leaving):
+            stop = 110 + 14 * i  # stopped buying 110 to 236 days ago
+            moves += [
+                (partner, cls.today - timedelta(days=d), 40.0, "out_invoice") for d in range(stop, 400, 30)
+            ]
+        cls._post_customer_moves(cls.company, cls.product, moves)
+        cls.Rfm = cls.env["crm_ext.customer.rfm"]
+
+    def _run(self, company=None):
+        run = self.env["crm_ext.analytics.run"].create({"company_id": (company or self.company).id})
+        run.action_run()
+        self.assertEqual(run.state, "done", run.log)
+        return run
+
+    def _rows(self, partners):
+        return {row.partner_id: row for row in self.Rfm.search([("partner_id", "in", partners.ids)])}
+
+    def test_model_trained_on_history_with_auc_in_the_log(self):
+        small_thresholds = functools.partial(churn.churn_risk, min_customers=10, min_per_class=3)
+        with patch.object(crm_ext_analytics_run, "churn_risk", small_thresholds):
+            run = self._run()
+        self.assertIn("Churn risk (model)", run.log)
+        self.assertIn("AUC", run.log)
+        self.assertGreater(run.churn_auc, 0.8, run.log)
+        rows = self._rows(self.loyal | self.leaving)
+        loyal = [rows[p].churn_probability for p in self.loyal]
+        leaving = [rows[p].churn_probability for p in self.leaving]
+        self.assertGreater(min(leaving), max(loyal))
+        gone = rows[self.leaving[-1]]
+        self.assertEqual(gone.churn_risk, "high")
+        self.assertIn("no purchase for", gone.churn_reasons)
+        self.assertEqual(rows[self.loyal[0]].churn_risk, "low")
+        # on the customer's form
+        partner = self.leaving[-1].with_user(self.viewer).with_company(self.company)
+        self.assertAlmostEqual(partner.rfm_churn_probability, gone.churn_probability)
+        self.assertEqual(partner.rfm_churn_reasons, gone.churn_reasons)
+
+    def test_too_little_history_uses_the_rules_with_reasons_in_words(self):
+        small = self.env["res.company"].create({"name": "Corner shop (test)"})
+        self.env["account.chart.template"].try_loading("generic_coa", small, install_demo=False)
+        env = self.env(context=dict(self.env.context, allowed_company_ids=small.ids))
+        buyer = env["res.partner"].create({"name": "Unhappy buyer (test)"})
+        happy = env["res.partner"].create({"name": "Happy buyer (test)"})
+        product = env["product.product"].create({"name": "Bolt (test)"})
+        # an old purchase left unpaid (due long ago), a complaint, and a happy regular customer
+        self._post_customer_moves(
+            small,
+            product,
+            [
+                (happy, self.today - timedelta(days=40), 50.0, "out_invoice"),
+                (happy, self.today - timedelta(days=10), 50.0, "out_invoice"),
+            ],
+        )
+        unpaid = env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": buyer.id,
+                "company_id": small.id,
+                "invoice_date": self.today - timedelta(days=200),
+                "invoice_date_due": self.today - timedelta(days=170),
+                "invoice_line_ids": [
+                    Command.create({"product_id": product.id, "price_unit": 300.0, "tax_ids": []})
+                ],
+            }
+        )
+        unpaid.action_post()
+        env["crm_ext.ticket"].create(
+            {"name": "Broken bolt (test)", "partner_id": buyer.id, "company_id": small.id}
+        )
+        run = self._run(small)
+        self.assertIn("Churn risk, fallback", run.log)
+        self.assertIn("too little history", run.log)
+        self.assertFalse(run.churn_auc)
+        rows = self._rows(buyer | happy)
+        unhappy = rows[buyer]
+        self.assertEqual(unhappy.churn_risk, "high")
+        self.assertIn("no purchase for 200 days", unhappy.churn_reasons)
+        self.assertIn("an invoice overdue for 170 days", unhappy.churn_reasons)
+        self.assertIn("1 complaints this year", unhappy.churn_reasons)
+        self.assertLess(rows[happy].churn_probability, unhappy.churn_probability)
+
+    def test_churn_segment_rule(self):
+        small_thresholds = functools.partial(churn.churn_risk, min_customers=10, min_per_class=3)
+        with patch.object(crm_ext_analytics_run, "churn_risk", small_thresholds):
+            self._run()
+        segment = self.cenv["crm_ext.segment"].create(
+            {
+                "name": "About to leave (test)",
+                "company_id": self.company.id,
+                "partner_domain": "[]",
+                "rule_ids": [Command.create({"rule_type": "churn_risk", "churn_risk": "high"})],
+            }
+        )
+        self.assertEqual(segment.rule_ids.name, "Churn risk is “High”")
+        segment.action_refresh_members()
+        high = self.Rfm.search([("company_id", "=", self.company.id), ("churn_risk", "=", "high")])
+        self.assertTrue(high)
+        self.assertEqual(segment.member_ids, high.partner_id)

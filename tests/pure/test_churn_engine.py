@@ -1,0 +1,116 @@
+import numpy as np
+import pandas as pd
+import pytest
+from crm_ext_engine.churn import FEATURES, churn_features, churn_labels, churn_risk, usual_gap_days
+
+
+def _purchases(rows):
+    return pd.DataFrame(rows, columns=["partner_id", "date", "amount"])
+
+
+def test_features_by_hand():
+    as_of = "2026-07-01"
+    purchases = _purchases(
+        [
+            (1, "2025-09-01", 300.0),  # 303 days before: the 6 months before the last 6
+            (1, "2026-03-01", 100.0),  # 122 days before
+            (1, "2026-06-01", 50.0),  # 30 days before
+            (1, "2026-06-10", -20.0),  # a credit note: no purchase
+            (1, "2026-07-05", 999.0),  # after as_of: ignored
+            (2, "2026-06-21", 80.0),
+        ]
+    )
+    events = {
+        "complaints": pd.DataFrame(
+            {"partner_id": [1, 1, 1], "date": ["2025-01-01", "2026-05-01", "2026-08-01"]}
+        ),
+        "returns": pd.DataFrame({"partner_id": [2], "date": ["2026-06-25"]}),
+        "sla_breaches": pd.DataFrame(columns=["partner_id", "date"]),
+        "engagement": pd.DataFrame({"partner_id": [2, 2], "date": ["2026-06-01", "2025-06-01"]}),
+        "interactions": pd.DataFrame({"partner_id": [1], "date": ["2026-06-11"]}),
+    }
+    overdue = pd.DataFrame(
+        {"partner_id": [1, 1], "due_date": ["2026-05-02", "2026-08-01"], "amount": [70.0, 500.0]}
+    )
+    frame = churn_features(purchases, as_of, events, overdue).set_index("partner_id")
+    one, two = frame.loc[1], frame.loc[2]
+    assert one["recency_days"] == 30
+    assert one["frequency"] == 3
+    assert one["spend_last_6m"] == pytest.approx(150.0)
+    assert one["spend_prev_6m"] == pytest.approx(300.0)
+    assert one["spend_trend"] == pytest.approx((150 - 300) / (150 + 300 + 1))
+    assert one["overdue_amount"] == pytest.approx(70.0)  # the invoice due later is not overdue yet
+    assert one["overdue_days"] == 60
+    assert one["complaints"] == 1  # the old one is outside the year, the later one after as_of
+    assert one["days_since_interaction"] == 20
+    assert two["returns"] == 1 and two["engagement"] == 1
+    assert two["days_since_interaction"] == 999
+    assert list(frame.columns) == FEATURES
+
+
+def test_labels_and_usual_gap_by_hand():
+    purchases = _purchases(
+        [(1, "2026-01-01", 10.0), (1, "2026-01-31", 10.0), (1, "2026-03-02", 10.0), (2, "2026-01-10", 5.0)]
+    )
+    labels = churn_labels(purchases, "2026-02-01", 45, np.array([1, 2]))
+    assert list(labels) == [0, 1]  # 1 bought on 2026-03-02, within 45 days; 2 did not
+    assert usual_gap_days(purchases, "2026-04-01") == pytest.approx(30.0)
+
+
+def _synthetic(n=400, seed=5):
+    """Loyal customers buy every 15-40 days for two years; the others stop at a random date after
+    complaining and letting invoices go overdue."""
+    rng = np.random.default_rng(seed)
+    start, end = pd.Timestamp("2024-07-01"), pd.Timestamp("2026-07-01")
+    rows, complaints, overdue = [], [], []
+    for partner in range(1, n + 1):
+        leaving = rng.random() < 0.4
+        stop = start + pd.Timedelta(days=int(rng.integers(200, 700))) if leaving else end
+        day = start + pd.Timedelta(days=int(rng.integers(0, 30)))
+        while day < min(stop, end):
+            rows.append((partner, day, float(rng.integers(50, 300))))
+            day += pd.Timedelta(days=int(rng.integers(15, 40)))
+        if leaving:
+            complaints.append((partner, stop - pd.Timedelta(days=int(rng.integers(5, 40)))))
+            overdue.append((partner, stop - pd.Timedelta(days=10), 120.0))
+    events = {"complaints": pd.DataFrame(complaints, columns=["partner_id", "date"])}
+    return _purchases(rows), events, pd.DataFrame(overdue, columns=["partner_id", "due_date", "amount"])
+
+
+def test_model_learns_from_history_and_explains():
+    purchases, events, overdue = _synthetic()
+    frame, info = churn_risk(purchases, "2026-07-01", horizon_days=90, events=events, overdue=overdue)
+    assert info["method"] == "model"
+    assert info["auc"] > 0.8, info
+    assert "AUC" in info["message"]
+    assert frame["probability"].between(0, 1).all()
+    gone = frame[frame["recency_days"] > 120]
+    active = frame[frame["recency_days"] < 30]
+    assert gone["probability"].mean() > active["probability"].mean() + 0.3
+    # the customers at risk are explained by what raises their risk
+    top = frame.sort_values("probability").iloc[-1]
+    assert top["reason_1"] in FEATURES
+    reasons = set(frame.loc[frame["probability"] > 0.8, ["reason_1", "reason_2", "reason_3"]].stack())
+    assert "recency_days" in reasons
+
+
+def test_too_little_history_uses_the_rules_and_says_so():
+    purchases = _purchases(
+        [
+            (1, "2026-06-20", 100.0),
+            (1, "2026-05-21", 100.0),
+            (2, "2026-01-01", 100.0),
+            (2, "2025-12-02", 100.0),
+            (3, "2026-06-25", 40.0),
+        ]
+    )
+    frame, info = churn_risk(purchases, "2026-07-01", horizon_days=90)
+    assert info["method"] == "rules" and info["auc"] is None
+    assert "too little history" in info["message"]
+    by_partner = frame.set_index("partner_id")
+    # usual gap 30 days: 11 days without purchase -> 1 - exp(-11/30)
+    assert by_partner.loc[1, "probability"] == pytest.approx(1 - np.exp(-11 / 30))
+    assert by_partner.loc[2, "probability"] > 0.99
+    assert by_partner.loc[2, "reason_1"] == "recency_days"
+    empty, info = churn_risk(purchases.iloc[0:0], "2026-07-01")
+    assert empty.empty and info["method"] == "none"

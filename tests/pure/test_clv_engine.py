@@ -1,0 +1,138 @@
+"""The lifetime-value engine against the published results and by hand.
+
+``data/cdnow_sample_summary.csv`` is the CDNOW sample (2,357 customers who first bought in the
+first quarter of 1997, 39 weeks of calibration) that Fader, Hardie & Lee (2005) and Fader &
+Hardie (2013) fitted, as Bruce Hardie distributes it: ``x`` repeat purchases, ``t_x`` and ``T``
+in weeks, ``zbar`` the average value of the repeat purchases.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from crm_ext_engine.clv import (
+    bgnbd_expected_purchases,
+    bgnbd_probability_alive,
+    customer_lifetime_value,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    gamma_gamma_expected_value,
+    summary_from_transactions,
+)
+
+CDNOW = pd.read_csv(Path(__file__).parent / "data" / "cdnow_sample_summary.csv")
+# FHL (2005), table 1; FH (2013), section 4
+PUBLISHED_BGNBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+PUBLISHED_GAMMA_GAMMA = {"p": 6.25, "q": 3.74, "v": 15.44}
+
+
+def test_bgnbd_parameters_match_the_paper_on_cdnow():
+    params = fit_bgnbd(CDNOW["x"], CDNOW["t_x"], CDNOW["T"])
+    for name, value in PUBLISHED_BGNBD.items():
+        assert params[name] == pytest.approx(value, rel=0.01), name
+
+
+def test_gamma_gamma_parameters_match_the_paper_on_cdnow():
+    repeat = CDNOW[CDNOW["x"] > 0]
+    assert len(repeat) == 946
+    params = fit_gamma_gamma(repeat["x"], repeat["zbar"])
+    for name, value in PUBLISHED_GAMMA_GAMMA.items():
+        assert params[name] == pytest.approx(value, rel=0.01), name
+    # the population mean of the spend per transaction (FH 2013: 35.3 with these parameters)
+    assert params["p"] * params["v"] / (params["q"] - 1) == pytest.approx(35.2, abs=0.3)
+
+
+def test_expected_purchases_agree_with_a_simulation_of_the_model():
+    """E[X(t)] of a new customer (x = t_x = T = 0) equals the mean of simulated BG/NBD customers."""
+    params = {"r": 0.8, "alpha": 6.0, "a": 1.6, "b": 4.0}
+    rng = np.random.default_rng(3)
+    n, horizon = 100_000, 52.0
+    rate = rng.gamma(params["r"], 1 / params["alpha"], n)
+    drop = rng.beta(params["a"], params["b"], n)
+    counts = np.zeros(n)
+    clock = np.zeros(n)
+    active = np.ones(n, dtype=bool)
+    while active.any():
+        clock[active] += rng.exponential(1 / rate[active])
+        bought = active & (clock <= horizon)
+        counts[bought] += 1
+        # after each purchase the customer drops out with probability p
+        active = bought & (rng.random(n) >= drop)
+    expected = bgnbd_expected_purchases(params, horizon, np.zeros(1), np.zeros(1), np.zeros(1))[0]
+    assert counts.mean() == pytest.approx(expected, rel=0.02)
+
+
+def test_probability_alive_and_expected_value_by_hand():
+    params = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    # no repeat purchase: alive for sure in BG/NBD (a customer drops out only after a purchase)
+    assert bgnbd_probability_alive(params, [0], [0.0], [30.0])[0] == 1.0
+    # 2 repeats, the last 8.43 weeks ago: 1 / (1 + a/(b+1) * ((alpha+T)/(alpha+t_x))^(r+2))
+    odds = 0.793 / (2.426 + 1) * ((4.414 + 38.86) / (4.414 + 30.43)) ** (0.243 + 2)
+    assert bgnbd_probability_alive(params, [2], [30.43], [38.86])[0] == pytest.approx(1 / (1 + odds))
+    # a recent buyer is more alive than one who stopped long ago, and expected to buy more
+    recent, stale = bgnbd_expected_purchases(params, 39.0, [2, 2], [37.0, 5.0], [38.86, 38.86])
+    assert recent > stale
+    gamma = {"p": 6.25, "q": 3.74, "v": 15.44}
+    # (v + m x) p / (p x + q - 1), and the population mean p v / (q - 1) without repeat
+    assert gamma_gamma_expected_value(gamma, [3], [40.0])[0] == pytest.approx(
+        (15.44 + 40.0 * 3) * 6.25 / (6.25 * 3 + 3.74 - 1)
+    )
+    assert gamma_gamma_expected_value(gamma, [0], [np.nan])[0] == pytest.approx(6.25 * 15.44 / 2.74)
+
+
+def test_summary_from_transactions_by_hand():
+    rows = pd.DataFrame(
+        [
+            (1, "2026-01-01", 100.0),
+            (1, "2026-01-01", 20.0),  # same day: one purchase of 120
+            (1, "2026-01-15", 60.0),
+            (1, "2026-01-29", 90.0),
+            (1, "2026-02-05", -30.0),  # a credit note: no purchase, lowers the total
+            (2, "2026-01-22", 50.0),
+            (3, "2026-01-10", -10.0),  # only a credit note: not a customer here
+        ],
+        columns=["partner_id", "date", "amount"],
+    )
+    summary = summary_from_transactions(rows, "2026-02-26").set_index("partner_id")
+    assert list(summary.index) == [1, 2]
+    assert summary.loc[1, "frequency"] == 2
+    assert summary.loc[1, "recency"] == pytest.approx(4.0)  # 28 days
+    assert summary.loc[1, "T"] == pytest.approx(8.0)  # 56 days
+    assert summary.loc[1, "monetary"] == pytest.approx(75.0)  # (60 + 90) / 2, the first not counted
+    assert summary.loc[1, "total"] == pytest.approx(240.0)
+    assert summary.loc[2, "frequency"] == 0
+    assert np.isnan(summary.loc[2, "monetary"])
+
+
+def test_customer_lifetime_value_on_cdnow():
+    summary = CDNOW.rename(
+        columns={"ID": "partner_id", "x": "frequency", "t_x": "recency", "zbar": "monetary"}
+    )
+    summary["total"] = summary["monetary"] * (summary["frequency"] + 1)
+    frame, info = customer_lifetime_value(summary, horizon_weeks=39)
+    assert info["method"] == "bgnbd"
+    assert info["params"]["r"] == pytest.approx(0.243, rel=0.01)
+    assert len(frame) == len(CDNOW)
+    assert frame["clv"].ge(0).all() and frame["p_alive"].between(0, 1).all()
+    assert frame["expected_purchases"].gt(0).all()
+    # the value is the expected purchases times the expected value per purchase
+    assert np.allclose(frame["clv"], frame["expected_purchases"] * frame["expected_value"])
+    top = frame.set_index("partner_id")["clv"].idxmax()
+    assert CDNOW.set_index("ID").loc[top, "x"] > 0
+
+
+def test_too_little_history_falls_back_and_says_so():
+    rows = pd.DataFrame(
+        [(1, "2026-01-01", 100.0), (1, "2026-02-01", 50.0), (2, "2026-01-15", 80.0)],
+        columns=["partner_id", "date", "amount"],
+    )
+    summary = summary_from_transactions(rows, "2026-03-01")
+    frame, info = customer_lifetime_value(summary, horizon_weeks=52)
+    assert info["method"] == "historical"
+    assert "too little history" in info["message"]
+    by_partner = frame.set_index("partner_id")
+    weeks = (pd.Timestamp("2026-03-01") - pd.Timestamp("2026-01-01")).days / 7
+    assert by_partner.loc[1, "clv"] == pytest.approx(150.0 / weeks * 52)
+    empty, info = customer_lifetime_value(summary.iloc[0:0])
+    assert empty.empty and info["method"] == "none"
