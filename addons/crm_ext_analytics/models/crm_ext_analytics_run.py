@@ -435,27 +435,36 @@ class CrmExtAnalyticsRun(models.Model):
         return pd.DataFrame(self.env.cr.fetchall(), columns=["partner_id", "due_date", "amount"])
 
     def _churn_reason_texts(self, row):
-        """The customer's reasons, in words, with their own figures."""
-        currency = self.company_id.currency_id
-        overdue_text = format_amount(self.env, row.overdue_amount, currency)
-        texts = {
-            "recency_days": lambda: _("no purchase for %(days)s days", days=int(row.recency_days)),
-            "frequency": lambda: _("only %(count)s purchases", count=int(row.frequency)),
-            "spend_last_6m": lambda: _("low spending over the last 6 months"),
-            "spend_prev_6m": lambda: _("spent more in the 6 months before"),
-            "spend_trend": lambda: _("spending down over the last 6 months"),
-            "overdue_amount": lambda: _("%(amount)s overdue", amount=overdue_text),
-            "overdue_days": lambda: _("an invoice overdue for %(days)s days", days=int(row.overdue_days)),
-            "complaints": lambda: _("%(count)s complaints this year", count=int(row.complaints)),
-            "returns": lambda: _("%(count)s returns this year", count=int(row.returns)),
-            "sla_breaches": lambda: _("%(count)s service deadlines missed", count=int(row.sla_breaches)),
-            "days_since_interaction": lambda: _(
-                "no contact for %(days)s days", days=int(row.days_since_interaction)
-            ),
-            "engagement": lambda: _("engaged with our campaigns"),
-        }
-        reasons = [row.reason_1, row.reason_2, row.reason_3]
-        return "; ".join(texts[reason]() for reason in reasons if isinstance(reason, str) and reason in texts)
+        """The customer's reasons, in words, with their own figures (``_`` is called here, in the
+        method, so that it finds the environment's language)."""
+        texts = []
+        for reason in (row.reason_1, row.reason_2, row.reason_3):
+            if reason == "recency_days":
+                texts.append(_("no purchase for %(days)s days", days=int(row.recency_days)))
+            elif reason == "frequency":
+                texts.append(_("only %(count)s purchases", count=int(row.frequency)))
+            elif reason == "spend_last_6m":
+                texts.append(_("low spending over the last 6 months"))
+            elif reason == "spend_prev_6m":
+                texts.append(_("spent more in the 6 months before"))
+            elif reason == "spend_trend":
+                texts.append(_("spending down over the last 6 months"))
+            elif reason == "overdue_amount":
+                amount = format_amount(self.env, row.overdue_amount, self.company_id.currency_id)
+                texts.append(_("%(amount)s overdue", amount=amount))
+            elif reason == "overdue_days":
+                texts.append(_("an invoice overdue for %(days)s days", days=int(row.overdue_days)))
+            elif reason == "complaints":
+                texts.append(_("%(count)s complaints this year", count=int(row.complaints)))
+            elif reason == "returns":
+                texts.append(_("%(count)s returns this year", count=int(row.returns)))
+            elif reason == "sla_breaches":
+                texts.append(_("%(count)s service deadlines missed", count=int(row.sla_breaches)))
+            elif reason == "days_since_interaction":
+                texts.append(_("no contact for %(days)s days", days=int(row.days_since_interaction)))
+            elif reason == "engagement":
+                texts.append(_("engaged with our campaigns"))
+        return "; ".join(texts)
 
     def _stage_churn(self):
         as_of = fields.Date.context_today(self)
