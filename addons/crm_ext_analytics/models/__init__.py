@@ -14,3 +14,4 @@ from . import sale_order
 from . import crm_lead
 from . import product_template
 from . import product_product
+from . import crm_ext_analytics_run_progress

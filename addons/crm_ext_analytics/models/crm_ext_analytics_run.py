@@ -59,12 +59,56 @@ class CrmExtAnalyticsRun(models.Model):
         help="ROC AUC of the churn model on the held-out period; empty when the rules were used.",
     )
     stage_ids = fields.One2many("crm_ext.analytics.run.stage", "run_id", string="Stages", readonly=True)
+    progress = fields.Char(compute="_compute_progress", help="The stage a running run is at.")
+    progress_percent = fields.Float(compute="_compute_progress")
     log = fields.Text(readonly=True)
 
     @api.depends("date_start")
     def _compute_name(self):
         for run in self:
             run.name = _("Run %(id)s", id=run.id) if run.id else _("New Run")
+
+    @api.depends("state")
+    def _compute_progress(self):
+        lines = {
+            line.run_ref: line
+            for line in self.env["crm_ext.analytics.run.progress"]
+            .sudo()
+            .search([("run_ref", "in", self.ids)])
+        }
+        for run in self:
+            line = lines.get(run.id)
+            if run.state == "running" and line:
+                run.progress = _(
+                    "Stage %(step)s of %(total)s: %(stage)s",
+                    step=line.step,
+                    total=line.total,
+                    stage=line.stage,
+                )
+                run.progress_percent = 100.0 * (line.step - 1) / line.total if line.total else 0.0
+            else:
+                run.progress = False
+                run.progress_percent = 100.0 if run.state == "done" else 0.0
+
+    def _set_progress(self, step, total, stage):
+        """Commits where the run is through a separate cursor, visible at once to other sessions."""
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                SQL(
+                    """
+                    INSERT INTO crm_ext_analytics_run_progress (run_ref, step, total, stage, date)
+                    VALUES (%(run)s, %(step)s, %(total)s, %(stage)s, NOW() AT TIME ZONE 'UTC')
+                    ON CONFLICT (run_ref) DO UPDATE
+                       SET step = EXCLUDED.step, total = EXCLUDED.total, stage = EXCLUDED.stage,
+                           date = EXCLUDED.date
+                    """,
+                    run=self.id,
+                    step=step,
+                    total=total,
+                    stage=stage,
+                )
+            )
+        self.invalidate_recordset(["progress", "progress_percent"])
 
     def _read_invoices(self):
         """Posted customer invoices and credit notes, net, in company currency."""
@@ -512,7 +556,9 @@ class CrmExtAnalyticsRun(models.Model):
             # one savepoint for every stage: a failure anywhere leaves the previous results
             # of the company as they were
             with self.env.cr.savepoint():
-                for sequence, (key, label, method) in enumerate(self._analytics_stages()):
+                stages = self._analytics_stages()
+                for sequence, (key, label, method) in enumerate(stages):
+                    self._set_progress(sequence + 1, len(stages), label)
                     stage_started = time.perf_counter()
                     result = method()
                     timings.append(

@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo.exceptions import AccessError
 from odoo.fields import Command
 from odoo.tests import tagged, users
@@ -83,3 +85,48 @@ class TestAnalyticsRun(CrmExtAnalyticsCase):
         )
         visible = self.env["crm_ext.analytics.run"].with_user(self.viewer).search([])
         self.assertNotIn(other_run, visible)
+
+
+@tagged("post_install", "-at_install")
+class TestRunProgress(CrmExtAnalyticsCase):
+    def _committed_progress(self, run):
+        """The progress line as another session sees it (a cursor of its own)."""
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                "SELECT step, total, stage FROM crm_ext_analytics_run_progress WHERE run_ref = %s", [run.id]
+            )
+            return cr.fetchone()
+
+    def _forget_progress(self, run_id):
+        with self.env.registry.cursor() as cr:
+            cr.execute("DELETE FROM crm_ext_analytics_run_progress WHERE run_ref = %s", [run_id])
+
+    def test_progress_is_committed_apart_while_running(self):
+        run = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
+        self.addCleanup(self._forget_progress, run.id)  # committed outside the test's transaction
+        seen = []
+        original = type(run)._stage_forecast
+
+        def watch(this):
+            seen.append(self._committed_progress(this))
+            return original(this)
+
+        with patch.object(type(run), "_stage_forecast", watch):
+            run.action_run()
+        self.assertEqual(run.state, "done", run.log)
+        self.assertEqual(seen, [(3, 5, "Revenue forecast")], "other sessions see the stage under way")
+        self.assertEqual(self._committed_progress(run), (5, 5, "Churn risk"))
+        run.invalidate_recordset(["progress", "progress_percent"])
+        self.assertEqual(
+            (run.progress, run.progress_percent), (False, 100.0), "a finished run shows no stage"
+        )
+
+    def test_progress_shown_on_a_running_run(self):
+        run = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
+        self.env["crm_ext.analytics.run.progress"].create(
+            {"run_ref": run.id, "step": 2, "total": 5, "stage": "Market basket"}
+        )
+        run.write({"state": "running"})
+        run.invalidate_recordset(["progress", "progress_percent"])
+        self.assertEqual(run.progress, "Stage 2 of 5: Market basket")
+        self.assertEqual(run.progress_percent, 20.0)

@@ -1,0 +1,53 @@
+"""The whole analytics job of crm_ext_analytics: every stage of a run, for every company.
+
+Prints, per stage, the rows read, the seconds and the server process's peak memory when the
+stage ended (``ru_maxrss``, what the run records on its stage lines); the target is a peak
+under 2 GB. No baseline: the stages are measured against their own baselines elsewhere
+(``rfm_stage``, ``basket_rules``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from tests.benchmarks.registry import Result, benchmark
+
+PEAK_LIMIT_MB = 2048
+
+
+def _prepare(ctx):
+    companies = ctx.env["res.company"].search([])  # pylint: disable=no-search-all
+    runs = ctx.env["crm_ext.analytics.run"].create([{"company_id": c.id} for c in companies])
+    runs.flush_recordset()
+    return {"runs": runs}
+
+
+@benchmark("analytics_job", prepare=_prepare, requires=["crm_ext_analytics"])
+def analytics_job(ctx):
+    """Every stage of the analytics run (RFM, basket, forecast, lifetime value, churn) per company."""
+    runs = ctx.prepared["runs"]
+    runs.action_run()
+    failed = runs.filtered(lambda r: r.state != "done")
+    if failed:
+        raise AssertionError(f"runs not done: {[(r.company_id.name, r.log) for r in failed]}")
+    seconds, rows = defaultdict(float), defaultdict(int)
+    peak = 0.0
+    for stage in runs.stage_ids:
+        seconds[stage.key] += stage.seconds
+        rows[stage.key] += stage.rows
+        peak = max(peak, stage.memory_mb)
+    order = [key for key in ("rfm", "basket", "forecast", "clv", "churn") if key in seconds]
+    split = ", ".join(f"{key} {seconds[key]:.2f} s / {rows[key]:,} rows" for key in order)
+    verdict = "met" if peak < PEAK_LIMIT_MB else "MISSED"
+    methods = "; ".join(
+        line
+        for run in runs
+        for line in (run.log or "").splitlines()
+        if line.startswith(("Lifetime", "Churn"))
+    )
+    aucs = ", ".join(f"{r.churn_auc:.3f}" for r in runs)
+    note = (
+        f"{len(runs)} companies: {split}; peak process memory {peak:,.0f} MiB "
+        f"(< {PEAK_LIMIT_MB} MiB: {verdict}); churn AUC {aucs}; {methods}"
+    )
+    return Result(rows=sum(rows.values()), note=note)
