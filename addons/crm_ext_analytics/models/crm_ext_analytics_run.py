@@ -478,36 +478,43 @@ class CrmExtAnalyticsRun(models.Model):
         )
         return pd.DataFrame(self.env.cr.fetchall(), columns=["partner_id", "due_date", "amount"])
 
-    def _churn_reason_texts(self, row):
-        """The customer's reasons, in words, with their own figures (``_`` is called here, in the
-        method, so that it finds the environment's language)."""
+    def _churn_reason_templates(self):
+        """The reasons' sentences, translated once per run (``_`` called here, in the method)."""
+        return {
+            "recency_days": _("no purchase for %(days)s days"),
+            "frequency": _("only %(count)s purchases"),
+            "spend_last_6m": _("low spending over the last 6 months"),
+            "spend_prev_6m": _("spent more in the 6 months before"),
+            "spend_trend": _("spending down over the last 6 months"),
+            "overdue_amount": _("%(amount)s overdue"),
+            "overdue_days": _("an invoice overdue for %(days)s days"),
+            "complaints": _("%(count)s complaints this year"),
+            "returns": _("%(count)s returns this year"),
+            "sla_breaches": _("%(count)s service deadlines missed"),
+            "days_since_interaction": _("no contact for %(days)s days"),
+            "engagement": _("engaged with our campaigns"),
+        }
+
+    def _churn_reason_texts(self, row, templates):
+        """The customer's reasons, in words, with their own figures."""
+        figures = {
+            "recency_days": {"days": int(row.recency_days)},
+            "frequency": {"count": int(row.frequency)},
+            "overdue_days": {"days": int(row.overdue_days)},
+            "complaints": {"count": int(row.complaints)},
+            "returns": {"count": int(row.returns)},
+            "sla_breaches": {"count": int(row.sla_breaches)},
+            "days_since_interaction": {"days": int(row.days_since_interaction)},
+        }
         texts = []
         for reason in (row.reason_1, row.reason_2, row.reason_3):
-            if reason == "recency_days":
-                texts.append(_("no purchase for %(days)s days", days=int(row.recency_days)))
-            elif reason == "frequency":
-                texts.append(_("only %(count)s purchases", count=int(row.frequency)))
-            elif reason == "spend_last_6m":
-                texts.append(_("low spending over the last 6 months"))
-            elif reason == "spend_prev_6m":
-                texts.append(_("spent more in the 6 months before"))
-            elif reason == "spend_trend":
-                texts.append(_("spending down over the last 6 months"))
-            elif reason == "overdue_amount":
-                amount = format_amount(self.env, row.overdue_amount, self.company_id.currency_id)
-                texts.append(_("%(amount)s overdue", amount=amount))
-            elif reason == "overdue_days":
-                texts.append(_("an invoice overdue for %(days)s days", days=int(row.overdue_days)))
-            elif reason == "complaints":
-                texts.append(_("%(count)s complaints this year", count=int(row.complaints)))
-            elif reason == "returns":
-                texts.append(_("%(count)s returns this year", count=int(row.returns)))
-            elif reason == "sla_breaches":
-                texts.append(_("%(count)s service deadlines missed", count=int(row.sla_breaches)))
-            elif reason == "days_since_interaction":
-                texts.append(_("no contact for %(days)s days", days=int(row.days_since_interaction)))
-            elif reason == "engagement":
-                texts.append(_("engaged with our campaigns"))
+            if not isinstance(reason, str) or reason not in templates:
+                continue
+            if reason == "overdue_amount":
+                values = {"amount": format_amount(self.env, row.overdue_amount, self.company_id.currency_id)}
+            else:
+                values = figures.get(reason, {})
+            texts.append(templates[reason] % values if values else templates[reason])
         return "; ".join(texts)
 
     def _stage_churn(self):
@@ -522,7 +529,8 @@ class CrmExtAnalyticsRun(models.Model):
         frame["risk"] = pd.cut(
             frame["probability"], [-1, 0.3, 0.6, 2], right=False, labels=["low", "medium", "high"]
         )
-        frame["reasons"] = [self._churn_reason_texts(row) for row in frame.itertuples(index=False)]
+        templates = self._churn_reason_templates()
+        frame["reasons"] = [self._churn_reason_texts(row, templates) for row in frame.itertuples(index=False)]
         self._write_churn_results(frame)
         if info["method"] == "model":
             log = _("Churn risk (model): %(message)s", message=info["message"])
