@@ -93,6 +93,10 @@ class CrmExtAnalyticsRun(models.Model):
     def _set_progress(self, step, total, stage):
         """Commits where the run is through a separate cursor, visible at once to other sessions."""
         with self.env.registry.cursor() as cr:
+            # while the module is being installed its table is not committed: no progress then
+            cr.execute(SQL("SELECT to_regclass('crm_ext_analytics_run_progress')"))
+            if not cr.fetchone()[0]:
+                return
             cr.execute(
                 SQL(
                     """
