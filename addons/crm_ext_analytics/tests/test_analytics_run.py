@@ -65,6 +65,36 @@ class TestAnalyticsRun(CrmExtAnalyticsCase):
         self.assertEqual(run.state, "done")
         self.assertEqual(run.customer_count, 0)
         self.assertIn("nothing to score", run.log)
+        # every stage says why it has nothing, none raises
+        self.assertIn("Lifetime value: no customer with a purchase.", run.log)
+        self.assertIn("Churn risk: no customer with a purchase.", run.log)
+        self.assertEqual(run.stage_ids.mapped("key"), ["rfm", "basket", "forecast", "clv", "churn"])
+
+    def test_degenerate_data_every_stage_says_why(self):
+        """Only credit notes; one archived customer: the run finishes, each stage with its message."""
+        for case in ("refunds only", "one archived customer"):
+            with self.subTest(case=case):
+                company = self.env["res.company"].create({"name": f"Degenerate {case} (test)"})
+                self.env["account.chart.template"].try_loading("generic_coa", company, install_demo=False)
+                env = self.env(context=dict(self.env.context, allowed_company_ids=company.ids))
+                partner = env["res.partner"].create({"name": f"Customer {case} (test)"})
+                product = env["product.product"].create({"name": f"Item {case} (test)"})
+                move_type = "out_refund" if case == "refunds only" else "out_invoice"
+                self._post_customer_moves(company, product, [(partner, "2026-01-15", 80.0, move_type)])
+                if case == "one archived customer":
+                    partner.active = False
+                run = env["crm_ext.analytics.run"].create({"company_id": company.id})
+                run.action_run()
+                self.assertEqual(run.state, "done", run.log)
+                if case == "refunds only":
+                    self.assertIn("Lifetime value: no customer with a purchase.", run.log)
+                    self.assertIn("Churn risk: no customer with a purchase.", run.log)
+                else:
+                    self.assertIn("Lifetime value, fallback", run.log)
+                    self.assertIn("Churn risk, fallback", run.log)
+                    row = self.env["crm_ext.customer.rfm"].search([("company_id", "=", company.id)])
+                    self.assertEqual(row.partner_id, partner)
+                    self.assertTrue(row.clv_predicted > 0 and 0 <= row.churn_probability <= 1)
 
     def test_failure_is_logged_not_raised(self):
         run = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
