@@ -171,7 +171,7 @@ class CrmExtAnalyticsRun(models.Model):
             SQL(
                 """
                 CREATE TEMPORARY TABLE crm_ext_rfm_new (
-                    partner_id int, recency_days int, frequency int, monetary numeric,
+                    partner_id int, last_date date, frequency int, monetary numeric,
                     r_score int, f_score int, m_score int, rfm_cell varchar, segment varchar
                 ) ON COMMIT DROP
                 """
@@ -180,7 +180,9 @@ class CrmExtAnalyticsRun(models.Model):
         rows = pd.DataFrame(
             {
                 "partner_id": scores["partner_id"].astype("int64"),
-                "recency_days": scores["recency_days"].astype("int64"),
+                "last_date": (
+                    pd.Timestamp(as_of) - pd.to_timedelta(scores["recency_days"], unit="D")
+                ).dt.strftime("%Y-%m-%d"),
                 "frequency": scores["frequency"].astype("int64"),
                 "monetary": scores["monetary"].astype("float64").round(2),
                 "r_score": scores["r_score"].astype("int64"),
@@ -227,14 +229,14 @@ class CrmExtAnalyticsRun(models.Model):
             SQL(
                 """
                 UPDATE crm_ext_customer_rfm current
-                   SET run_id = %(run)s, recency_days = src.recency_days, frequency = src.frequency,
+                   SET run_id = %(run)s, last_purchase_date = src.last_date, frequency = src.frequency,
                        monetary = src.monetary, r_score = src.r_score, f_score = src.f_score,
                        m_score = src.m_score, rfm_cell = src.rfm_cell, segment = src.segment
                   FROM crm_ext_rfm_new src
                  WHERE current.company_id = %(company)s AND current.partner_id = src.partner_id
-                   AND (current.recency_days, current.frequency, current.monetary, current.rfm_cell,
+                   AND (current.last_purchase_date, current.frequency, current.monetary, current.rfm_cell,
                         current.segment)
-                       IS DISTINCT FROM (src.recency_days, src.frequency, src.monetary, src.rfm_cell,
+                       IS DISTINCT FROM (src.last_date, src.frequency, src.monetary, src.rfm_cell,
                                          src.segment)
                 """,
                 company=company_id,
@@ -245,9 +247,9 @@ class CrmExtAnalyticsRun(models.Model):
             SQL(
                 """
                 INSERT INTO crm_ext_customer_rfm (
-                    partner_id, company_id, run_id, recency_days, frequency, monetary,
+                    partner_id, company_id, run_id, last_purchase_date, frequency, monetary,
                     r_score, f_score, m_score, rfm_cell, segment)
-                SELECT src.partner_id, %(company)s, %(run)s, src.recency_days, src.frequency, src.monetary,
+                SELECT src.partner_id, %(company)s, %(run)s, src.last_date, src.frequency, src.monetary,
                        src.r_score, src.f_score, src.m_score, src.rfm_cell, src.segment
                   FROM crm_ext_rfm_new src
                  WHERE NOT EXISTS (

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from ..engine.rfm import SEGMENTS
 
@@ -32,7 +32,9 @@ class CrmExtCustomerRfm(models.Model):
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True, ondelete="cascade")
     currency_id = fields.Many2one(related="company_id.currency_id")
     run_id = fields.Many2one("crm_ext.analytics.run", readonly=True, ondelete="set null")
-    recency_days = fields.Integer(string="Days Since Last Purchase", readonly=True, aggregator="avg")
+    last_purchase_date = fields.Date(string="Last Purchase", readonly=True)
+    # from the date, not stored: a nightly run then rewrites only the customers whose figures change
+    recency_days = fields.Integer(string="Days Since Last Purchase", compute="_compute_recency_days")
     frequency = fields.Integer(string="Purchases", readonly=True, aggregator="avg")
     monetary = fields.Monetary(string="Net Revenue", readonly=True, currency_field="currency_id")
     r_score = fields.Integer(string="Recency Score", readonly=True, aggregator="avg")
@@ -79,6 +81,13 @@ class CrmExtCustomerRfm(models.Model):
     clv_decile = fields.Integer(
         string="Value Decile", readonly=True, aggregator="avg", help="10: the top tenth of predicted value."
     )
+
+    @api.depends("last_purchase_date")
+    @api.depends_context("date")
+    def _compute_recency_days(self):
+        today = fields.Date.context_today(self)
+        for row in self:
+            row.recency_days = (today - row.last_purchase_date).days if row.last_purchase_date else 0
 
     _sql_constraints = [
         (

@@ -3,7 +3,7 @@ import pandas as pd
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.fields import Command
-from odoo.tests import new_test_user, tagged, users
+from odoo.tests import freeze_time, new_test_user, tagged, users
 
 from odoo.addons.crm_ext_analytics.engine.rfm import SEGMENTS, rfm_scores
 from odoo.addons.crm_ext_analytics.models import crm_ext_analytics_run
@@ -116,6 +116,22 @@ class TestCustomerRfm(CrmExtAnalyticsCase):
         )
 
     @users("crm_ext_analytics_manager")
+    def test_next_day_run_rewrites_nothing_that_did_not_change(self):
+        """The last purchase date is stored, not the days since: a day later, without new invoices,
+        no row and no history line is written, and the days since the last purchase still grow."""
+        with freeze_time("2026-03-01"):
+            first = self._run()
+            before = {row.partner_id: row.recency_days for row in self._current_rows()}
+        with freeze_time("2026-03-02"):
+            second = self._run()
+            rows = self._current_rows()
+            rows.invalidate_recordset(["recency_days"])
+            self.assertEqual(rows.run_id, first, "every row keeps the run that last changed it")
+            self.assertEqual({row.partner_id: row.recency_days - 1 for row in rows}, before)
+        self.assertEqual(self.History.search_count([("run_id", "=", second.id)]), 0)
+        good = rows.filtered(lambda r: r.partner_id == self.good)
+        self.assertEqual(good.last_purchase_date, fields.Date.to_date("2026-02-01"), "the contact's invoice")
+
     def test_second_run_keeps_unchanged_rows_and_logs_changes(self):
         first = self._run()
         first_rows = self._current_rows()
