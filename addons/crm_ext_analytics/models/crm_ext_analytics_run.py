@@ -3,6 +3,7 @@ import logging
 import resource
 import time
 
+import numpy as np
 import pandas as pd
 
 from odoo import _, api, fields, models
@@ -345,8 +346,9 @@ class CrmExtAnalyticsRun(models.Model):
             return {"rows": len(days), "log": _("Lifetime value: no customer with a purchase.")}
         values = values.merge(margins, on="partner_id", how="left")
         values["margin"] = values["margin"].fillna(0.0)
+        # deciles 1-10 of predicted value, ties by order: one vectorised step
         values["decile"] = (
-            (values["clv"].rank(method="first", pct=True) * 10).clip(1, 10).apply(lambda v: int(-(-v // 1)))
+            np.ceil(values["clv"].rank(method="first", pct=True) * 10).clip(1, 10).astype("int64")
         )
         self._write_clv_results(values)
         method = {

@@ -85,7 +85,10 @@ class TestReturns(CrmExtFieldServiceCase):
         self.assertAlmostEqual(line.credit_amount, 900.0)
         self.assertEqual(line.invoice_id, invoice)
         self.assertEqual((ticket.return_picking_count, ticket.credit_note_count), (1, 1))
-        self.assertIn(credit.name or "", ticket.message_ids[0].body or "")
+        summary = ticket.message_ids[0].body
+        self.assertIn("Returns processed", summary)
+        self.assertIn(f'data-oe-id="{credit.id}"', summary, "the summary links the credit note")
+        self.assertIn(f'data-oe-id="{back.id}"', summary, "and the return transfer")
 
         equipment = self.env["crm_ext.equipment"].search([("lot_id", "=", lots[1].id)])
         self.assertTrue(equipment.active)
