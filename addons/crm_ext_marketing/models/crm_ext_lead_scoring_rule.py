@@ -73,15 +73,20 @@ class CrmExtLeadScoringRule(models.Model):
                 "clicked": "links_click_datetime",
                 "replied": "reply_datetime",
             }[self.rule_type]
-            # traces sent to the lead itself or to its customer
+            # traces sent to the lead itself or to its customer; two semi-joins rather than one
+            # with an OR, which PostgreSQL can only run as a scan of the traces per lead
             query = SQL(
                 """
                 SELECT l.id FROM crm_lead l
                  WHERE l.id = ANY(%(ids)s) AND EXISTS (
                     SELECT 1 FROM mailing_trace t
-                     WHERE t.%(column)s IS NOT NULL
-                       AND ((t.model = 'crm.lead' AND t.res_id = l.id)
-                         OR (t.model = 'res.partner' AND t.res_id = l.partner_id)))
+                     WHERE t.model = 'crm.lead' AND t.res_id = l.id AND t.%(column)s IS NOT NULL)
+                 UNION
+                SELECT l.id FROM crm_lead l
+                 WHERE l.id = ANY(%(ids)s) AND EXISTS (
+                    SELECT 1 FROM mailing_trace t
+                     WHERE t.model = 'res.partner' AND t.res_id = l.partner_id
+                       AND t.%(column)s IS NOT NULL)
                 """,
                 ids=lead_ids,
                 column=SQL.identifier(column),
