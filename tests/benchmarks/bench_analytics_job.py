@@ -17,14 +17,46 @@ PEAK_LIMIT_MB = 2048
 
 def _prepare(ctx):
     companies = ctx.env["res.company"].search([])  # pylint: disable=no-search-all
-    runs = ctx.env["crm_ext.analytics.run"].create([{"company_id": c.id} for c in companies])
+    runs = ctx.env["crm_ext.analytics.run"].create(
+        [{"company_id": c.id, "full_run": True} for c in companies]
+    )
     runs.flush_recordset()
     return {"runs": runs}
+
+
+def _prepare_incremental(ctx):
+    """A full run of every company (not timed), then new or changed invoices for 1 % of the
+    customers; the timed runs are incremental, as the nightly cron's are."""
+    from tests.benchmarks.bench_rfm import mark_changed_customers
+
+    first = _prepare(ctx)["runs"]
+    first.action_run()
+    changed = mark_changed_customers(ctx.env, 0.01)
+    companies = first.company_id
+    runs = ctx.env["crm_ext.analytics.run"].create([{"company_id": c.id} for c in companies])
+    runs.flush_recordset()
+    return {"runs": runs, "changed": changed}
 
 
 @benchmark("analytics_job", prepare=_prepare, requires=["crm_ext_analytics"])
 def analytics_job(ctx):
     """Every stage of the analytics run (RFM, basket, forecast, lifetime value, churn) per company."""
+    return _job(ctx)
+
+
+@benchmark("analytics_job_incremental", prepare=_prepare_incremental, requires=["crm_ext_analytics"])
+def analytics_job_incremental(ctx):
+    """The whole job the day after a full run, 1 % of the customers with new or changed invoices:
+    RFM and lifetime value read again only for them, the other stages everything."""
+    result = _job(ctx)
+    modes = {run.mode for run in ctx.prepared["runs"]}
+    if modes != {"incremental"}:
+        raise AssertionError(f"the runs were not incremental: {modes}")
+    result.note = f"{ctx.prepared['changed']:,} customers changed; " + result.note
+    return result
+
+
+def _job(ctx):
     runs = ctx.prepared["runs"]
     runs.action_run()
     failed = runs.filtered(lambda r: r.state != "done")

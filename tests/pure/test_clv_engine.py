@@ -18,6 +18,8 @@ from crm_ext_engine.clv import (
     fit_bgnbd,
     fit_gamma_gamma,
     gamma_gamma_expected_value,
+    purchase_inputs,
+    summary_from_inputs,
     summary_from_transactions,
 )
 
@@ -136,3 +138,45 @@ def test_too_little_history_falls_back_and_says_so():
     assert by_partner.loc[1, "clv"] == pytest.approx(150.0 / weeks * 52)
     empty, info = customer_lifetime_value(summary.iloc[0:0])
     assert empty.empty and info["method"] == "none"
+
+
+def test_inputs_by_hand_and_summaries_from_stored_inputs():
+    """What a run stores per customer, and a later run's summary from stored inputs of the
+    customers without new invoices plus fresh inputs of the others: equal to the summary from
+    every transaction."""
+    rows = pd.DataFrame(
+        [
+            (1, "2026-01-01", 100.0),
+            (1, "2026-01-01", 20.0),
+            (1, "2026-01-15", 60.0),
+            (1, "2026-01-29", 90.0),
+            (1, "2026-02-05", -30.0),
+            (2, "2026-01-22", 50.0),
+            (3, "2026-01-10", -10.0),
+        ],
+        columns=["partner_id", "date", "amount"],
+    )
+    inputs = purchase_inputs(rows).set_index("partner_id")
+    assert list(inputs.index) == [1, 2]
+    assert inputs.loc[1, "first_date"] == pd.Timestamp("2026-01-01")
+    assert inputs.loc[1, "last_date"] == pd.Timestamp("2026-01-29")
+    assert inputs.loc[1, "repeat"] == 2 and inputs.loc[1, "repeat_value"] == pytest.approx(150.0)
+    assert inputs.loc[1, "total"] == pytest.approx(240.0)
+
+    rng = np.random.default_rng(3)
+    count = 500
+    transactions = pd.DataFrame(
+        {
+            "partner_id": rng.integers(1, 80, count),
+            "date": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 400, count), unit="D"),
+            "amount": rng.choice([-1.0, 1.0, 1.0, 1.0], count) * rng.integers(1, 500, count),
+        }
+    )
+    full = summary_from_transactions(transactions, "2026-03-01")
+    changed = transactions["partner_id"] % 5 == 0
+    stored = purchase_inputs(transactions[~changed])
+    stored["first_date"] = stored["first_date"].dt.date  # read back from date columns
+    stored["last_date"] = stored["last_date"].dt.date
+    merged = summary_from_inputs(pd.concat([purchase_inputs(transactions[changed]), stored]), "2026-03-01")
+    pd.testing.assert_frame_equal(merged, full, check_dtype=False)
+    assert summary_from_inputs(purchase_inputs(rows.iloc[0:0]), "2026-03-01").empty

@@ -22,6 +22,67 @@ BGNBD_PARAMS = ("r", "alpha", "a", "b")
 GAMMA_GAMMA_PARAMS = ("p", "q", "v")
 
 
+INPUT_COLUMNS = ["partner_id", "first_date", "last_date", "repeat", "repeat_value", "total"]
+SUMMARY_COLUMNS = ["partner_id", "frequency", "recency", "T", "monetary", "total"]
+
+
+def purchase_inputs(transactions):
+    """Per customer with at least one purchase day, what the summary is made of and what does not
+    change with the date of the run: ``first_date`` and ``last_date`` (purchase days), ``repeat``
+    (purchase days after the first), ``repeat_value`` (their net value) and ``total`` (net value of
+    every day, credit notes deducted). Stored by a run, they let a later run recompute only the
+    customers with new invoices.
+
+    ``transactions`` has ``partner_id``, ``date`` and ``amount`` (net: credit notes negative);
+    amounts of the same day are one purchase. Days whose net is not positive are no purchase.
+    """
+    if transactions.empty:
+        return pd.DataFrame(columns=INPUT_COLUMNS)
+    frame = transactions[["partner_id", "date", "amount"]].copy()
+    frame["date"] = pd.to_datetime(frame["date"])
+    totals = frame.groupby("partner_id")["amount"].sum()
+    days = frame.groupby(["partner_id", "date"], as_index=False)["amount"].sum()
+    days = days[days["amount"] > 0].sort_values(["partner_id", "date"])
+    if days.empty:
+        return pd.DataFrame(columns=INPUT_COLUMNS)
+    grouped = days.groupby("partner_id")
+    first_amount = grouped["amount"].first()
+    inputs = pd.DataFrame(
+        {
+            "first_date": grouped["date"].min(),
+            "last_date": grouped["date"].max(),
+            "repeat": (grouped.size() - 1).astype("int64"),
+            "repeat_value": (grouped["amount"].sum() - first_amount).astype("float64"),
+        }
+    )
+    inputs["total"] = totals.reindex(inputs.index).astype("float64")
+    return inputs.reset_index()[INPUT_COLUMNS]
+
+
+def summary_from_inputs(inputs, as_of):
+    """The BG/NBD summary (see :func:`summary_from_transactions`) from :func:`purchase_inputs`;
+    customers whose first purchase is after ``as_of`` are left out."""
+    if inputs.empty:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    as_of = pd.Timestamp(as_of)
+    first = pd.to_datetime(inputs["first_date"])
+    repeat = inputs["repeat"].astype("int64")
+    summary = pd.DataFrame(
+        {
+            "partner_id": inputs["partner_id"].to_numpy(),
+            "frequency": repeat.to_numpy(),
+            "recency": ((pd.to_datetime(inputs["last_date"]) - first).dt.days / WEEK).to_numpy(),
+            "T": ((as_of - first).dt.days / WEEK).to_numpy(),
+            "monetary": (inputs["repeat_value"].astype("float64") / repeat.where(repeat > 0)).to_numpy(
+                "float64"
+            ),
+            "total": inputs["total"].astype("float64").to_numpy(),
+        }
+    )
+    summary = summary[summary["T"] >= 0].sort_values("partner_id", kind="stable")
+    return summary.reset_index(drop=True)[SUMMARY_COLUMNS]
+
+
 def summary_from_transactions(transactions, as_of):
     """Per customer: ``frequency`` (repeat purchase days), ``recency`` (weeks from the first to the
     last purchase day), ``T`` (weeks from the first purchase day to ``as_of``), ``monetary`` (average
@@ -30,35 +91,7 @@ def summary_from_transactions(transactions, as_of):
     ``transactions`` has ``partner_id``, ``date`` and ``amount`` (net: credit notes negative);
     amounts of the same day are one purchase. Days whose net is not positive are no purchase.
     """
-    columns = ["partner_id", "frequency", "recency", "T", "monetary", "total"]
-    if transactions.empty:
-        return pd.DataFrame(columns=columns)
-    frame = transactions[["partner_id", "date", "amount"]].copy()
-    frame["date"] = pd.to_datetime(frame["date"])
-    totals = frame.groupby("partner_id")["amount"].sum()
-    days = frame.groupby(["partner_id", "date"], as_index=False)["amount"].sum()
-    days = days[days["amount"] > 0].sort_values(["partner_id", "date"])
-    if days.empty:
-        return pd.DataFrame(columns=columns)
-    as_of = pd.Timestamp(as_of)
-    grouped = days.groupby("partner_id")
-    first = grouped["date"].min()
-    last = grouped["date"].max()
-    count = grouped.size()
-    total_positive = grouped["amount"].sum()
-    first_amount = grouped["amount"].first()
-    repeat = count - 1
-    summary = pd.DataFrame(
-        {
-            "frequency": repeat.astype("int64"),
-            "recency": (last - first).dt.days / WEEK,
-            "T": (as_of - first).dt.days / WEEK,
-            "monetary": ((total_positive - first_amount) / repeat.where(repeat > 0)).astype("float64"),
-        }
-    )
-    summary["total"] = totals.reindex(summary.index).astype("float64")
-    summary = summary[summary["T"] >= 0]
-    return summary.reset_index()[columns]
+    return summary_from_inputs(purchase_inputs(transactions), as_of)
 
 
 # ---------------------------------------------------------------------- BG/NBD

@@ -45,18 +45,21 @@ def _quintile(values, higher_is_better=True):
     return np.ceil(ranks * 5 / count).astype("int64").clip(1, 5)
 
 
-def rfm_scores(invoices: pd.DataFrame, as_of) -> pd.DataFrame:
-    """Score customers by company; see the module docstring for the input."""
+SUMMARY_COLUMNS = ["company_id", "partner_id", "last_date", "frequency", "monetary"]
+
+
+def rfm_summary(invoices: pd.DataFrame) -> pd.DataFrame:
+    """Per customer and company, the inputs of the scores: ``last_date`` (of the last purchase,
+    i.e. invoice with a positive amount; of the last credit note when there are only credit
+    notes), ``frequency`` (purchases) and ``monetary`` (net amount, credit notes deducted).
+
+    This is what a stored summary of an earlier run holds, so that a later run can score from
+    the summaries of the customers without new invoices and recompute only the others."""
     missing = set(COLUMNS) - set(invoices.columns)
     if missing:
         raise ValueError(f"missing columns: {sorted(missing)}")
-    out_columns = [
-        "company_id", "partner_id", "recency_days", "frequency", "monetary",
-        "r_score", "f_score", "m_score", "segment",
-    ]  # fmt: skip
     if invoices.empty:
-        return pd.DataFrame(columns=out_columns)
-    as_of = pd.Timestamp(as_of)
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
     data = invoices[COLUMNS].copy()
     data["invoice_date"] = pd.to_datetime(data["invoice_date"])
     data["is_sale"] = data["amount"] > 0
@@ -70,8 +73,27 @@ def rfm_scores(invoices: pd.DataFrame, as_of) -> pd.DataFrame:
             "monetary": grouped["amount"].sum(),
         }
     ).reset_index()
-    result["recency_days"] = (as_of - result["last_date"]).dt.days.astype("int64")
-    # rows are sorted by company and partner: ties rank by partner id
+    return result[SUMMARY_COLUMNS]
+
+
+def score_rfm(summary: pd.DataFrame, as_of) -> pd.DataFrame:
+    """Scores and segments from per-customer summaries (the columns of :func:`rfm_summary`)."""
+    missing = set(SUMMARY_COLUMNS) - set(summary.columns)
+    if missing:
+        raise ValueError(f"missing columns: {sorted(missing)}")
+    out_columns = [
+        "company_id", "partner_id", "recency_days", "frequency", "monetary",
+        "r_score", "f_score", "m_score", "segment",
+    ]  # fmt: skip
+    if summary.empty:
+        return pd.DataFrame(columns=out_columns)
+    as_of = pd.Timestamp(as_of)
+    # sorted by company and partner: ties rank by partner id, whatever order the rows came in
+    result = summary[SUMMARY_COLUMNS].sort_values(["company_id", "partner_id"], kind="stable")
+    result = result.reset_index(drop=True)
+    result["frequency"] = result["frequency"].astype("int64")
+    result["monetary"] = result["monetary"].astype("float64")
+    result["recency_days"] = (as_of - pd.to_datetime(result["last_date"])).dt.days.astype("int64")
     by_company = result.groupby("company_id", sort=False)
     # recent is better: rank on the negated age
     result["r_score"] = by_company["recency_days"].transform(lambda s: _quintile(-s))
@@ -79,4 +101,9 @@ def rfm_scores(invoices: pd.DataFrame, as_of) -> pd.DataFrame:
     result["m_score"] = by_company["monetary"].transform(_quintile)
     keys = list(zip(result["r_score"], result["f_score"], strict=True))
     result["segment"] = [_GRID[key] for key in keys]
-    return result[out_columns].reset_index(drop=True)
+    return result[out_columns]
+
+
+def rfm_scores(invoices: pd.DataFrame, as_of) -> pd.DataFrame:
+    """Score customers by company; see the module docstring for the input."""
+    return score_rfm(rfm_summary(invoices), as_of)

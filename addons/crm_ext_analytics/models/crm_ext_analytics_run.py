@@ -2,6 +2,7 @@ import io
 import logging
 import resource
 import time
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -11,12 +12,20 @@ from odoo.tools import SQL, format_amount
 
 from ..engine.basket import association_rules, next_best_offers
 from ..engine.churn import churn_risk
-from ..engine.clv import customer_lifetime_value, summary_from_transactions
+from ..engine.clv import customer_lifetime_value, purchase_inputs, summary_from_inputs
 from ..engine.forecast import revenue_forecast
-from ..engine.rfm import rfm_scores
+from ..engine.rfm import score_rfm
 from .crm_ext_customer_rfm import segment_key
 
 _logger = logging.getLogger(__name__)
+
+# an invoice's write date is the start of the transaction that wrote it, which may commit after a
+# run has started: an incremental run also looks this far before the start of the previous run
+WATERMARK_MARGIN = timedelta(hours=1)
+# the invoice fields the runs read with SQL (flushed first)
+INVOICE_FIELDS = [
+    "state", "move_type", "company_id", "commercial_partner_id", "invoice_date", "amount_untaxed_signed",
+]  # fmt: skip
 
 
 def _process_memory_mb():
@@ -58,6 +67,24 @@ class CrmExtAnalyticsRun(models.Model):
         readonly=True,
         digits=(16, 3),
         help="ROC AUC of the churn model on the held-out period; empty when the rules were used.",
+    )
+    full_run = fields.Boolean(
+        string="Recompute Everything",
+        help="Recompute every customer's inputs, even when an incremental run would do.",
+    )
+    mode = fields.Selection(
+        [("full", "Full"), ("incremental", "Incremental")],
+        readonly=True,
+        help="Full: every customer's inputs read again. Incremental: only the customers with invoices "
+        "or credit notes created or changed since the previous run; the others keep their inputs.",
+    )
+    since = fields.Datetime(
+        string="Changes Since", readonly=True, help="Incremental runs: invoices changed from this time on."
+    )
+    changed_customer_count = fields.Integer(
+        string="Customers Recomputed",
+        readonly=True,
+        help="Incremental runs: customers whose invoices or credit notes changed since the previous run.",
     )
     stage_ids = fields.One2many("crm_ext.analytics.run.stage", "run_id", string="Stages", readonly=True)
     progress = fields.Char(compute="_compute_progress", help="The stage a running run is at.")
@@ -115,18 +142,111 @@ class CrmExtAnalyticsRun(models.Model):
             )
         self.invalidate_recordset(["progress", "progress_percent"])
 
-    def _read_invoices(self):
-        """Posted customer invoices and credit notes, net, in company currency."""
-        self.env["account.move"].flush_model(
-            [
-                "state",
-                "move_type",
-                "company_id",
-                "commercial_partner_id",
-                "invoice_date",
-                "amount_untaxed_signed",
-            ]
+    # ------------------------------------------------------------------ full or incremental
+
+    def _plan_inputs(self):
+        """Full or incremental, and why (a line for the log). Incremental needs the option on, a
+        previous successful run of the company that stored the inputs, and a full run within the
+        company's number of days; a user can ask for a full run."""
+        company = self.company_id
+        done = [("company_id", "=", company.id), ("state", "=", "done"), ("id", "!=", self.id)]
+        previous = self.search([*done, ("mode", "!=", False)], order="date_start desc", limit=1)
+        last_full = self.search([*done, ("mode", "=", "full")], order="date_start desc", limit=1)
+        if self.full_run:
+            return "full", False, _("Full run: asked for.")
+        if not company.crm_ext_analytics_incremental:
+            return "full", False, _("Full run: incremental runs are off.")
+        if not previous or not last_full:
+            return "full", False, _("Full run: no earlier run stored the customers' inputs.")
+        if last_full.date_start < self.date_start - timedelta(days=company.crm_ext_analytics_full_days):
+            return (
+                "full",
+                False,
+                _(
+                    "Full run: the last full run is older than %(days)s days.",
+                    days=company.crm_ext_analytics_full_days,
+                ),
+            )
+        return "incremental", previous.date_start - WATERMARK_MARGIN, ""
+
+    def _changed_partner_ids(self):
+        """None on a full run; else the customers (commercial partners) of the company with an
+        invoice or credit note created or changed since ``since``: one query."""
+        if self.mode != "incremental":
+            return None
+        self.env["account.move"].flush_model(["write_date", "commercial_partner_id", "move_type"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT commercial_partner_id FROM account_move
+                 WHERE company_id = %s AND move_type IN ('out_invoice', 'out_refund')
+                   AND commercial_partner_id IS NOT NULL AND write_date >= %s
+                """,
+                self.company_id.id,
+                self.since,
+            )
         )
+        return np.array([row[0] for row in self.env.cr.fetchall()], dtype="int64")
+
+    @staticmethod
+    def _partner_filter(column, partner_ids):
+        """``AND column = ANY(ids)``, or nothing when ``partner_ids`` is None (every customer)."""
+        if partner_ids is None:
+            return SQL()
+        return SQL("AND %s = ANY(%s)", column, [int(pid) for pid in partner_ids])
+
+    def _read_stored_inputs(self, columns, condition=None):
+        """The inputs an earlier run stored on the company's RFM rows: ``columns`` (names of
+        crm_ext.customer.rfm) per ``partner_id``, one query."""
+        self.env["crm_ext.customer.rfm"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                "SELECT partner_id, %s FROM crm_ext_customer_rfm WHERE company_id = %s %s",
+                SQL(", ").join(SQL.identifier(name) for name in columns),
+                self.company_id.id,
+                SQL("AND %s", condition) if condition else SQL(),
+            )
+        )
+        return pd.DataFrame(self.env.cr.fetchall(), columns=["partner_id", *columns])
+
+    # ------------------------------------------------------------------ RFM
+
+    def _read_rfm_summary(self, partner_ids=None):
+        """Per customer of the company: last purchase, purchases and net revenue (the columns of
+        ``engine.rfm.rfm_summary``) from posted invoices and credit notes, net, company currency,
+        aggregated in one query; ``partner_ids``: only these customers. Also the invoices read."""
+        self.env["account.move"].flush_model(INVOICE_FIELDS)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT company_id, commercial_partner_id,
+                       COALESCE(MAX(invoice_date) FILTER (WHERE amount_untaxed_signed > 0),
+                                MAX(invoice_date)),
+                       COUNT(*) FILTER (WHERE amount_untaxed_signed > 0),
+                       SUM(amount_untaxed_signed),
+                       COUNT(*)
+                  FROM account_move
+                 WHERE state = 'posted'
+                   AND move_type IN ('out_invoice', 'out_refund')
+                   AND company_id = %s
+                   AND commercial_partner_id IS NOT NULL
+                   %s
+              GROUP BY company_id, commercial_partner_id
+                """,
+                self.company_id.id,
+                self._partner_filter(SQL.identifier("commercial_partner_id"), partner_ids),
+            )
+        )
+        frame = pd.DataFrame(
+            self.env.cr.fetchall(),
+            columns=["company_id", "partner_id", "last_date", "frequency", "monetary", "invoices"],
+        )
+        frame["monetary"] = frame["monetary"].astype("float64")
+        return frame.drop(columns="invoices"), int(frame["invoices"].sum())
+
+    def _read_invoices(self, partner_ids=None):
+        """Posted customer invoices and credit notes, net, in company currency."""
+        self.env["account.move"].flush_model(INVOICE_FIELDS)
         self.env.cr.execute(
             SQL(
                 """
@@ -137,8 +257,10 @@ class CrmExtAnalyticsRun(models.Model):
                    AND move_type IN ('out_invoice', 'out_refund')
                    AND company_id = %s
                    AND commercial_partner_id IS NOT NULL
+                   %s
                 """,
                 self.company_id.id,
+                self._partner_filter(SQL.identifier("commercial_partner_id"), partner_ids),
             )
         )
         return pd.DataFrame(
@@ -148,12 +270,12 @@ class CrmExtAnalyticsRun(models.Model):
     def _write_rfm_results(self, scores, as_of):
         """Brings the company's current RFM rows to ``scores`` and logs segment changes.
 
-        The same statements whatever the number of customers: the scores go into a
-        temporary table in one statement (from arrays, ``unnest``), then one INSERT of a
-        history row for each customer whose segment or RFM cell changes (or who is scored
-        for the first time), one DELETE of the customers no longer scored, one UPDATE of the
-        rows whose figures changed (``run_id`` is the run that last changed a row) and one
-        INSERT of the new customers. The caller holds a savepoint.
+        The same statements whatever the number of customers. The company's first scores are
+        copied (COPY) into the rows and the history. Later, the scores go into a temporary
+        table (COPY), then one INSERT of a history row for each customer whose segment or RFM
+        cell changes (or who is scored for the first time), one DELETE of the customers no
+        longer scored, one UPDATE of the rows whose figures changed (``run_id`` is the run that
+        last changed a row) and one INSERT of the new customers. The caller holds a savepoint.
         """
         self.ensure_one()
         Rfm = self.env["crm_ext.customer.rfm"]
@@ -166,18 +288,6 @@ class CrmExtAnalyticsRun(models.Model):
         segments = [segment_key(label) for label in scores["segment"]]
         company_id = self.company_id.id
         cr = self.env.cr
-        # the new figures as a table, read by the statements below, filled with COPY (binding
-        # arrays of tens of thousands of values as query parameters costs far more)
-        cr.execute(
-            SQL(
-                """
-                CREATE TEMPORARY TABLE crm_ext_rfm_new (
-                    partner_id int, last_date date, frequency int, monetary numeric,
-                    r_score int, f_score int, m_score int, rfm_cell varchar, segment varchar
-                ) ON COMMIT DROP
-                """
-            )
-        )
         rows = pd.DataFrame(
             {
                 "partner_id": scores["partner_id"].astype("int64"),
@@ -193,10 +303,33 @@ class CrmExtAnalyticsRun(models.Model):
                 "segment": segments,
             }
         )
-        buffer = io.StringIO()
-        rows.to_csv(buffer, sep="\t", header=False, index=False)  # numbers and fixed keys only
-        buffer.seek(0)
-        cr.copy_expert("COPY crm_ext_rfm_new FROM STDIN", buffer)
+        cr.execute(SQL("SELECT 1 FROM crm_ext_customer_rfm WHERE company_id = %s LIMIT 1", company_id))
+        if not cr.rowcount:
+            # the company's first scores: straight into both tables, no comparison to make
+            rows.insert(1, "company_id", company_id)
+            rows.insert(2, "run_id", self.id)
+            self._copy_rows(
+                "crm_ext_customer_rfm",
+                rows.rename(columns={"last_date": "last_purchase_date"}),
+            )
+            history = rows[["partner_id", "company_id", "run_id", "segment", "rfm_cell"]].copy()
+            history.insert(3, "date", fields.Date.to_string(as_of))
+            self._copy_rows("crm_ext_customer_rfm_history", history)
+            self._invalidate_rfm_caches()
+            return
+        # the new figures as a table, read by the statements below, filled with COPY (binding
+        # arrays of tens of thousands of values as query parameters costs far more)
+        cr.execute(
+            SQL(
+                """
+                CREATE TEMPORARY TABLE crm_ext_rfm_new (
+                    partner_id int, last_date date, frequency int, monetary numeric,
+                    r_score int, f_score int, m_score int, rfm_cell varchar, segment varchar
+                ) ON COMMIT DROP
+                """
+            )
+        )
+        self._copy_rows("crm_ext_rfm_new", rows)
         cr.execute(SQL("ANALYZE crm_ext_rfm_new"))  # row counts for the planner's join choices
         cr.execute(
             SQL(
@@ -262,9 +395,22 @@ class CrmExtAnalyticsRun(models.Model):
             )
         )
         cr.execute(SQL("DROP TABLE crm_ext_rfm_new"))
-        # the rows changed behind the ORM's back, and so did the partners' scores
-        Rfm.invalidate_model()
-        History.invalidate_model()
+        self._invalidate_rfm_caches()
+
+    def _copy_rows(self, table, frame):
+        """COPY ``frame`` (numbers, dates and our own keys: no tab, newline or backslash) into
+        ``table``, its columns named as the frame's."""
+        buffer = io.StringIO()
+        frame.to_csv(buffer, sep="\t", header=False, index=False)
+        buffer.seek(0)
+        columns = SQL(", ").join(SQL.identifier(name) for name in frame.columns)
+        query = SQL("COPY %s (%s) FROM STDIN", SQL.identifier(table), columns)
+        self.env.cr.copy_expert(query.code, buffer)
+
+    def _invalidate_rfm_caches(self):
+        """The rows changed behind the ORM's back, and so did the partners' scores."""
+        self.env["crm_ext.customer.rfm"].invalidate_model()
+        self.env["crm_ext.customer.rfm.history"].invalidate_model()
         self.env["res.partner"].invalidate_model(
             ["rfm_segment", "rfm_cell", "rfm_r_score", "rfm_f_score", "rfm_m_score"]
         )
@@ -281,10 +427,27 @@ class CrmExtAnalyticsRun(models.Model):
             ("churn", _("Churn risk"), self._stage_churn),
         ]
 
+    def _rfm_scores(self, as_of):
+        """The company's RFM scores (``engine.rfm.score_rfm``), the invoices and the rows read: on
+        a full run from one aggregate over the invoices; on an incremental one from the same
+        aggregate over the changed customers' invoices and the others' stored figures."""
+        changed = self._changed_partner_ids()
+        summary, invoices_read = self._read_rfm_summary(changed)
+        rows_read = invoices_read
+        if changed is not None:
+            # the customers without new invoices keep the figures the previous runs stored
+            stored = self._read_stored_inputs(["last_purchase_date", "frequency", "monetary"])
+            stored = stored[~stored["partner_id"].isin(changed)].rename(
+                columns={"last_purchase_date": "last_date"}
+            )
+            stored.insert(0, "company_id", self.company_id.id)
+            rows_read += len(stored)
+            summary = pd.concat([summary, stored], ignore_index=True) if len(stored) else summary
+        return score_rfm(summary, as_of), invoices_read, rows_read
+
     def _stage_rfm(self):
         as_of = fields.Date.context_today(self)
-        invoices = self._read_invoices()
-        scores = rfm_scores(invoices, as_of)
+        scores, invoices_read, rows_read = self._rfm_scores(as_of)
         if scores.empty:
             log = _(
                 "No posted customer invoices in %(company)s: nothing to score.", company=self.company_id.name
@@ -294,22 +457,22 @@ class CrmExtAnalyticsRun(models.Model):
             sizes = scores["segment"].value_counts().sort_index()
             log = "\n".join(f"{segment}: {count}" for segment, count in sizes.items())
         return {
-            "invoice_count": len(invoices),
+            "invoice_count": invoices_read,
             "customer_count": len(scores),
-            "rows": len(invoices),
+            "rows": rows_read,
             "log": log,
         }
 
     # ------------------------------------------------------------------ lifetime value
 
-    def _read_purchase_days(self):
+    def _read_purchase_days(self, partner_ids=None):
         """Net invoiced amount per customer and invoice day (credit notes deducted), company
         currency: the invoices of ``_read_invoices`` summed per day."""
-        invoices = self._read_invoices()
+        invoices = self._read_invoices(partner_ids)
         days = invoices.groupby(["partner_id", "invoice_date"], as_index=False)["amount"].sum()
         return days.rename(columns={"invoice_date": "date"})[["partner_id", "date", "amount"]]
 
-    def _read_margins(self):
+    def _read_margins(self, partner_ids=None):
         """Net margin per customer: invoiced lines minus their products' cost price, credit notes
         deducted, company currency."""
         self.env["account.move.line"].flush_model(
@@ -329,23 +492,52 @@ class CrmExtAnalyticsRun(models.Model):
                  WHERE move.state = 'posted' AND move.move_type IN ('out_invoice', 'out_refund')
                    AND move.company_id = %(company)s AND move.commercial_partner_id IS NOT NULL
                    AND line.display_type = 'product'
+                   %(partners)s
               GROUP BY move.commercial_partner_id
                 """,
                 company=self.company_id.id,
+                partners=self._partner_filter(SQL("move.commercial_partner_id"), partner_ids),
             )
         )
         return pd.DataFrame(self.env.cr.fetchall(), columns=["partner_id", "margin"])
 
+    def _read_clv_inputs(self):
+        """Per customer with a purchase: the inputs of ``engine.clv.purchase_inputs`` and the net
+        margin; on an incremental run read again only for the customers with new invoices, the
+        others' from what the previous runs stored. Also the rows read."""
+        changed = self._changed_partner_ids()
+        days = self._read_purchase_days(changed)
+        margins = self._read_margins(changed)
+        inputs = purchase_inputs(days).merge(margins, on="partner_id", how="left")
+        rows_read = len(days) + len(margins)
+        if changed is not None:
+            stored = self._read_stored_inputs(
+                ["clv_first_date", "clv_last_date", "clv_repeat", "clv_repeat_value", "monetary", "margin"],
+                SQL("clv_first_date IS NOT NULL"),
+            ).rename(
+                columns={
+                    "clv_first_date": "first_date",
+                    "clv_last_date": "last_date",
+                    "clv_repeat": "repeat",
+                    "clv_repeat_value": "repeat_value",
+                    "monetary": "total",
+                }
+            )
+            stored = stored[~stored["partner_id"].isin(changed)]
+            rows_read += len(stored)
+            if len(stored):
+                inputs = pd.concat([inputs, stored], ignore_index=True) if len(inputs) else stored
+        inputs["margin"] = inputs["margin"].astype("float64").fillna(0.0)
+        return inputs, rows_read
+
     def _stage_clv(self):
         as_of = fields.Date.context_today(self)
-        days = self._read_purchase_days()
-        margins = self._read_margins()
-        summary = summary_from_transactions(days, as_of)
+        inputs, rows_read = self._read_clv_inputs()
+        summary = summary_from_inputs(inputs, as_of)
         values, info = customer_lifetime_value(summary, horizon_weeks=52)
         if values.empty:
-            return {"rows": len(days), "log": _("Lifetime value: no customer with a purchase.")}
-        values = values.merge(margins, on="partner_id", how="left")
-        values["margin"] = values["margin"].fillna(0.0)
+            return {"rows": rows_read, "log": _("Lifetime value: no customer with a purchase.")}
+        values = values.merge(inputs, on="partner_id", how="left")
         # deciles 1-10 of predicted value, ties by order: one vectorised step
         values["decile"] = (
             np.ceil(values["clv"].rank(method="first", pct=True) * 10).clip(1, 10).astype("int64")
@@ -355,12 +547,13 @@ class CrmExtAnalyticsRun(models.Model):
             "bgnbd": _("Lifetime value (BG/NBD + Gamma-Gamma): %(message)s", message=info["message"]),
             "historical": _("Lifetime value, fallback: %(message)s", message=info["message"]),
         }.get(info["method"], info["message"])
-        return {"rows": len(days) + len(margins), "log": method}
+        return {"rows": rows_read, "log": method}
 
-    def _update_rfm_rows(self, columns, rows, assignments):
+    def _update_rfm_rows(self, columns, rows, assignments, reset=None):
         """Writes ``rows`` (a DataFrame: ``partner_id`` then ``columns``, a dict name -> SQL type)
         onto the company's RFM rows: a temporary table filled with COPY, then one UPDATE setting
-        ``assignments`` (SQL, reading ``src``). The same three statements for any number of rows."""
+        ``assignments`` (SQL, reading ``src``), and with ``reset`` (SQL assignments) one UPDATE of
+        the company's rows not in ``rows``. The same statements for any number of rows."""
         Rfm = self.env["crm_ext.customer.rfm"]
         Rfm.flush_model()
         cr = self.env.cr
@@ -385,10 +578,25 @@ class CrmExtAnalyticsRun(models.Model):
                 self.company_id.id,
             )
         )
+        if reset:
+            cr.execute(
+                SQL(
+                    """
+                    UPDATE crm_ext_customer_rfm current SET %s
+                     WHERE current.company_id = %s
+                       AND NOT EXISTS (
+                            SELECT 1 FROM crm_ext_rfm_update src WHERE src.partner_id = current.partner_id)
+                    """,
+                    reset,
+                    self.company_id.id,
+                )
+            )
         cr.execute(SQL("DROP TABLE crm_ext_rfm_update"))
         Rfm.invalidate_model()
 
     def _write_clv_results(self, values):
+        """The predictions, the margin and the inputs of the next incremental run, on every scored
+        customer with a purchase; the customers without one (no longer) get none."""
         rows = pd.DataFrame(
             {
                 "partner_id": values["partner_id"].astype("int64"),
@@ -397,18 +605,30 @@ class CrmExtAnalyticsRun(models.Model):
                 "p_alive": values["p_alive"].astype("float64").round(4),
                 "purchases": values["expected_purchases"].astype("float64").round(3),
                 "decile": values["decile"].astype("int64"),
+                "first_date": pd.to_datetime(values["first_date"]).dt.strftime("%Y-%m-%d"),
+                "last_date": pd.to_datetime(values["last_date"]).dt.strftime("%Y-%m-%d"),
+                "repeat": values["repeat"].astype("int64"),
+                "repeat_value": values["repeat_value"].astype("float64").round(2),
             }
         )
         columns = {
             "margin": "numeric", "clv": "numeric", "p_alive": "double precision",
-            "purchases": "double precision", "decile": "int",
+            "purchases": "double precision", "decile": "int", "first_date": "date", "last_date": "date",
+            "repeat": "int", "repeat_value": "numeric",
         }  # fmt: skip
         self._update_rfm_rows(
             columns,
             rows,
             SQL(
                 "margin = src.margin, clv_predicted = src.clv, clv_p_alive = src.p_alive,"
-                " clv_expected_purchases = src.purchases, clv_decile = src.decile"
+                " clv_expected_purchases = src.purchases, clv_decile = src.decile,"
+                " clv_first_date = src.first_date, clv_last_date = src.last_date, clv_repeat = src.repeat,"
+                " clv_repeat_value = src.repeat_value"
+            ),
+            reset=SQL(
+                "margin = NULL, clv_predicted = NULL, clv_p_alive = NULL, clv_expected_purchases = NULL,"
+                " clv_decile = NULL, clv_first_date = NULL, clv_last_date = NULL, clv_repeat = NULL,"
+                " clv_repeat_value = NULL"
             ),
         )
         self.env["res.partner"].invalidate_model(["rfm_clv_predicted", "rfm_clv_p_alive"])
@@ -572,6 +792,20 @@ class CrmExtAnalyticsRun(models.Model):
             # one savepoint for every stage: a failure anywhere leaves the previous results
             # of the company as they were
             with self.env.cr.savepoint():
+                mode, since, reason = self._plan_inputs()
+                self.write({"mode": mode, "since": since})
+                if mode == "incremental":
+                    changed = len(self._changed_partner_ids())
+                    values["changed_customer_count"] = changed
+                    reason = _(
+                        "Incremental run: %(count)s customers with invoices or credit notes created or "
+                        "changed since %(since)s recomputed for RFM and lifetime value, the others keep "
+                        "the inputs stored by the previous runs; churn, basket and forecast read everything "
+                        "(their figures are windows ending today).",
+                        count=changed,
+                        since=fields.Datetime.to_string(since),
+                    )
+                logs.append(reason)
                 stages = self._analytics_stages()
                 for sequence, (key, label, method) in enumerate(stages):
                     self._set_progress(sequence + 1, len(stages), label)

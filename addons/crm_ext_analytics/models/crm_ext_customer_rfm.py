@@ -78,6 +78,13 @@ class CrmExtCustomerRfm(models.Model):
         help="Low under 30 %, high from 60 %.",
     )
     churn_reasons = fields.Char(string="Why at Risk", readonly=True)
+    # what a lifetime-value run read for the customer, kept for the next incremental run
+    clv_first_date = fields.Date(string="First Purchase", readonly=True)
+    clv_last_date = fields.Date(string="Last Purchase Day", readonly=True)
+    clv_repeat = fields.Integer(string="Repeat Purchase Days", readonly=True, aggregator="avg")
+    clv_repeat_value = fields.Monetary(
+        string="Value of Repeat Purchases", readonly=True, currency_field="currency_id"
+    )
     clv_decile = fields.Integer(
         string="Value Decile", readonly=True, aggregator="avg", help="10: the top tenth of predicted value."
     )

@@ -13,6 +13,18 @@ class ResCompany(models.Model):
     crm_ext_basket_max_len = fields.Integer(string="Products per Rule", default=3)
     crm_ext_offer_count = fields.Integer(string="Offers per Customer", default=5)
     crm_ext_forecast_horizon = fields.Integer(string="Forecast Months", default=12)
+    crm_ext_analytics_incremental = fields.Boolean(
+        string="Incremental Runs",
+        default=True,
+        help="Recompute the RFM and lifetime-value inputs only for the customers with invoices or "
+        "credit notes created or changed since the last run.",
+    )
+    crm_ext_analytics_full_days = fields.Integer(
+        string="Full Run Every (Days)",
+        default=7,
+        help="A run recomputes every customer when the last full run is older than this: cost prices "
+        "and merged contacts do not change an invoice, so incremental runs do not see them.",
+    )
 
     @api.constrains(
         "crm_ext_basket_min_support",
@@ -21,6 +33,7 @@ class ResCompany(models.Model):
         "crm_ext_basket_max_len",
         "crm_ext_offer_count",
         "crm_ext_forecast_horizon",
+        "crm_ext_analytics_full_days",
     )
     def _check_crm_ext_analytics_settings(self):
         for company in self:
@@ -38,3 +51,5 @@ class ResCompany(models.Model):
                 raise ValidationError(_("Offer 1 to 50 products per customer."))
             if not 1 <= company.crm_ext_forecast_horizon <= 36:
                 raise ValidationError(_("Forecast 1 to 36 months ahead."))
+            if not 1 <= company.crm_ext_analytics_full_days <= 366:
+                raise ValidationError(_("Run a full recomputation every 1 to 366 days."))

@@ -7,3 +7,4 @@ from . import test_exports
 from . import test_basket_forecast
 from . import test_customer_clv
 from . import test_customer_churn
+from . import test_incremental_run

@@ -98,7 +98,7 @@ class TestAnalyticsRun(CrmExtAnalyticsCase):
 
     def test_failure_is_logged_not_raised(self):
         run = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
-        self.patch(type(run), "_read_invoices", lambda self: 1 / 0)
+        self.patch(type(run), "_read_rfm_summary", lambda self, partner_ids=None: 1 / 0)
         with self.assertLogs("odoo.addons.crm_ext_analytics.models.crm_ext_analytics_run", "ERROR"):
             run.action_run()
         self.assertEqual(run.state, "failed")
