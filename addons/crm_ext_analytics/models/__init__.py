@@ -15,3 +15,4 @@ from . import crm_lead
 from . import product_template
 from . import product_product
 from . import crm_ext_analytics_run_progress
+from . import account_move

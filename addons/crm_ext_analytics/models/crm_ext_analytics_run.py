@@ -14,7 +14,7 @@ from ..engine.basket import association_rules, next_best_offers
 from ..engine.churn import churn_risk
 from ..engine.clv import customer_lifetime_value, purchase_inputs, summary_from_inputs
 from ..engine.forecast import revenue_forecast
-from ..engine.rfm import score_rfm
+from ..engine.rfm import SEGMENTS, score_rfm
 from .crm_ext_customer_rfm import segment_key
 
 _logger = logging.getLogger(__name__)
@@ -171,9 +171,13 @@ class CrmExtAnalyticsRun(models.Model):
 
     def _changed_partner_ids(self):
         """None on a full run; else the customers (commercial partners) of the company with an
-        invoice or credit note created or changed since ``since``: one query."""
+        invoice or credit note created or changed since ``since``: one query, once per run
+        (kept on the cursor while the run executes)."""
         if self.mode != "incremental":
             return None
+        key = ("crm_ext_analytics_changed", self.id)
+        if key in self.env.cr.cache:
+            return self.env.cr.cache[key]
         self.env["account.move"].flush_model(["write_date", "commercial_partner_id", "move_type"])
         self.env.cr.execute(
             SQL(
@@ -187,6 +191,15 @@ class CrmExtAnalyticsRun(models.Model):
             )
         )
         return np.array([row[0] for row in self.env.cr.fetchall()], dtype="int64")
+
+    def _changed_partner_ids_cached(self):
+        """Runs ``_changed_partner_ids`` once and keeps the result for the stages of this run."""
+        key = ("crm_ext_analytics_changed", self.id)
+        self.env.cr.cache.pop(key, None)
+        changed = self._changed_partner_ids()
+        if changed is not None:
+            self.env.cr.cache[key] = changed
+        return changed
 
     @staticmethod
     def _partner_filter(column, partner_ids):
@@ -270,131 +283,105 @@ class CrmExtAnalyticsRun(models.Model):
     def _write_rfm_results(self, scores, as_of):
         """Brings the company's current RFM rows to ``scores`` and logs segment changes.
 
-        The same statements whatever the number of customers. The company's first scores are
-        copied (COPY) into the rows and the history. Later, the scores go into a temporary
-        table (COPY), then one INSERT of a history row for each customer whose segment or RFM
-        cell changes (or who is scored for the first time), one DELETE of the customers no
-        longer scored, one UPDATE of the rows whose figures changed (``run_id`` is the run that
-        last changed a row) and one INSERT of the new customers. The caller holds a savepoint.
+        The company's rows are read in one query and compared with ``scores`` in pandas, so
+        that only what changed is written, whatever the number of customers: the new
+        customers' rows and every history row (a customer scored for the first time or
+        moving to another segment or RFM cell) are copied in (COPY), the rows whose figures
+        changed are updated from a temporary table (COPY, then one UPDATE; ``run_id`` is the
+        run that last changed a row) and the customers no longer scored are deleted (one
+        DELETE). The caller holds a savepoint.
         """
         self.ensure_one()
-        Rfm = self.env["crm_ext.customer.rfm"]
-        History = self.env["crm_ext.customer.rfm.history"]
-        Rfm.flush_model()
-        History.flush_model()
-        cells = (
-            scores["r_score"].astype(str) + scores["f_score"].astype(str) + scores["m_score"].astype(str)
-        ).tolist()
-        segments = [segment_key(label) for label in scores["segment"]]
+        self.env["crm_ext.customer.rfm"].flush_model()
+        self.env["crm_ext.customer.rfm.history"].flush_model()
         company_id = self.company_id.id
         cr = self.env.cr
         rows = pd.DataFrame(
             {
-                "partner_id": scores["partner_id"].astype("int64"),
+                "partner_id": scores["partner_id"].to_numpy("int64"),
                 "last_date": (
-                    pd.Timestamp(as_of) - pd.to_timedelta(scores["recency_days"], unit="D")
-                ).dt.strftime("%Y-%m-%d"),
-                "frequency": scores["frequency"].astype("int64"),
-                "monetary": scores["monetary"].astype("float64").round(2),
-                "r_score": scores["r_score"].astype("int64"),
-                "f_score": scores["f_score"].astype("int64"),
-                "m_score": scores["m_score"].astype("int64"),
-                "rfm_cell": cells,
-                "segment": segments,
+                    pd.Timestamp(as_of) - pd.to_timedelta(scores["recency_days"].to_numpy("int64"), unit="D")
+                ),
+                "frequency": scores["frequency"].to_numpy("int64"),
+                "monetary": scores["monetary"].to_numpy("float64").round(2),
+                "r_score": scores["r_score"].to_numpy("int64"),
+                "f_score": scores["f_score"].to_numpy("int64"),
+                "m_score": scores["m_score"].to_numpy("int64"),
             }
         )
-        cr.execute(SQL("SELECT 1 FROM crm_ext_customer_rfm WHERE company_id = %s LIMIT 1", company_id))
-        if not cr.rowcount:
-            # the company's first scores: straight into both tables, no comparison to make
-            rows.insert(1, "company_id", company_id)
-            rows.insert(2, "run_id", self.id)
+        rows["rfm_cell"] = (rows["r_score"] * 100 + rows["f_score"] * 10 + rows["m_score"]).astype(str)
+        keys = {label: segment_key(label) for label in SEGMENTS}
+        rows["segment"] = scores["segment"].map(keys).to_numpy()
+        current = self._read_stored_inputs(
+            ["last_purchase_date", "frequency", "monetary", "rfm_cell", "segment"]
+        )
+        merged = rows.merge(current, on="partner_id", how="left", suffixes=("", "_old"), indicator=True)
+        new = (merged["_merge"] == "left_only").to_numpy()
+        moved = (
+            ~new
+            & (
+                (merged["segment"] != merged["segment_old"]) | (merged["rfm_cell"] != merged["rfm_cell_old"])
+            ).to_numpy()
+        )
+        changed = ~new & (
+            moved
+            | (merged["last_date"] != pd.to_datetime(merged["last_purchase_date"])).to_numpy()
+            | (merged["frequency"] != merged["frequency_old"]).to_numpy()
+            | ((merged["monetary"] - merged["monetary_old"].astype("float64")).abs() > 0.001).to_numpy()
+        )
+        rows["company_id"] = company_id
+        rows["run_id"] = self.id
+        rows["last_date"] = rows["last_date"].dt.strftime("%Y-%m-%d")
+        columns = [
+            "partner_id", "company_id", "run_id", "last_date", "frequency", "monetary",
+            "r_score", "f_score", "m_score", "rfm_cell", "segment",
+        ]  # fmt: skip
+        if new.any():
             self._copy_rows(
                 "crm_ext_customer_rfm",
-                rows.rename(columns={"last_date": "last_purchase_date"}),
+                rows.loc[new, columns].rename(columns={"last_date": "last_purchase_date"}),
             )
-            history = rows[["partner_id", "company_id", "run_id", "segment", "rfm_cell"]].copy()
+        if (new | moved).any():
+            history = rows.loc[new | moved, ["partner_id", "company_id", "run_id", "segment", "rfm_cell"]]
             history.insert(3, "date", fields.Date.to_string(as_of))
             self._copy_rows("crm_ext_customer_rfm_history", history)
-            self._invalidate_rfm_caches()
-            return
-        # the new figures as a table, read by the statements below, filled with COPY (binding
-        # arrays of tens of thousands of values as query parameters costs far more)
-        cr.execute(
-            SQL(
-                """
-                CREATE TEMPORARY TABLE crm_ext_rfm_new (
-                    partner_id int, last_date date, frequency int, monetary numeric,
-                    r_score int, f_score int, m_score int, rfm_cell varchar, segment varchar
-                ) ON COMMIT DROP
-                """
+        if changed.any():
+            cr.execute(
+                SQL(
+                    """
+                    CREATE TEMPORARY TABLE crm_ext_rfm_new (
+                        partner_id int, company_id int, run_id int, last_date date, frequency int,
+                        monetary numeric, r_score int, f_score int, m_score int, rfm_cell varchar,
+                        segment varchar
+                    ) ON COMMIT DROP
+                    """
+                )
             )
-        )
-        self._copy_rows("crm_ext_rfm_new", rows)
-        cr.execute(SQL("ANALYZE crm_ext_rfm_new"))  # row counts for the planner's join choices
-        cr.execute(
-            SQL(
-                """
-                INSERT INTO crm_ext_customer_rfm_history (
-                    partner_id, company_id, run_id, date, segment, rfm_cell)
-                SELECT src.partner_id, %(company)s, %(run)s, %(date)s, src.segment, src.rfm_cell
-                  FROM crm_ext_rfm_new src
-             LEFT JOIN crm_ext_customer_rfm current
-                    ON current.partner_id = src.partner_id AND current.company_id = %(company)s
-                 WHERE current.id IS NULL
-                    OR current.segment <> src.segment OR current.rfm_cell <> src.rfm_cell
-                """,
-                company=company_id,
-                run=self.id,
-                date=as_of,
+            self._copy_rows("crm_ext_rfm_new", rows.loc[changed, columns])
+            cr.execute(
+                SQL(
+                    """
+                    UPDATE crm_ext_customer_rfm current
+                       SET run_id = src.run_id, last_purchase_date = src.last_date,
+                           frequency = src.frequency, monetary = src.monetary, r_score = src.r_score,
+                           f_score = src.f_score, m_score = src.m_score, rfm_cell = src.rfm_cell,
+                           segment = src.segment
+                      FROM crm_ext_rfm_new src
+                     WHERE current.company_id = %s AND current.partner_id = src.partner_id
+                    """,
+                    company_id,
+                )
             )
-        )
-        cr.execute(
-            SQL(
-                """
-                DELETE FROM crm_ext_customer_rfm current
-                 WHERE current.company_id = %s
-                   AND NOT EXISTS (
-                        SELECT 1 FROM crm_ext_rfm_new src WHERE src.partner_id = current.partner_id)
-                """,
-                company_id,
+            cr.execute(SQL("DROP TABLE crm_ext_rfm_new"))
+        gone = current.loc[~current["partner_id"].isin(rows["partner_id"]), "partner_id"]
+        if len(gone):
+            cr.execute(
+                SQL(
+                    "DELETE FROM crm_ext_customer_rfm WHERE company_id = %s AND partner_id = ANY(%s)",
+                    company_id,
+                    gone.astype(int).tolist(),
+                )
             )
-        )
-        cr.execute(
-            SQL(
-                """
-                UPDATE crm_ext_customer_rfm current
-                   SET run_id = %(run)s, last_purchase_date = src.last_date, frequency = src.frequency,
-                       monetary = src.monetary, r_score = src.r_score, f_score = src.f_score,
-                       m_score = src.m_score, rfm_cell = src.rfm_cell, segment = src.segment
-                  FROM crm_ext_rfm_new src
-                 WHERE current.company_id = %(company)s AND current.partner_id = src.partner_id
-                   AND (current.last_purchase_date, current.frequency, current.monetary, current.rfm_cell,
-                        current.segment)
-                       IS DISTINCT FROM (src.last_date, src.frequency, src.monetary, src.rfm_cell,
-                                         src.segment)
-                """,
-                company=company_id,
-                run=self.id,
-            )
-        )
-        cr.execute(
-            SQL(
-                """
-                INSERT INTO crm_ext_customer_rfm (
-                    partner_id, company_id, run_id, last_purchase_date, frequency, monetary,
-                    r_score, f_score, m_score, rfm_cell, segment)
-                SELECT src.partner_id, %(company)s, %(run)s, src.last_date, src.frequency, src.monetary,
-                       src.r_score, src.f_score, src.m_score, src.rfm_cell, src.segment
-                  FROM crm_ext_rfm_new src
-                 WHERE NOT EXISTS (
-                        SELECT 1 FROM crm_ext_customer_rfm current
-                         WHERE current.company_id = %(company)s AND current.partner_id = src.partner_id)
-                """,
-                company=company_id,
-                run=self.id,
-            )
-        )
-        cr.execute(SQL("DROP TABLE crm_ext_rfm_new"))
         self._invalidate_rfm_caches()
 
     def _copy_rows(self, table, frame):
@@ -795,7 +782,7 @@ class CrmExtAnalyticsRun(models.Model):
                 mode, since, reason = self._plan_inputs()
                 self.write({"mode": mode, "since": since})
                 if mode == "incremental":
-                    changed = len(self._changed_partner_ids())
+                    changed = len(self._changed_partner_ids_cached())
                     values["changed_customer_count"] = changed
                     reason = _(
                         "Incremental run: %(count)s customers with invoices or credit notes created or "
@@ -826,6 +813,7 @@ class CrmExtAnalyticsRun(models.Model):
                     values.update(result)
         except Exception as error:
             _logger.exception("Analytics run %s failed", self.id)
+            self.env.cr.cache.pop(("crm_ext_analytics_changed", self.id), None)
             self.write(
                 {
                     "state": "failed",
@@ -836,6 +824,7 @@ class CrmExtAnalyticsRun(models.Model):
             )
             self.env["crm_ext.analytics.run.stage"].create(timings)  # the stages that finished
             return
+        self.env.cr.cache.pop(("crm_ext_analytics_changed", self.id), None)
         self.env["crm_ext.analytics.run.stage"].create(timings)
         self.write(
             {
