@@ -853,10 +853,10 @@ class CrmExtAnalyticsRun(models.Model):
         """Products of the company's confirmed orders, one row per order and product."""
         self.env["sale.order.line"].flush_model(["order_id", "product_id", "display_type"])
         self.env["sale.order"].flush_model(["state", "company_id", "partner_id"])
-        self.env.cr.execute(
+        lines = self._read_large(
             SQL(
                 """
-                SELECT DISTINCT sol.order_id, sol.product_id, partner.commercial_partner_id
+                SELECT sol.order_id, sol.product_id, partner.commercial_partner_id
                   FROM sale_order_line sol
                   JOIN sale_order so ON so.id = sol.order_id
                   JOIN res_partner partner ON partner.id = so.partner_id
@@ -864,9 +864,24 @@ class CrmExtAnalyticsRun(models.Model):
                    AND sol.product_id IS NOT NULL AND sol.display_type IS NULL
                 """,
                 self.company_id.id,
-            )
+            ),
+            {"basket_id": "int64", "product_id": "int64", "partner_id": "int64"},
         )
-        return pd.DataFrame(self.env.cr.fetchall(), columns=["basket_id", "product_id", "partner_id"])
+        # a product on several lines of an order is in the basket once (faster here than DISTINCT)
+        return lines.drop_duplicates(["basket_id", "product_id"], ignore_index=True)
+
+    def _read_large(self, query, columns):
+        """The rows of ``query`` (integer, number and date columns, named and typed by
+        ``columns``) as a DataFrame, streamed with COPY: for millions of rows about twice as fast
+        as fetching tuples. The query's parameters are bound by psycopg2 (``mogrify``)."""
+        buffer = io.StringIO()
+        statement = self.env.cr.mogrify(query.code, query.params).decode()
+        self.env.cr.copy_expert(f"COPY ({statement}) TO STDOUT", buffer)
+        if not buffer.tell():  # no row: nothing for read_csv to parse
+            return pd.DataFrame(columns=list(columns)).astype(columns)
+        buffer.seek(0)
+        frame = pd.read_csv(buffer, sep="\t", header=None, names=list(columns), na_values=["\\N"])
+        return frame.astype(columns)
 
     def _stage_basket(self):
         """Association rules and next best offers of the company, replaced in bulk."""
@@ -900,14 +915,14 @@ class CrmExtAnalyticsRun(models.Model):
         }
 
     def _write_basket_results(self, rules, offers):
-        """Replaces the company's rules (and their products) and offers: one statement per table."""
+        """Replaces the company's rules (and their products): one statement per table; brings
+        the offers to ``offers`` (``_write_offers``)."""
         Rule = self.env["crm_ext.product.rule"]
         Offer = self.env["crm_ext.customer.offer"]
         Rule.flush_model()
         Offer.flush_model()
         cr, company_id = self.env.cr, self.company_id.id
         cr.execute(SQL("DELETE FROM crm_ext_product_rule WHERE company_id = %s", company_id))
-        cr.execute(SQL("DELETE FROM crm_ext_customer_offer WHERE company_id = %s", company_id))
         now = SQL("NOW() AT TIME ZONE 'UTC'")
         if len(rules):
             cr.execute(
@@ -954,30 +969,77 @@ class CrmExtAnalyticsRun(models.Model):
                         [int(product) for products in rules[column] for product in products],
                     )
                 )
-        if len(offers):
+        self._write_offers(offers)
+        Rule.invalidate_model()
+        Offer.invalidate_model()
+
+    def _write_offers(self, offers):
+        """Brings the company's next best offers to ``offers`` (``partner_id``, ``product_id``,
+        ``rank``, ``score``), writing only what changed, whatever the number of customers: the
+        company's offers read in one query and compared in pandas, then one DELETE of the offers
+        gone, COPY of the new ones and, for those whose rank or score changed, COPY into a
+        temporary table and one UPDATE. ``run_id`` is the run that last changed an offer."""
+        cr, company_id = self.env.cr, self.company_id.id
+        self.env["crm_ext.customer.offer"].flush_model()
+        cr.execute(
+            SQL(
+                """SELECT id, partner_id, product_id, rank, score FROM crm_ext_customer_offer
+                    WHERE company_id = %s""",
+                company_id,
+            )
+        )
+        current = pd.DataFrame(cr.fetchall(), columns=["id", "partner_id", "product_id", "rank", "score"])
+        new = pd.DataFrame(
+            {
+                "partner_id": offers["partner_id"].to_numpy("int64") if len(offers) else [],
+                "product_id": offers["product_id"].to_numpy("int64") if len(offers) else [],
+                "rank": offers["rank"].to_numpy("int64") if len(offers) else [],
+                "score": offers["score"].to_numpy("float64").round(6) if len(offers) else [],
+            }
+        ).astype({"partner_id": "int64", "product_id": "int64", "rank": "int64", "score": "float64"})
+        merged = new.merge(
+            current, on=["partner_id", "product_id"], how="outer", suffixes=("", "_old"), indicator=True
+        )
+        gone = merged.loc[merged["_merge"] == "right_only", "id"]
+        if len(gone):
+            cr.execute(
+                SQL("DELETE FROM crm_ext_customer_offer WHERE id = ANY(%s)", gone.astype(int).tolist())
+            )
+        added = merged[merged["_merge"] == "left_only"]
+        columns = ["partner_id", "company_id", "product_id", "run_id", "rank", "score"]
+        if len(added):
+            self._copy_rows(
+                "crm_ext_customer_offer",
+                added.assign(company_id=company_id, run_id=self.id)[columns].astype(
+                    {"partner_id": "int64", "product_id": "int64", "rank": "int64"}
+                ),
+            )
+        both = merged[merged["_merge"] == "both"]
+        changed = both[
+            (both["rank"] != both["rank_old"])
+            | ((both["score"] - both["score_old"].astype("float64")).abs() > 1e-6)
+        ]
+        if len(changed):
+            cr.execute(
+                SQL(
+                    """CREATE TEMPORARY TABLE crm_ext_offer_new (id int, rank int, score double precision)
+                       ON COMMIT DROP"""
+                )
+            )
+            self._copy_rows(
+                "crm_ext_offer_new", changed[["id", "rank", "score"]].astype({"id": "int64", "rank": "int64"})
+            )
             cr.execute(
                 SQL(
                     """
-                    INSERT INTO crm_ext_customer_offer (
-                        partner_id, company_id, product_id, run_id, rank, score,
-                        create_uid, create_date, write_uid, write_date)
-                    SELECT src.partner_id, %(company)s, src.product_id, %(run)s, src.rank, src.score,
-                           %(uid)s, %(now)s, %(uid)s, %(now)s
-                      FROM unnest(%(partners)s::int[], %(products)s::int[], %(ranks)s::int[],
-                                  %(scores)s::float8[]) AS src(partner_id, product_id, rank, score)
+                    UPDATE crm_ext_customer_offer offer
+                       SET rank = src.rank, score = src.score, run_id = %s
+                      FROM crm_ext_offer_new src WHERE offer.id = src.id
                     """,
-                    company=company_id,
-                    run=self.id,
-                    uid=self.env.uid,
-                    now=now,
-                    partners=offers["partner_id"].astype("int64").tolist(),
-                    products=offers["product_id"].astype("int64").tolist(),
-                    ranks=offers["rank"].astype("int64").tolist(),
-                    scores=offers["score"].astype("float64").tolist(),
+                    self.id,
                 )
             )
-        Rule.invalidate_model()
-        Offer.invalidate_model()
+            cr.execute(SQL("DROP TABLE crm_ext_offer_new"))
 
     # ------------------------------------------------------------------ forecast
 

@@ -9,6 +9,8 @@ class CrmExtCustomerOffer(models.Model):
     _description = "Next Best Offer"
     _order = "company_id, partner_id, rank"
     _rec_name = "product_id"
+    # written in bulk by the analytics run: no ORM log columns (and their foreign keys) to fill
+    _log_access = False
 
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, readonly=True, index=True, ondelete="cascade"

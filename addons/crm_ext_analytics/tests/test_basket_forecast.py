@@ -4,6 +4,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.tests import tagged
 
+from odoo.addons.crm_ext_analytics.engine.basket import association_rules, next_best_offers
 from odoo.addons.crm_ext_analytics.models import crm_ext_analytics_run
 
 from .common import CrmExtAnalyticsCase
@@ -205,3 +206,54 @@ class TestBasketForecast(CrmExtAnalyticsCase):
         self.assertEqual(
             self.env["crm_ext.revenue.forecast"].with_user(self.viewer).search([]).company_id, self.company
         )
+
+    def _offers(self):
+        offers = self.env["crm_ext.customer.offer"].search([("company_id", "=", self.company.id)])
+        return {
+            (o.partner_id.id, o.product_id.id): (o.id, o.rank, round(o.score, 4), o.run_id) for o in offers
+        }
+
+    def test_rerun_writes_only_the_offers_that_changed(self):
+        before = self._offers()
+        second = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
+        second.action_run()
+        # nothing changed: the same rows, still from the first run (not deleted and inserted again)
+        self.assertEqual(self._offers(), before)
+        # the fifth customer now buys A: the rules change (A -> C drops under the minimum support,
+        # so do the first two customers' offers of C; A -> B is weaker, so is the fourth's offer of
+        # B) and the fifth is offered B
+        order = self.cenv["sale.order"].create(
+            {"partner_id": self.customers[4].id, "order_line": [Command.create({"product_id": self.a.id})]}
+        )
+        order.action_confirm()
+        third = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
+        third.action_run()
+        self.assertEqual(third.state, "done", third.log)
+        lines = third._read_order_lines()
+        company = self.company
+        rules = association_rules(
+            lines[["basket_id", "product_id"]],
+            min_support=company.crm_ext_basket_min_support,
+            min_confidence=company.crm_ext_basket_min_confidence,
+            min_lift=company.crm_ext_basket_min_lift,
+            max_len=company.crm_ext_basket_max_len,
+        )
+        expected = next_best_offers(
+            lines[["partner_id", "product_id"]].drop_duplicates(), rules, top=company.crm_ext_offer_count
+        )
+        after = self._offers()
+        self.assertEqual(
+            {key: (rank, score) for key, (_id, rank, score, _run) in after.items()},
+            {
+                (int(row.partner_id), int(row.product_id)): (int(row.rank), round(row.score, 4))
+                for row in expected.itertuples()
+            },
+        )
+        # every kind of change happened: offers gone, new ones, one with another score
+        self.assertTrue(set(before) - set(after) and set(after) - set(before))
+        self.assertTrue(any(before[key][1:3] != after[key][1:3] for key in set(before) & set(after)))
+        for key, (offer_id, rank, score, run) in after.items():
+            if key in before and before[key][1:3] == (rank, score):
+                self.assertEqual((offer_id, run), (before[key][0], self.basket_run), "unchanged offer kept")
+            else:
+                self.assertEqual(run, third, "a new or changed offer is the third run's")
