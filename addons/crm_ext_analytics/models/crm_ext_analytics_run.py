@@ -883,11 +883,10 @@ class CrmExtAnalyticsRun(models.Model):
         frame = pd.read_csv(buffer, sep="\t", header=None, names=list(columns), na_values=["\\N"])
         return frame.astype(columns)
 
-    def _stage_basket(self):
-        """Association rules and next best offers of the company, replaced in bulk."""
-        self.ensure_one()
+    def _basket_rules_and_offers(self, lines):
+        """The engine's rules and next best offers for ``lines`` (``_read_order_lines``), with the
+        company's thresholds."""
         company = self.company_id
-        lines = self._read_order_lines()
         rules = association_rules(
             lines[["basket_id", "product_id"]],
             min_support=company.crm_ext_basket_min_support,
@@ -896,7 +895,13 @@ class CrmExtAnalyticsRun(models.Model):
             max_len=company.crm_ext_basket_max_len,
         )
         purchases = lines[["partner_id", "product_id"]].drop_duplicates()
-        offers = next_best_offers(purchases, rules, top=company.crm_ext_offer_count)
+        return rules, next_best_offers(purchases, rules, top=company.crm_ext_offer_count)
+
+    def _stage_basket(self):
+        """Association rules and next best offers of the company, replaced in bulk."""
+        self.ensure_one()
+        lines = self._read_order_lines()
+        rules, offers = self._basket_rules_and_offers(lines)
         self._write_basket_results(rules, offers)
         orders = lines["basket_id"].nunique()
         return {

@@ -4,7 +4,6 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.tests import tagged
 
-from odoo.addons.crm_ext_analytics.engine.basket import association_rules, next_best_offers
 from odoo.addons.crm_ext_analytics.models import crm_ext_analytics_run
 
 from .common import CrmExtAnalyticsCase
@@ -229,18 +228,7 @@ class TestBasketForecast(CrmExtAnalyticsCase):
         third = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
         third.action_run()
         self.assertEqual(third.state, "done", third.log)
-        lines = third._read_order_lines()
-        company = self.company
-        rules = association_rules(
-            lines[["basket_id", "product_id"]],
-            min_support=company.crm_ext_basket_min_support,
-            min_confidence=company.crm_ext_basket_min_confidence,
-            min_lift=company.crm_ext_basket_min_lift,
-            max_len=company.crm_ext_basket_max_len,
-        )
-        expected = next_best_offers(
-            lines[["partner_id", "product_id"]].drop_duplicates(), rules, top=company.crm_ext_offer_count
-        )
+        __, expected = third._basket_rules_and_offers(third._read_order_lines())
         after = self._offers()
         self.assertEqual(
             {key: (rank, score) for key, (_id, rank, score, _run) in after.items()},
