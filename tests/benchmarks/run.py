@@ -7,6 +7,10 @@ One line per benchmark: rows processed, seconds, peak memory (resident set size 
 of this process during the benchmark, sampled every 5 ms with psutil), SQL queries
 (Odoo's ``odoo.sql_db.sql_counter`` delta) and the ratio of the baseline's seconds to the
 benchmark's, both measured in this run. Nothing is written: the transaction is rolled back.
+Before each benchmark, tables with dead rows (left by the previous benchmark's rolled-back
+writes, or by anything before) are vacuumed and analysed, as autovacuum would have done
+between two nightly jobs, so that a benchmark does not pay for its predecessor's dead rows
+(``--no-vacuum`` to skip).
 Exit status 1 if a benchmark fails (an error, or its check against its baseline); the
 others still run.
 """
@@ -141,6 +145,22 @@ def run_one(bench, registry, env, args, shared):
     return failed
 
 
+def vacuum_dead_tables(env, threshold=1000):
+    """VACUUM ANALYZE every table of the database with more than ``threshold`` dead rows,
+    through a connection of its own in autocommit mode (VACUUM cannot run in a transaction).
+    Returns the tables vacuumed."""
+    import odoo.sql_db
+
+    connection = odoo.sql_db.db_connect(env.cr.dbname)
+    with connection.cursor() as cr:
+        cr._cnx.autocommit = True
+        cr.execute("SELECT relname FROM pg_stat_user_tables WHERE n_dead_tup > %s", (threshold,))
+        tables = [row[0] for row in cr.fetchall()]
+        for table in tables:
+            cr.execute(f'VACUUM ANALYZE "{table}"')  # a name read from the catalogue
+    return tables
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -149,6 +169,9 @@ def main(argv=None):
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
     parser.add_argument("--sample", type=int, default=200, help="sample size of slow baselines (default 200)")
     parser.add_argument("--traceback", action="store_true", help="print the traceback of a failing benchmark")
+    parser.add_argument(
+        "--no-vacuum", action="store_true", help="do not vacuum tables with dead rows before each benchmark"
+    )
     add_odoo_arguments(parser, database_required=False)
     args = parser.parse_args(argv)
     registry = discover()
@@ -188,6 +211,8 @@ def main(argv=None):
                     flush=True,
                 )
                 continue
+            if not args.no_vacuum:
+                vacuum_dead_tables(env)
             try:
                 failures += run_one(bench, registry, env, args, shared)
             except Exception as error:  # one broken benchmark does not stop the others
