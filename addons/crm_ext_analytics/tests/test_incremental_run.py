@@ -176,3 +176,18 @@ class TestIncrementalRun(CrmExtAnalyticsCase):
         self.assertEqual(failed.state, "failed")
         second = self._run()
         self.assertEqual(second.since, first.date_start - timedelta(hours=1))
+
+    def test_changes_in_another_company_are_not_this_companys(self):
+        first = self._run()
+        self._age(first, 1)
+        other = self.env["res.company"].create({"name": "Other incremental Co (test)"})
+        self.env["account.chart.template"].try_loading("generic_coa", other, install_demo=False)
+        product = self.env["product.product"].create({"name": "Other widget (test)", "list_price": 5})
+        # the same customer buys from the other company
+        self._post_customer_moves(other, product, [(self.partners[0], self.today, 70.0, "out_invoice")])
+        second = self._run()
+        self.assertEqual((second.mode, second.changed_customer_count), ("incremental", 0))
+        other_run = self.env["crm_ext.analytics.run"].create({"company_id": other.id})
+        other_run.action_run()
+        self.assertEqual((other_run.state, other_run.mode), ("done", "full"), other_run.log)
+        self.assertEqual(self.Rfm.search([("company_id", "=", other.id)]).partner_id, self.partners[0])
