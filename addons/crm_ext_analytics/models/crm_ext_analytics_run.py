@@ -14,8 +14,8 @@ from ..engine.basket import association_rules, next_best_offers
 from ..engine.churn import churn_risk
 from ..engine.clv import customer_lifetime_value, purchase_inputs, summary_from_inputs
 from ..engine.forecast import revenue_forecast
-from ..engine.rfm import SEGMENTS, score_rfm
-from .crm_ext_customer_rfm import segment_key
+from ..engine.rfm import score_rfm
+from .crm_ext_customer_rfm import SEGMENT_SELECTION
 
 _logger = logging.getLogger(__name__)
 
@@ -310,7 +310,7 @@ class CrmExtAnalyticsRun(models.Model):
             }
         )
         rows["rfm_cell"] = (rows["r_score"] * 100 + rows["f_score"] * 10 + rows["m_score"]).astype(str)
-        keys = {label: segment_key(label) for label in SEGMENTS}
+        keys = {label: key for key, label in SEGMENT_SELECTION}
         rows["segment"] = scores["segment"].map(keys).to_numpy()
         current = self._read_stored_inputs(
             ["last_purchase_date", "frequency", "monetary", "rfm_cell", "segment"]
@@ -385,10 +385,10 @@ class CrmExtAnalyticsRun(models.Model):
         self._invalidate_rfm_caches()
 
     def _copy_rows(self, table, frame):
-        """COPY ``frame`` (numbers, dates and our own keys: no tab, newline or backslash) into
-        ``table``, its columns named as the frame's."""
+        """COPY ``frame`` (numbers, dates and our own keys: no tab, newline or backslash; missing
+        values become NULL) into ``table``, its columns named as the frame's."""
         buffer = io.StringIO()
-        frame.to_csv(buffer, sep="\t", header=False, index=False)
+        frame.to_csv(buffer, sep="\t", header=False, index=False, na_rep="\\N")
         buffer.seek(0)
         columns = SQL(", ").join(SQL.identifier(name) for name in frame.columns)
         query = SQL("COPY %s (%s) FROM STDIN", SQL.identifier(table), columns)
@@ -550,10 +550,7 @@ class CrmExtAnalyticsRun(models.Model):
         cr.execute(
             SQL("CREATE TEMPORARY TABLE crm_ext_rfm_update (partner_id int, %s) ON COMMIT DROP", definition)
         )
-        buffer = io.StringIO()
-        rows.to_csv(buffer, sep="\t", header=False, index=False, na_rep="\\N")
-        buffer.seek(0)
-        cr.copy_expert("COPY crm_ext_rfm_update FROM STDIN", buffer)
+        self._copy_rows("crm_ext_rfm_update", rows)
         cr.execute(
             SQL(
                 """
@@ -827,28 +824,15 @@ class CrmExtAnalyticsRun(models.Model):
                     values.update(result)
         except Exception as error:
             _logger.exception("Analytics run %s failed", self.id)
+            values = {"state": "failed", "log": _("The run failed: %(error)s", error=error)}
+        else:
+            values.update(state="done", log="\n".join(logs))
+        finally:
             self.env.cr.cache.pop(("crm_ext_analytics_changed", self.id), None)
-            self.write(
-                {
-                    "state": "failed",
-                    "date_end": fields.Datetime.now(),
-                    "duration": time.perf_counter() - started,
-                    "log": _("The run failed: %(error)s", error=error),
-                }
-            )
-            self.env["crm_ext.analytics.run.stage"].create(timings)  # the stages that finished
-            return
-        self.env.cr.cache.pop(("crm_ext_analytics_changed", self.id), None)
-        self.env["crm_ext.analytics.run.stage"].create(timings)
-        self.write(
-            {
-                "state": "done",
-                "date_end": fields.Datetime.now(),
-                "duration": time.perf_counter() - started,
-                "log": "\n".join(logs),
-                **values,
-            }
-        )
+        self.env["crm_ext.analytics.run.stage"].create(timings)  # on a failure, the stages that finished
+        # the progress line has done its work: it goes when the run's transaction commits
+        self.env.cr.execute(SQL("DELETE FROM crm_ext_analytics_run_progress WHERE run_ref = %s", self.id))
+        self.write({"date_end": fields.Datetime.now(), "duration": time.perf_counter() - started, **values})
 
     def action_run(self):
         for run in self:

@@ -9,6 +9,7 @@ def segment_key(label):
 
 
 SEGMENT_SELECTION = [(segment_key(label), label) for label in SEGMENTS]
+CHURN_RISK_SELECTION = [("low", "Low"), ("medium", "Medium"), ("high", "High")]
 
 
 class CrmExtCustomerRfm(models.Model):
@@ -71,7 +72,7 @@ class CrmExtCustomerRfm(models.Model):
         help="Probability of no purchase in the next 90 days (see the run's log for the method).",
     )  # fmt: skip
     churn_risk = fields.Selection(
-        [("low", "Low"), ("medium", "Medium"), ("high", "High")],
+        CHURN_RISK_SELECTION,
         string="Churn Risk Level",
         readonly=True,
         index=True,

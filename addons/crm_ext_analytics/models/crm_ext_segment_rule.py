@@ -1,16 +1,14 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from .crm_ext_customer_rfm import SEGMENT_SELECTION
+from .crm_ext_customer_rfm import CHURN_RISK_SELECTION, SEGMENT_SELECTION
 
 
 class CrmExtSegmentRule(models.Model):
     _inherit = "crm_ext.segment.rule"
 
     rfm_segment = fields.Selection(SEGMENT_SELECTION, string="RFM Segment")
-    churn_risk = fields.Selection(
-        [("low", "Low"), ("medium", "Medium"), ("high", "High")], string="Churn Risk Level"
-    )
+    churn_risk = fields.Selection(CHURN_RISK_SELECTION, string="Churn Risk Level")
 
     @api.model
     def _rule_traits(self):

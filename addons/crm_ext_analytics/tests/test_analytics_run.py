@@ -146,6 +146,11 @@ class TestRunProgress(CrmExtAnalyticsCase):
         self.assertEqual(run.state, "done", run.log)
         self.assertEqual(seen, [(3, 5, "Revenue forecast")], "other sessions see the stage under way")
         self.assertEqual(self._committed_progress(run), (5, 5, "Churn risk"))
+        # the run's own transaction deletes the line: gone for everyone once the run commits
+        self.env.cr.execute(
+            "SELECT COUNT(*) FROM crm_ext_analytics_run_progress WHERE run_ref = %s", [run.id]
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
         run.invalidate_recordset(["progress", "progress_percent"])
         self.assertEqual(
             (run.progress, run.progress_percent), (False, 100.0), "a finished run shows no stage"
