@@ -169,15 +169,19 @@ class CrmExtAnalyticsRun(models.Model):
             )
         return "incremental", previous.date_start - WATERMARK_MARGIN, ""
 
+    def _memo(self):
+        """What the stages of a run share, computed once (a dict kept on the cursor while the run
+        executes), or None outside a run."""
+        return self.env.cr.cache.get(("crm_ext_analytics_run", self.id))
+
     def _changed_partner_ids(self):
         """None on a full run; else the customers (commercial partners) of the company with an
-        invoice or credit note created or changed since ``since``: one query, once per run
-        (kept on the cursor while the run executes)."""
+        invoice or credit note created or changed since ``since``: one query, once per run."""
         if self.mode != "incremental":
             return None
-        key = ("crm_ext_analytics_changed", self.id)
-        if key in self.env.cr.cache:
-            return self.env.cr.cache[key]
+        memo = self._memo()
+        if memo is not None and "changed" in memo:
+            return memo["changed"]
         self.env["account.move"].flush_model(["write_date", "commercial_partner_id", "move_type"])
         self.env.cr.execute(
             SQL(
@@ -190,15 +194,9 @@ class CrmExtAnalyticsRun(models.Model):
                 self.since,
             )
         )
-        return np.array([row[0] for row in self.env.cr.fetchall()], dtype="int64")
-
-    def _changed_partner_ids_cached(self):
-        """Runs ``_changed_partner_ids`` once and keeps the result for the stages of this run."""
-        key = ("crm_ext_analytics_changed", self.id)
-        self.env.cr.cache.pop(key, None)
-        changed = self._changed_partner_ids()
-        if changed is not None:
-            self.env.cr.cache[key] = changed
+        changed = np.array([row[0] for row in self.env.cr.fetchall()], dtype="int64")
+        if memo is not None:
+            memo["changed"] = changed
         return changed
 
     @staticmethod
@@ -454,10 +452,17 @@ class CrmExtAnalyticsRun(models.Model):
 
     def _read_purchase_days(self, partner_ids=None):
         """Net invoiced amount per customer and invoice day (credit notes deducted), company
-        currency: the invoices of ``_read_invoices`` summed per day."""
+        currency: the invoices of ``_read_invoices`` summed per day. Every customer's days are
+        read once per run (lifetime value on a full run and churn both need them)."""
+        memo = self._memo() if partner_ids is None else None
+        if memo is not None and "days" in memo:
+            return memo["days"]
         invoices = self._read_invoices(partner_ids)
         days = invoices.groupby(["partner_id", "invoice_date"], as_index=False)["amount"].sum()
-        return days.rename(columns={"invoice_date": "date"})[["partner_id", "date", "amount"]]
+        days = days.rename(columns={"invoice_date": "date"})[["partner_id", "date", "amount"]]
+        if memo is not None:
+            memo["days"] = days
+        return days
 
     def _read_margins(self, partner_ids=None):
         """Net margin per customer: invoiced lines minus their products' cost price, credit notes
@@ -786,6 +791,7 @@ class CrmExtAnalyticsRun(models.Model):
         started = time.perf_counter()
         self.write({"state": "running", "date_start": fields.Datetime.now()})
         values, logs, timings = {}, [], []
+        self.env.cr.cache[("crm_ext_analytics_run", self.id)] = {}
         try:
             # one savepoint for every stage: a failure anywhere leaves the previous results
             # of the company as they were
@@ -793,7 +799,7 @@ class CrmExtAnalyticsRun(models.Model):
                 mode, since, reason = self._plan_inputs()
                 self.write({"mode": mode, "since": since})
                 if mode == "incremental":
-                    changed = len(self._changed_partner_ids_cached())
+                    changed = len(self._changed_partner_ids())
                     values["changed_customer_count"] = changed
                     reason = _(
                         "Incremental run: %(count)s customers with invoices or credit notes created or "
@@ -828,7 +834,7 @@ class CrmExtAnalyticsRun(models.Model):
         else:
             values.update(state="done", log="\n".join(logs))
         finally:
-            self.env.cr.cache.pop(("crm_ext_analytics_changed", self.id), None)
+            self.env.cr.cache.pop(("crm_ext_analytics_run", self.id), None)
         self.env["crm_ext.analytics.run.stage"].create(timings)  # on a failure, the stages that finished
         # the progress line has done its work: it goes when the run's transaction commits
         self.env.cr.execute(SQL("DELETE FROM crm_ext_analytics_run_progress WHERE run_ref = %s", self.id))

@@ -191,3 +191,38 @@ class TestIncrementalRun(CrmExtAnalyticsCase):
         other_run.action_run()
         self.assertEqual((other_run.state, other_run.mode), ("done", "full"), other_run.log)
         self.assertEqual(self.Rfm.search([("company_id", "=", other.id)]).partner_id, self.partners[0])
+
+    def test_stages_share_what_a_run_reads_once(self):
+        Run = type(self.env["crm_ext.analytics.run"])
+        read_invoices = Run._read_invoices
+        calls = []
+
+        def counting_read_invoices(run, partner_ids=None):
+            calls.append(partner_ids)
+            return read_invoices(run, partner_ids)
+
+        with patch.object(Run, "_read_invoices", counting_read_invoices):
+            first = self._run()
+        # lifetime value and churn both need every customer's purchase days: read once
+        self.assertEqual(first.mode, "full")
+        self.assertEqual(calls, [None])
+        self.assertNotIn(("crm_ext_analytics_run", first.id), self.env.cr.cache)
+        self._age(first, 1)
+        customer = self.partners[3]
+        self._post_customer_moves(self.company, self.product, [(customer, self.today, 55.0, "out_invoice")])
+        calls.clear()
+        cr = self.env.cr
+        with (
+            patch.object(Run, "_read_invoices", counting_read_invoices),
+            patch.object(cr, "execute", wraps=cr.execute) as execute,
+        ):
+            second = self._run()
+        self.assertEqual((second.mode, second.changed_customer_count), ("incremental", 1))
+        # the changed customers are looked up by one query for the whole run
+        queries = [getattr(call.args[0], "code", str(call.args[0])) for call in execute.call_args_list]
+        self.assertEqual(len([q for q in queries if "write_date >=" in q]), 1)
+        # lifetime value reads the changed customer's days, churn every customer's
+        self.assertEqual(len(calls), 2)
+        self.assertEqual(list(calls[0]), [customer.id])
+        self.assertIsNone(calls[1])
+        self.assertNotIn(("crm_ext_analytics_run", second.id), self.env.cr.cache)
