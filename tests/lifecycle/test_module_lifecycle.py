@@ -76,6 +76,19 @@ def test_installs_alone_with_its_dependencies(scratch_db, module, expected):
     # crm_ext_analytics alone means all four: that is the main test database's install
     _odoo(scratch_db, "-i", module, "--stop-after-init")
     assert _installed(scratch_db) == expected
+    # crm's demo leads and sale's demo invoices were there before crm_ext_sales: its stored
+    # computed columns were filled in SQL, without a tracking message per record
+    initial_fills = _sql(
+        "SELECT field.model, field.name, count(*) FROM mail_tracking_value tracking"
+        " JOIN ir_model_fields field ON field.id = tracking.field_id"
+        " WHERE (field.model, field.name) IN"
+        "       (('crm.lead', 'forecast_category'), ('account.move', 'opportunity_id'))"
+        "   AND COALESCE(tracking.old_value_char, '') = '' AND COALESCE(tracking.old_value_integer, 0) = 0"
+        " GROUP BY field.model, field.name",
+        scratch_db,
+    )
+    assert initial_fills == [], initial_fills
+    assert _sql("SELECT count(*) FROM crm_lead WHERE forecast_category IS NULL", scratch_db) == [(0,)]
 
 
 UNINSTALL = """

@@ -1,5 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+from odoo.tools.sql import column_exists, create_column
 
 CUSTOMER_MOVE_TYPES = ("out_invoice", "out_refund", "out_receipt")
 
@@ -24,6 +26,42 @@ class AccountMove(models.Model):
         compute="_compute_opportunity_from_orders",
         help="The opportunity comes from the sales orders of the invoice lines.",
     )
+
+    def _auto_init(self):
+        """On a database that already has invoices, ``opportunity_id`` is created and filled here
+        in SQL: the ORM would compute it invoice by invoice and log a tracking message on each
+        (84,935 on the benchmark data)."""
+        if not column_exists(self.env.cr, "account_move", "opportunity_id"):
+            create_column(self.env.cr, "account_move", "opportunity_id", "int4")
+            self._init_opportunity_column()
+        return super()._auto_init()
+
+    def _init_opportunity_column(self):
+        """Links every customer invoice and credit note whose lines come from the orders of exactly
+        one opportunity (of its company, or of none) to it, as ``_compute_opportunity_id`` does for
+        a new invoice; one UPDATE."""
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_move move SET opportunity_id = src.opportunity_id
+                  FROM (
+                        SELECT line.move_id, MIN(so.opportunity_id) AS opportunity_id
+                          FROM account_move_line line
+                          JOIN sale_order_line_invoice_rel rel ON rel.invoice_line_id = line.id
+                          JOIN sale_order_line sol ON sol.id = rel.order_line_id
+                          JOIN sale_order so ON so.id = sol.order_id
+                         WHERE so.opportunity_id IS NOT NULL
+                      GROUP BY line.move_id
+                        HAVING COUNT(DISTINCT so.opportunity_id) = 1
+                       ) src
+                  JOIN crm_lead lead ON lead.id = src.opportunity_id
+                 WHERE move.id = src.move_id
+                   AND move.move_type IN %s
+                   AND (lead.company_id IS NULL OR lead.company_id = move.company_id)
+                """,
+                CUSTOMER_MOVE_TYPES,
+            )
+        )
 
     def _order_opportunities(self):
         self.ensure_one()

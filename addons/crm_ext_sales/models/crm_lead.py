@@ -4,6 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tools import SQL
+from odoo.tools.sql import column_exists, create_column
 
 from .crm_stage import FORECAST_CATEGORIES
 
@@ -102,6 +103,60 @@ class CrmLead(models.Model):
     payment_count = fields.Integer(
         compute="_compute_back_office", groups="account.group_account_invoice,sales_team.group_sale_salesman"
     )
+
+    def _auto_init(self):
+        """On a database that already has leads, the stored computed columns are created and
+        filled here in SQL, before the ORM would compute them lead by lead and log a tracking
+        message on each (on the benchmark data: 171,643 messages, most of a 15-minute install).
+        ``territory_id`` stays empty: no territory exists before the module is installed."""
+        cr = self.env.cr
+        if not column_exists(cr, "crm_lead", "territory_id"):
+            create_column(cr, "crm_lead", "territory_id", "int4")
+        if not column_exists(cr, "crm_lead", "forecast_month"):
+            create_column(cr, "crm_lead", "forecast_month", "date")
+            self._init_forecast_columns(["forecast_month"])
+        if not column_exists(cr, "crm_lead", "forecast_category"):
+            create_column(cr, "crm_lead", "forecast_category", "varchar")
+            self._init_forecast_columns(["forecast_category"])
+        return super()._auto_init()
+
+    def _init_forecast_columns(self, columns):
+        """Fills ``columns`` (of forecast_category, forecast_month) of every lead in one UPDATE,
+        as ``_compute_forecast_category`` and ``_compute_forecast_month`` would."""
+        cr = self.env.cr
+        # the stages' own category may not have its column yet: then every stage has the default
+        stage_category = (
+            SQL("COALESCE(stage.forecast_category, 'pipeline')")
+            if column_exists(cr, "crm_stage", "forecast_category")
+            else SQL("'pipeline'")
+        )
+        expressions = {
+            "forecast_category": SQL(
+                """CASE WHEN NOT COALESCE(lead.active, FALSE) AND COALESCE(lead.probability, 0) = 0
+                             THEN 'omitted'
+                        WHEN stage.is_won THEN 'won'
+                        ELSE %s END""",
+                stage_category,
+            ),
+            "forecast_month": SQL(
+                """date_trunc('month', CASE WHEN stage.is_won AND lead.date_closed IS NOT NULL
+                                            THEN lead.date_closed::date
+                                            ELSE lead.date_deadline END)::date"""
+            ),
+        }
+        cr.execute(
+            SQL(
+                """
+                UPDATE crm_lead target SET %s
+                  FROM crm_lead lead
+             LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
+                 WHERE target.id = lead.id
+                """,
+                SQL(", ").join(
+                    SQL("%s = %s", SQL.identifier(column), expressions[column]) for column in columns
+                ),
+            )
+        )
 
     @api.depends("country_id", "state_id", "zip", "partner_id.industry_id", "company_id")
     def _compute_territory_id(self):

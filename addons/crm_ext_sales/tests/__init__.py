@@ -7,5 +7,6 @@ from . import test_opportunity_lines
 from . import test_forecast
 from . import test_sales_target
 from . import test_territory
+from . import test_install_on_existing_data
 from . import test_sales_reports
 from . import test_crm_ext_sales_tour
