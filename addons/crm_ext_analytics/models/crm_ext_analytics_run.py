@@ -344,33 +344,27 @@ class CrmExtAnalyticsRun(models.Model):
             history.insert(3, "date", fields.Date.to_string(as_of))
             self._copy_rows("crm_ext_customer_rfm_history", history)
         if changed.any():
-            cr.execute(
+            self._update_from_rows(
+                "crm_ext_customer_rfm",
+                "partner_id",
+                {
+                    "run_id": "int",
+                    "last_date": "date",
+                    "frequency": "int",
+                    "monetary": "numeric",
+                    "r_score": "int",
+                    "f_score": "int",
+                    "m_score": "int",
+                    "rfm_cell": "varchar",
+                    "segment": "varchar",
+                },  # fmt: skip
+                rows.loc[changed],
                 SQL(
-                    """
-                    CREATE TEMPORARY TABLE crm_ext_rfm_new (
-                        partner_id int, company_id int, run_id int, last_date date, frequency int,
-                        monetary numeric, r_score int, f_score int, m_score int, rfm_cell varchar,
-                        segment varchar
-                    ) ON COMMIT DROP
-                    """
-                )
+                    "run_id = src.run_id, last_purchase_date = src.last_date, frequency = src.frequency,"
+                    " monetary = src.monetary, r_score = src.r_score, f_score = src.f_score,"
+                    " m_score = src.m_score, rfm_cell = src.rfm_cell, segment = src.segment"
+                ),
             )
-            self._copy_rows("crm_ext_rfm_new", rows.loc[changed, columns])
-            cr.execute(
-                SQL(
-                    """
-                    UPDATE crm_ext_customer_rfm current
-                       SET run_id = src.run_id, last_purchase_date = src.last_date,
-                           frequency = src.frequency, monetary = src.monetary, r_score = src.r_score,
-                           f_score = src.f_score, m_score = src.m_score, rfm_cell = src.rfm_cell,
-                           segment = src.segment
-                      FROM crm_ext_rfm_new src
-                     WHERE current.company_id = %s AND current.partner_id = src.partner_id
-                    """,
-                    company_id,
-                )
-            )
-            cr.execute(SQL("DROP TABLE crm_ext_rfm_new"))
         gone = current.loc[~current["partner_id"].isin(rows["partner_id"]), "partner_id"]
         if len(gone):
             cr.execute(
@@ -542,46 +536,55 @@ class CrmExtAnalyticsRun(models.Model):
         return {"rows": rows_read, "log": method}
 
     def _update_rfm_rows(self, columns, rows, assignments, reset=None):
-        """Writes ``rows`` (a DataFrame: ``partner_id`` then ``columns``, a dict name -> SQL type)
-        onto the company's RFM rows: a temporary table filled with COPY, then one UPDATE setting
-        ``assignments`` (SQL, reading ``src``), and with ``reset`` (SQL assignments) one UPDATE of
-        the company's rows not in ``rows``. The same statements for any number of rows."""
+        """Writes ``rows`` (a DataFrame: ``partner_id`` then ``columns``) onto the company's RFM
+        rows with ``_update_from_rows``."""
         Rfm = self.env["crm_ext.customer.rfm"]
         Rfm.flush_model()
+        self._update_from_rows("crm_ext_customer_rfm", "partner_id", columns, rows, assignments, reset)
+        Rfm.invalidate_model()
+
+    def _update_from_rows(self, table, key, columns, rows, assignments, reset=None):
+        """Writes ``rows`` (a DataFrame: ``key``, an integer column, then ``columns``, a dict name
+        -> SQL type) onto the company's rows of ``table`` with the same ``key``: a temporary table
+        filled with COPY, then one UPDATE setting ``assignments`` (SQL, reading ``src``), and with
+        ``reset`` (SQL assignments) one UPDATE of the company's rows not in ``rows``. The same
+        statements for any number of rows."""
         cr = self.env.cr
         definition = SQL(", ").join(
-            SQL("%s %s", SQL.identifier(name), SQL(sql_type)) for name, sql_type in columns.items()
+            SQL("%s %s", SQL.identifier(name), SQL(sql_type))
+            for name, sql_type in {key: "int", **columns}.items()
         )
-        cr.execute(
-            SQL("CREATE TEMPORARY TABLE crm_ext_rfm_update (partner_id int, %s) ON COMMIT DROP", definition)
-        )
-        self._copy_rows("crm_ext_rfm_update", rows)
+        cr.execute(SQL("CREATE TEMPORARY TABLE crm_ext_analytics_src (%s) ON COMMIT DROP", definition))
+        self._copy_rows("crm_ext_analytics_src", rows[[key, *columns]])
+        matches = SQL("current.%s = src.%s", SQL.identifier(key), SQL.identifier(key))
         cr.execute(
             SQL(
                 """
-                UPDATE crm_ext_customer_rfm current SET %s
-                  FROM crm_ext_rfm_update src
-                 WHERE current.company_id = %s AND current.partner_id = src.partner_id
+                UPDATE %s current SET %s
+                  FROM crm_ext_analytics_src src
+                 WHERE current.company_id = %s AND %s
                 """,
+                SQL.identifier(table),
                 assignments,
                 self.company_id.id,
+                matches,
             )
         )
         if reset:
             cr.execute(
                 SQL(
                     """
-                    UPDATE crm_ext_customer_rfm current SET %s
+                    UPDATE %s current SET %s
                      WHERE current.company_id = %s
-                       AND NOT EXISTS (
-                            SELECT 1 FROM crm_ext_rfm_update src WHERE src.partner_id = current.partner_id)
+                       AND NOT EXISTS (SELECT 1 FROM crm_ext_analytics_src src WHERE %s)
                     """,
+                    SQL.identifier(table),
                     reset,
                     self.company_id.id,
+                    matches,
                 )
             )
-        cr.execute(SQL("DROP TABLE crm_ext_rfm_update"))
-        Rfm.invalidate_model()
+        cr.execute(SQL("DROP TABLE crm_ext_analytics_src"))
 
     def _write_clv_results(self, values):
         """The predictions, the margin and the inputs of the next incremental run, on every scored
@@ -998,14 +1001,10 @@ class CrmExtAnalyticsRun(models.Model):
             )
         )
         current = pd.DataFrame(cr.fetchall(), columns=["id", "partner_id", "product_id", "rank", "score"])
-        new = pd.DataFrame(
-            {
-                "partner_id": offers["partner_id"].to_numpy("int64") if len(offers) else [],
-                "product_id": offers["product_id"].to_numpy("int64") if len(offers) else [],
-                "rank": offers["rank"].to_numpy("int64") if len(offers) else [],
-                "score": offers["score"].to_numpy("float64").round(6) if len(offers) else [],
-            }
-        ).astype({"partner_id": "int64", "product_id": "int64", "rank": "int64", "score": "float64"})
+        new = offers[["partner_id", "product_id", "rank", "score"]].astype(
+            {"partner_id": "int64", "product_id": "int64", "rank": "int64", "score": "float64"}
+        )
+        new["score"] = new["score"].round(6)
         merged = new.merge(
             current, on=["partner_id", "product_id"], how="outer", suffixes=("", "_old"), indicator=True
         )
@@ -1029,26 +1028,13 @@ class CrmExtAnalyticsRun(models.Model):
             | ((both["score"] - both["score_old"].astype("float64")).abs() > 1e-6)
         ]
         if len(changed):
-            cr.execute(
-                SQL(
-                    """CREATE TEMPORARY TABLE crm_ext_offer_new (id int, rank int, score double precision)
-                       ON COMMIT DROP"""
-                )
+            self._update_from_rows(
+                "crm_ext_customer_offer",
+                "id",
+                {"rank": "int", "score": "double precision"},
+                changed.astype({"id": "int64", "rank": "int64"}),
+                SQL("rank = src.rank, score = src.score, run_id = %s", self.id),
             )
-            self._copy_rows(
-                "crm_ext_offer_new", changed[["id", "rank", "score"]].astype({"id": "int64", "rank": "int64"})
-            )
-            cr.execute(
-                SQL(
-                    """
-                    UPDATE crm_ext_customer_offer offer
-                       SET rank = src.rank, score = src.score, run_id = %s
-                      FROM crm_ext_offer_new src WHERE offer.id = src.id
-                    """,
-                    self.id,
-                )
-            )
-            cr.execute(SQL("DROP TABLE crm_ext_offer_new"))
 
     # ------------------------------------------------------------------ forecast
 
