@@ -15,3 +15,4 @@ from . import test_returns
 from . import test_technician
 from . import test_portal
 from . import test_full_flow
+from . import test_portal_home
