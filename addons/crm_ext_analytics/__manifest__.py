@@ -27,6 +27,7 @@
     ],
     "demo": ["demo/crm_ext_analytics_run_demo.xml"],
     "assets": {
+        "web.assets_backend": ["crm_ext_analytics/static/src/**/*"],
         "web.assets_tests": ["crm_ext_analytics/static/tests/tours/**/*"],
     },
     "application": True,

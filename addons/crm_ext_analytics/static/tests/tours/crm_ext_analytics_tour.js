@@ -22,6 +22,10 @@ registry.category("web_tour.tours").add("crm_ext_analytics_tour", {
             run: "click",
         },
         {
+            content: "Durations read as seconds, not as hours and minutes",
+            trigger: ".o_data_row td[name=duration]:contains(' s')",
+        },
+        {
             content: "Open the run of the demo data",
             trigger: ".o_data_row td[name=state]:contains('Done')",
             run: "click",
@@ -29,6 +33,14 @@ registry.category("web_tour.tours").add("crm_ext_analytics_tour", {
         {
             content: "The run read the demo invoices",
             trigger: ".o_field_widget[name=customer_count]",
+        },
+        {
+            content: "The run's duration and its stages' read as seconds",
+            trigger: ".o_field_widget[name=duration]:contains(' s'), .o_field_widget[name=duration]:contains(' min')",
+        },
+        {
+            content: "Each stage's time reads as seconds",
+            trigger: ".o_field_widget[name=stage_ids] .o_data_row td[name=seconds]:contains(' s')",
         },
         {
             content: "Back to the list",
