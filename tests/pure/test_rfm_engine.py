@@ -57,10 +57,10 @@ def test_missing_column_is_a_clear_error():
 
 
 def test_every_segment_is_reachable():
-    from crm_ext_engine.rfm import _GRID
+    from crm_ext_engine.rfm import SEGMENT_GRID
 
-    assert set(_GRID.values()) == set(SEGMENTS)
-    assert len(_GRID) == 25
+    assert set(SEGMENT_GRID.values()) == set(SEGMENTS)
+    assert len(SEGMENT_GRID) == 25
 
 
 def test_scores_from_summaries_of_two_runs_equal_a_full_run():

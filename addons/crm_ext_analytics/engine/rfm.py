@@ -24,7 +24,7 @@ SEGMENTS = [
 
 # (recency score, frequency score) -> segment; a grid in common use, with the
 # coldest cell (1, 1) named Lost.
-_GRID = {
+SEGMENT_GRID = {
     (5, 5): "Champions", (5, 4): "Champions", (4, 5): "Loyal", (4, 4): "Loyal",
     (3, 5): "Loyal", (3, 4): "Loyal", (5, 3): "Potential loyalist",
     (5, 2): "Potential loyalist", (4, 3): "Potential loyalist",
@@ -100,7 +100,7 @@ def score_rfm(summary: pd.DataFrame, as_of) -> pd.DataFrame:
     result["f_score"] = by_company["frequency"].transform(_quintile)
     result["m_score"] = by_company["monetary"].transform(_quintile)
     keys = list(zip(result["r_score"], result["f_score"], strict=True))
-    result["segment"] = [_GRID[key] for key in keys]
+    result["segment"] = [SEGMENT_GRID[key] for key in keys]
     return result[out_columns]
 
 

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from ..engine.rfm import SEGMENTS
+from ..engine.rfm import SEGMENT_GRID, SEGMENTS
 
 
 def segment_key(label):
@@ -96,6 +96,44 @@ class CrmExtCustomerRfm(models.Model):
         today = fields.Date.context_today(self)
         for row in self:
             row.recency_days = (today - row.last_purchase_date).days if row.last_purchase_date else 0
+
+    @api.model
+    @api.readonly
+    def get_rfm_map(self):
+        """The RFM map of the current company: per (recency score, frequency score) cell its
+        segment, customers and net revenue, and per segment the totals and revenue share.
+        Read with the user's rights (record rules apply)."""
+        company = self.env.company
+        groups = self._read_group(
+            [("company_id", "=", company.id)], ["r_score", "f_score"], ["__count", "monetary:sum"]
+        )
+        figures = {(r, f): (count, revenue or 0.0) for r, f, count, revenue in groups}
+        keys = {label: key for key, label in SEGMENT_SELECTION}
+        labels = dict(self._fields["segment"]._description_selection(self.env))
+        cells = []
+        segments = {
+            key: {"key": key, "label": labels[key], "count": 0, "revenue": 0.0} for key in keys.values()
+        }
+        for (r_score, f_score), label in sorted(SEGMENT_GRID.items()):
+            count, revenue = figures.get((r_score, f_score), (0, 0.0))
+            key = keys[label]
+            cells.append({"r": r_score, "f": f_score, "segment": key, "count": count, "revenue": revenue})
+            segments[key]["count"] += count
+            segments[key]["revenue"] += revenue
+        total_count = sum(segment["count"] for segment in segments.values())
+        total_revenue = sum(segment["revenue"] for segment in segments.values())
+        for segment in segments.values():
+            segment["revenue_share"] = segment["revenue"] / total_revenue if total_revenue else 0.0
+            segment["count_share"] = segment["count"] / total_count if total_count else 0.0
+        return {
+            "company": company.name,
+            "company_id": company.id,
+            "currency_id": company.currency_id.id,
+            "customer_count": total_count,
+            "revenue": total_revenue,
+            "cells": cells,
+            "segments": [segments[keys[label]] for label in SEGMENTS],
+        }
 
     _sql_constraints = [
         (

@@ -8,3 +8,4 @@ from . import test_basket_forecast
 from . import test_customer_clv
 from . import test_customer_churn
 from . import test_incremental_run
+from . import test_rfm_map

@@ -13,7 +13,16 @@ registry.category("web_tour.tours").add("crm_ext_analytics_tour", {
             run: "click",
         },
         {
-            content: "The app opens on the RFM matrix of the demo customers",
+            content: "The app opens on the RFM map",
+            trigger: ".o_crm_ext_rfm_map",
+        },
+        {
+            content: "Open the customers by RFM",
+            trigger: ".o_menu_sections [data-menu-xmlid='crm_ext_analytics.crm_ext_customer_rfm_menu']",
+            run: "click",
+        },
+        {
+            content: "The RFM matrix of the demo customers",
             trigger: ".o_pivot_view .o_pivot table .o_pivot_header_cell_closed, .o_pivot_view .o_pivot table th",
         },
         {
