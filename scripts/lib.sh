@@ -41,10 +41,16 @@ _site_packages() { "$PY" -c 'import sysconfig; print(sysconfig.get_paths()["pure
 find_odoo() {
     local pth found=""
     pth="$(_site_packages)/crm_ext_odoo.pth"
-    rm -f "$pth"
+    # The .pth file holds the Odoo source path an earlier run chose. An Odoo importable only
+    # through it does not count as "already importable": the search below runs again. The file
+    # is rewritten in one move and only when the path changes, never removed first, so that
+    # another run sharing this virtualenv never sees Odoo disappear half-way through.
+    local ours importable=""
+    ours=$(cat "$pth" 2>/dev/null || true)
     local probe='import odoo.release as r, os; assert r.version_info[:2] == (18, 0), r.version; print(os.path.dirname(os.path.dirname(os.path.abspath(r.__file__))))'
-    if "$PY" -c "$probe" >/dev/null 2>&1; then
-        found=$("$PY" -c "$probe")
+    importable=$("$PY" -c "$probe" 2>/dev/null || true)
+    if [ -n "$importable" ] && [ "$importable" != "$ours" ]; then
+        found=$importable
         say "Odoo 18.0 already importable in the venv (from $found)"
     elif command -v python3 >/dev/null && python3 -c "$probe" >/dev/null 2>&1; then
         found=$(python3 -c "$probe")
@@ -65,7 +71,9 @@ find_odoo() {
             return 1
         fi
     fi
-    echo "$found" > "$pth"
+    if [ "$(cat "$pth" 2>/dev/null)" != "$found" ]; then
+        echo "$found" > "$pth.$$" && mv -f "$pth.$$" "$pth"
+    fi
     "$PY" -c "$probe" >/dev/null 2>&1 || { rm -f "$pth"; return 1; }
     ODOO_ADDONS_PATH=$("$PY" - "$ROOT/addons" <<'PYEOF'
 import os, sys
