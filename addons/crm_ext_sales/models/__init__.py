@@ -17,3 +17,5 @@ from . import res_users
 from . import ir_http
 from . import ir_qweb_fields
 from . import mail_render_mixin
+from . import crm_ext_jalali_month
+from . import base

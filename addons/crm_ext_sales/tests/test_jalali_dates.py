@@ -165,3 +165,60 @@ class TestJalaliRendering(JalaliCase):
             template, "sale.order", order.ids, engine="inline_template"
         )
         self.assertEqual(rendered[order.id], "12/21/2026|12/07/2026 00:30:00")
+
+
+@tagged("post_install", "-at_install")
+class TestJalaliGroups(JalaliCase):
+    """Pivot, graph and grouped lists (``read_group``) by Jalali month for Jalali users."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Lead = cls.env["crm.lead"]
+        cls.leads = Lead.create(
+            [
+                {"name": "Azar 4", "type": "opportunity", "date_deadline": datetime.date(2026, 11, 25)},
+                {"name": "Azar 16", "type": "opportunity", "date_deadline": SLA_DAY},
+                {"name": "Dey 4", "type": "opportunity", "date_deadline": datetime.date(2026, 12, 25)},
+            ]
+        )
+        for user in (cls.fa_user, cls.en_user):
+            user.groups_id |= cls.env.ref("sales_team.group_sale_salesman_all_leads")
+
+    def _groups(self, user, groupby, **context):
+        Lead = self.env["crm.lead"].with_user(user).with_context(lang=user.lang, tz="Asia/Tehran", **context)
+        groups = Lead.read_group([("id", "in", self.leads.ids)], ["name"], [groupby])
+        return {group[groupby]: group for group in groups}
+
+    def test_jalali_months(self):
+        groups = self._groups(self.fa_user, "date_deadline:month")
+        self.assertEqual(sorted(groups), ["آذر 1405", "دی 1405"])
+        azar = groups["آذر 1405"]
+        self.assertEqual(azar["date_deadline_count"], 2)
+        self.assertEqual(azar["__range"]["date_deadline:month"], {"from": "2026-11-22", "to": "2026-12-22"})
+        self.assertEqual(self.env["crm.lead"].search(azar["__domain"]), self.leads[:2])
+        self.assertEqual(self.env["crm.lead"].search(groups["دی 1405"]["__domain"]), self.leads[2])
+
+    def test_jalali_quarter_and_year(self):
+        quarters = self._groups(self.fa_user, "date_deadline:quarter")
+        self.assertEqual(list(quarters), ["Q3 1405", "Q4 1405"])
+        self.assertEqual(quarters["Q4 1405"]["__range"]["date_deadline:quarter"]["from"], "2026-12-22")
+        years = self._groups(self.fa_user, "date_deadline:year", fill_temporal=True)
+        self.assertEqual(years["1405"]["date_deadline_count"], 3)
+
+    def test_datetime_months_in_tehran(self):
+        # 20:30 UTC on 21 December is Dey 1 in Tehran (00:00 +03:30)
+        self.leads[0].date_closed = datetime.datetime(2026, 12, 21, 20, 29)
+        self.leads[1].date_closed = datetime.datetime(2026, 12, 21, 20, 30)
+        groups = self._groups(self.fa_user, "date_closed:month")
+        self.assertEqual(groups["دی 1405"]["__range"]["date_closed:month"]["from"], "2026-12-21 20:30:00")
+        self.assertEqual(self.env["crm.lead"].search(groups["دی 1405"]["__domain"]), self.leads[1])
+        self.assertEqual(self.env["crm.lead"].search(groups["آذر 1405"]["__domain"]), self.leads[0])
+
+    def test_gregorian_users_and_python_code_unchanged(self):
+        groups = self._groups(self.en_user, "date_deadline:month")
+        self.assertEqual(sorted(groups), ["December 2026", "November 2026"])
+        rows = self.env["crm.lead"].with_user(self.fa_user)._read_group(
+            [("id", "in", self.leads.ids)], ["date_deadline:month"], ["__count"]
+        )
+        self.assertEqual(rows, [(datetime.date(2026, 11, 1), 1), (datetime.date(2026, 12, 1), 2)])
