@@ -26,6 +26,7 @@ done
 ensure_venv
 find_odoo || { odoo_missing_message; exit 1; }
 ensure_postgres
+ensure_rtlcss
 
 if [ "$REINSTALL" = 1 ] && db_exists "$DB"; then
     dropdb -h "$PG_HOST" -p "$PG_PORT" -U "$PG_ROLE" "$DB"

@@ -131,6 +131,18 @@ ensure_chromium() {
     fi
 }
 
+# rtlcss (npm) turns Odoo's style sheets right-to-left for Persian users; without it Odoo
+# logs a WARNING on every right-to-left page and serves them left-to-right.
+ensure_rtlcss() {
+    command -v rtlcss >/dev/null 2>&1 && return 0
+    if command -v npm >/dev/null 2>&1; then
+        say "installing rtlcss for right-to-left (Persian) pages (npm package rtlcss)"
+        npm install -g --silent rtlcss >/dev/null 2>&1 || say "could not install rtlcss: Persian pages stay left-to-right"
+    else
+        say "rtlcss is missing and npm is not here: Persian pages stay left-to-right"
+    fi
+}
+
 # odoo_cmd DB [odoo options...]: Odoo with our config, addons path and database.
 odoo_cmd() {
     local db=$1; shift

@@ -20,6 +20,7 @@ DB=${CRM_EXT_DB:-crm_ext}
 ensure_venv
 find_odoo || { odoo_missing_message; exit 1; }
 ensure_postgres
+ensure_rtlcss
 
 stamp="$STATE/$DB.addons.sha256"
 if [ "$RESET" = 1 ] && db_exists "$DB"; then

@@ -7,6 +7,7 @@ ensure_venv
 if find_odoo; then
     ensure_postgres
     ensure_chromium
+    ensure_rtlcss
     export CRM_EXT_ODOO_ADDONS_PATH="$ODOO_ADDONS_PATH"
 else
     odoo_missing_message

@@ -7,6 +7,7 @@
     "website": "https://github.com/crm-ext/crm_ext",
     "license": "LGPL-3",
     "depends": ["crm", "sale_crm", "sale_management", "sale_stock", "account"],
+    "external_dependencies": {"python": ["jdatetime"]},
     "data": [
         "security/crm_ext_sales_security.xml",
         "security/ir.model.access.csv",
@@ -22,6 +23,7 @@
         "views/stock_picking_views.xml",
         "views/sale_order_views.xml",
         "views/res_config_settings_views.xml",
+        "views/res_users_views.xml",
         "views/menus.xml",
     ],
     "demo": [
@@ -30,6 +32,14 @@
         "demo/crm_ext_sales_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "crm_ext_sales/static/src/lib/jalaali.js",
+            "crm_ext_sales/static/src/jalali/*.js",
+        ],
+        "web.assets_frontend": [
+            "crm_ext_sales/static/src/lib/jalaali.js",
+            "crm_ext_sales/static/src/jalali/*.js",
+        ],
         "web.assets_tests": ["crm_ext_sales/static/tests/tours/**/*"],
     },
 }

@@ -13,3 +13,9 @@ from . import res_config_settings
 from . import sale_order
 from . import mail_activity
 from . import crm_ext_sales_target
+from . import res_users
+from . import ir_http
+from . import ir_qweb_fields
+from . import mail_render_mixin
+from . import crm_ext_jalali_month
+from . import base

@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..tools import jalali
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -11,3 +13,29 @@ class ResCompany(models.Model):
         help="What happens when a quotation is confirmed for a customer over its credit limit: "
         "a warning only, or a refusal that only a Sales Manager may override.",
     )
+
+    date_calendar = fields.Selection(
+        [
+            ("language", "Jalali for Persian, Gregorian otherwise"),
+            ("gregorian", "Gregorian"),
+            ("jalali", "Jalali (Shamsi)"),
+        ],
+        string="Calendar",
+        default="language",
+        required=True,
+        help="The calendar in which dates are shown to users who did not choose one in their "
+        "preferences, and in the documents (reports, e-mails) sent in another language than "
+        "the sender's. Stored dates never change: only how they are shown.",
+    )
+    date_persian_digits = fields.Boolean(
+        string="Persian Digits in Jalali Documents",
+        help="Reports and e-mails dated in the Jalali calendar write their dates with Persian "
+        "digits (۱۴۰۵/۰۹/۱۶) when the reader has no preference of their own.",
+    )
+
+    def _date_calendar_for(self, lang_code):
+        """The company's default calendar for a reader of the language ``lang_code``."""
+        self.ensure_one()
+        if self.date_calendar == "language":
+            return "jalali" if jalali.is_persian(lang_code) else "gregorian"
+        return self.date_calendar

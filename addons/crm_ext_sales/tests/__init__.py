@@ -10,3 +10,5 @@ from . import test_territory
 from . import test_install_on_existing_data
 from . import test_sales_reports
 from . import test_crm_ext_sales_tour
+from . import test_jalali_dates
+from . import test_jalali_tour

@@ -1,0 +1,174 @@
+/** @odoo-module **/
+
+import { registry } from "@web/core/registry";
+import * as jalaali from "@crm_ext_sales/lib/jalaali";
+
+const { DateTime } = luxon;
+
+function checkValue(expected) {
+    return function () {
+        if (this.anchor.value !== expected) {
+            throw new Error(`expected "${expected}", the field shows "${this.anchor.value}"`);
+        }
+    };
+}
+
+/**
+ * The browser's persian calendar (what luxon shows the user) against jalaali-js (what the
+ * picker and the parser use): every day of 1390 to 1420, and the first and last day of
+ * every month from 1300 to 1500 (the Python tests check every day of 1300-1500 against
+ * jdatetime).
+ */
+function checkCalendarsAgree() {
+    const check = (jy, jm, jd) => {
+        const { gy, gm, gd } = jalaali.toGregorian(jy, jm, jd);
+        const shown = DateTime.fromObject({ year: gy, month: gm, day: gd }).toFormat("yyyy/MM/dd");
+        const expected = `${jy}/${String(jm).padStart(2, "0")}/${String(jd).padStart(2, "0")}`;
+        if (shown !== expected) {
+            throw new Error(`${gy}-${gm}-${gd}: the browser shows ${shown}, jalaali-js says ${expected}`);
+        }
+    };
+    for (let jy = 1300; jy <= 1500; jy++) {
+        for (let jm = 1; jm <= 12; jm++) {
+            const length = jalaali.jalaaliMonthLength(jy, jm);
+            const days = jy >= 1390 && jy <= 1420 ? [...Array(length).keys()].map((i) => i + 1) : [1, length];
+            days.forEach((jd) => check(jy, jm, jd));
+        }
+    }
+}
+
+registry.category("web_tour.tours").add("crm_ext_sales_jalali_tour", {
+    steps: () => [
+        {
+            content: "The quotation's dates are Jalali",
+            trigger: ".o_form_view .o_field_widget[name=validity_date] input",
+            timeout: 60000, // the first right-to-left page compiles its style sheets with rtlcss
+            run: checkValue("1405/09/30"),
+        },
+        {
+            content: "The browser's Persian calendar and the picker's conversion agree, 1300 to 1500",
+            trigger: ".o_form_view",
+            run: checkCalendarsAgree,
+        },
+        {
+            content: "Type a Jalali date",
+            trigger: ".o_field_widget[name=validity_date] input",
+            run: "edit 1405/09/20 && press Enter",
+        },
+        {
+            content: "It is read as Jalali",
+            trigger: ".o_field_widget[name=validity_date] input:value(1405/09/20)",
+        },
+        {
+            content: "Open the date picker",
+            trigger: ".o_field_widget[name=validity_date] input",
+            run: "click",
+        },
+        {
+            content: "The picker shows the Jalali month Azar 1405",
+            trigger: ".o_datetime_picker .o_header_part:contains(آذر 1405)",
+        },
+        {
+            content: "Its weeks start on Saturday",
+            trigger: ".o_datetime_picker .o_day_of_week_cell",
+            run() {
+                const cells = this.anchor.closest(".o_datetime_picker").querySelectorAll(".o_day_of_week_cell");
+                const first = [...cells].find((cell) => cell.textContent.trim() !== "#").getAttribute("title");
+                if (first !== "شنبه") {
+                    throw new Error(`the week starts on ${first}`);
+                }
+            },
+        },
+        {
+            content: "Go to the next month: Dey",
+            trigger: ".o_datetime_picker .o_next",
+            run: "click",
+        },
+        {
+            content: "The picker shows Dey 1405",
+            trigger: ".o_datetime_picker .o_header_part:contains(دی 1405)",
+        },
+        {
+            content: "Back to Azar",
+            trigger: ".o_datetime_picker .o_previous",
+            run: "click",
+        },
+        {
+            content: "Pick the 16th of Azar",
+            trigger: ".o_datetime_picker .o_header_part:contains(آذر 1405)",
+        },
+        {
+            trigger: ".o_datetime_picker button.o_date_item_cell:not(.o_out_of_range) span:contains(/^16$/)",
+            run: "click",
+        },
+        {
+            content: "The field shows the picked day",
+            trigger: ".o_field_widget[name=validity_date] input:value(1405/09/16)",
+        },
+        {
+            content: "Save",
+            trigger: ".o_form_button_save",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_saved",
+        },
+        {
+            content: "Back to the list",
+            trigger: ".o_breadcrumb .o_back_button a, .o_breadcrumb li.breadcrumb-item a",
+            run: "click",
+        },
+        {
+            content: "The list shows the quotation's creation date in Jalali",
+            trigger: ".o_data_row td[name=create_date]:contains(/^14\\d\\d\\/\\d\\d\\/\\d\\d /)",
+        },
+        {
+            content: "Show the expiration column",
+            trigger: ".o_list_view .o_optional_columns_dropdown_toggle",
+            run: "click",
+        },
+        {
+            trigger: ".o-dropdown--menu input[name=validity_date]",
+            run: "click",
+        },
+        {
+            content: "The list shows the picked day in Jalali",
+            trigger: ".o_data_row td[name=validity_date]:contains(1405/09/16)",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("crm_ext_sales_gregorian_tour", {
+    steps: () => [
+        {
+            content: "An English user sees the same quotation in Gregorian",
+            trigger: ".o_form_view .o_field_widget[name=validity_date] input",
+            timeout: 60000, // the first right-to-left page compiles its style sheets with rtlcss
+            run: checkValue("12/07/2026"),
+        },
+        {
+            content: "Open the date picker",
+            trigger: ".o_field_widget[name=validity_date] input",
+            run: "click",
+        },
+        {
+            content: "The picker shows December 2026",
+            trigger: ".o_datetime_picker .o_header_part:contains(December 2026)",
+        },
+        {
+            trigger: ".o_datetime_picker button.o_date_item_cell:not(.o_out_of_range) span:contains(/^24$/)",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name=validity_date] input:value(12/24/2026)",
+        },
+        {
+            content: "Save",
+            trigger: ".o_form_button_save",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_saved",
+        },
+    ],
+});
