@@ -18,7 +18,8 @@
 #     --no-replica     no replica: every request on the primary
 #     --no-prepare     serve the database as it is (no install or update of the modules)
 #     --detach         start and return; `scripts/prod.sh stop` stops
-#   scripts/prod.sh stop      stop what a detached start started (nothing else)
+#   scripts/prod.sh stop      stop what a detached start started (nothing else);
+#                             CRM_EXT_KEEP_REPLICA=1 leaves the replica running (load runs)
 #   scripts/prod.sh status    what runs, and the replica lag
 #   scripts/prod.sh unsetup   stop, delete the replica, its slot and role, and remove the
 #                             one pg_hba.conf line that `start` added on the primary
@@ -171,6 +172,7 @@ start_replica() {
 }
 
 stop_replica() {
+    rm -f "$PROD/replica.kept"
     if replica_running; then
         say "replica: stopping"
         as_postgres "$PG_BIN/pg_ctl" -D "$REPLICA_DIR" -m fast -w stop >/dev/null || true
@@ -315,6 +317,8 @@ stop_nginx() {
 # ---------------------------------------------------------------- commands
 
 stop_started() {
+    # a replica left running by CRM_EXT_KEEP_REPLICA=1 is stopped by the next plain stop
+    [ -f "$MANIFEST" ] || [ ! -f "$PROD/replica.kept" ] || echo replica > "$MANIFEST"
     [ -f "$MANIFEST" ] || { say "nothing started by make prod is running"; return 0; }
     local item
     # reverse order: proxy, Odoo instances, replica
@@ -322,7 +326,13 @@ stop_started() {
         case "$item" in
             nginx) stop_nginx ;;
             "odoo "*) stop_odoo "${item#odoo }" ;;
-            replica) stop_replica ;;
+            replica)
+                if [ "${CRM_EXT_KEEP_REPLICA:-0}" = 1 ]; then
+                    say "replica: left running"
+                    touch "$PROD/replica.kept"
+                else
+                    stop_replica
+                fi ;;
         esac
     done < <(tac "$MANIFEST")
     rm -f "$MANIFEST"
