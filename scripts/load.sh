@@ -12,6 +12,7 @@
 #   --users 10,25,50     simulated users per run          --time 60   seconds per run
 #   --configs workers0,workers2,workers2-replica,two-instances   (default: the first three)
 #   --no-crons           do not trigger the analytics job and the crons at the start of a run
+#   --fault NAME         faults: only this one (repeatable; names in tests/load/faults.py)
 #   --restart-postgres   faults: really restart the primary cluster (default: its connections
 #                        to the load database are terminated instead; see the README)
 # The load database crm_ext_load_<size> (CRM_EXT_LOAD_DB) is a fresh copy for every call.
@@ -36,6 +37,7 @@ while [ $# -gt 0 ]; do
         --smoke) MODE=smoke; shift ;;
         --no-crons) CRONS=0; shift ;;
         --restart-postgres) FAULT_ARGS+=(--restart-postgres); shift ;;
+        --fault) FAULT_ARGS+=(--only "$2"); shift 2 ;;
         *) die "unknown option $1 (see the top of scripts/load.sh)" ;;
     esac
 done

@@ -337,6 +337,12 @@ class Fault:
         self.under_load(inject)
         self.check("the cron worker running the analytics job was killed mid-run", "killed" in state)
         after = self.sql(rfm)[0]
+        for _ in range(180):  # the respawned cron worker takes the job again (it was not done)
+            if self.sql(
+                "SELECT 1 FROM crm_ext_analytics_run WHERE id > %s AND state = 'done'", [runs_before]
+            ):
+                break
+            time.sleep(1)
         self.notes.append(f"killed cron worker {state.get('killed')}")
         runs = self.sql(
             "SELECT id, state FROM crm_ext_analytics_run WHERE id > %s ORDER BY id", [runs_before]

@@ -89,6 +89,7 @@ class OdooUser(HttpUser):
             "allowed_company_ids": [self.company_id],
         }
         self.views = {}
+        self.session_lost = False
         self.login()
 
     def __init_subclass__(cls, **kwargs):
@@ -123,6 +124,7 @@ class OdooUser(HttpUser):
                     "Location", ""
                 ):
                     response.failure(f"login of {self.login_name} refused ({response.status_code})")
+                    self.session_lost = True  # tried again before the next step
                     raise RpcError("login refused")
 
     def json(self, path, params, name):
@@ -139,6 +141,8 @@ class OdooUser(HttpUser):
             if "error" in data:
                 message = data["error"].get("data", {}).get("message") or data["error"].get("message")
                 response.failure(message)
+                if data["error"].get("data", {}).get("name") == "odoo.http.SessionExpiredException":
+                    self.session_lost = True  # logged in again before the next step, as a person would
                 raise RpcError(f"{name}: {message}")
             return data.get("result")
 
@@ -154,6 +158,9 @@ class OdooUser(HttpUser):
     @contextmanager
     def page(self, name, kind="PAGE"):
         """One user-visible step, timed as a whole, in the statistics as ``kind``."""
+        if self.session_lost and name != "login":
+            self.session_lost = False
+            self.login()
         started = time.perf_counter()
         error = None
         try:
@@ -232,7 +239,7 @@ class OdooUser(HttpUser):
             orderby="",
             lazy=True,
         )["groups"]
-        bar = progress_bar(arch, literal)
+        bar = progress_bar(arch, lambda text: literal(text, {}))
         if bar:
             self.call(model, "read_progress_bar", domain=domain, group_by=groupby, progress_bar=bar)
         for group in groups[:5]:
@@ -384,6 +391,7 @@ class PortalCustomer(OdooUser):
         ):
             if r.status_code != 200 or "/web/login" in r.url:
                 r.failure(f"{r.status_code} {r.url}")
+                self.session_lost = "/web/login" in r.url
                 raise RpcError("my tickets")
 
     @task(2)
@@ -398,6 +406,7 @@ class PortalCustomer(OdooUser):
         ):
             if r.status_code != 200 or "/web/login" in r.url:
                 r.failure(f"{r.status_code} {r.url}")
+                self.session_lost = "/web/login" in r.url
                 raise RpcError("invoice")
 
     @task(1)

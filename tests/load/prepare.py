@@ -112,6 +112,10 @@ def prepare(env, users):
     per_role = max(2, users // 4)
     data = {"users": {role: ensure_users(env, role, per_role, company) for role in ROLES}}
     data["users"]["portal"], data["portal_invoices"] = ensure_portal_users(env, per_role, company)
+    # agents see the tickets of their teams (record rule): the load agents are in every team
+    agents = [account["id"] for account in data["users"]["service"]]
+    for team in env["crm_ext.service.team"].search([("company_id", "in", [company.id, False])]):
+        team.member_ids = [(4, user_id) for user_id in agents]
     opportunities = env["crm.lead"].search(
         [
             ("type", "=", "opportunity"),
