@@ -3,11 +3,12 @@
 # then the benchmark runner (figures and ratios against baselines of the same run).
 #   scripts/bench.sh [small|large] [benchmark names...]   (default: small, all benchmarks)
 #   CRM_EXT_BENCH_RESET=1 scripts/bench.sh large           rebuild the database first
+#   CRM_EXT_BENCH_DB=NAME scripts/bench.sh small            another database name
 source "$(dirname "$0")/lib.sh"
 
 SIZE=small
 case "${1:-}" in small|large) SIZE=$1; shift ;; esac
-DB="crm_ext_bench_$SIZE"
+DB="${CRM_EXT_BENCH_DB:-crm_ext_bench_$SIZE}"
 
 ensure_venv
 find_odoo || { odoo_missing_message; exit 1; }

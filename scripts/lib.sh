@@ -150,6 +150,20 @@ odoo_cmd() {
         -d "$db" --db-filter "^${db}\$" "$@")
 }
 
+# odoo_bin: the server script to run for prefork workers. `python -m odoo` cannot be used
+# there: Odoo re-executes sys.argv[0] with `gevent` for the websocket process.
+odoo_bin() {
+    local root
+    root=$("$PY" -c 'import odoo, os; print(os.path.dirname(os.path.dirname(os.path.abspath(odoo.__file__))))')
+    if [ -f "$root/odoo-bin" ]; then
+        echo "$root/odoo-bin"
+    elif [ -x "$VENV/bin/odoo" ]; then
+        echo "$VENV/bin/odoo"
+    else
+        die "found Odoo at $root but neither its odoo-bin nor an odoo command"
+    fi
+}
+
 addons_hash() {
     (cd "$ROOT" && find addons -type f ! -path '*/__pycache__/*' -print0 | sort -z \
         | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)

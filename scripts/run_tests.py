@@ -119,6 +119,7 @@ def odoo_phase(tally, addons_path, keep_db, lifecycle=True):
             tally.add(
                 "odoo: no skipped tests", failed=1, note="an Odoo test was skipped although Odoo is here"
             )
+        load_smoke_phase(tally, db)
 
         if not lifecycle:
             tally.add(
@@ -138,6 +139,23 @@ def odoo_phase(tally, addons_path, keep_db, lifecycle=True):
         else:
             psql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
             shutil.rmtree(ROOT / ".state" / "data" / "filestore" / db, ignore_errors=True)
+
+
+def load_smoke_phase(tally, db):
+    """The load test's smoke (tests/load): 5 Locust users for 20 s against Odoo with workers = 2
+    on a copy of the test database; passes with 0 errors and every write stored exactly once."""
+    banner("load smoke: 5 simulated users for 20 s, workers = 2 (scripts/load.sh --smoke)")
+    started = time.monotonic()
+    log = LOGS / f"load-smoke-{db}.log"
+    with open(log, "w") as output:
+        result = subprocess.run(
+            ["bash", str(ROOT / "scripts" / "load.sh"), "--smoke", "--source-db", db],
+            cwd=ROOT, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    figures = [line for line in log.read_text().splitlines() if line.startswith("smoke:")]
+    print("  " + (figures[-1] if figures else f"no figures (log: {log.relative_to(ROOT)})"))
+    ok = result.returncode == 0
+    tally.add("load smoke", passed=int(ok), failed=int(not ok), note=f"{time.monotonic() - started:.0f} s")
 
 
 def main():

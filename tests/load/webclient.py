@@ -1,0 +1,69 @@
+"""What Odoo 18's web client asks the server for to show a view, from the view's arch.
+
+Pure functions over an arch element (lxml or xml.etree.ElementTree), shared by the
+read-only request test (``tests/test_readonly_requests.py``, on the ORM) and the load test
+(``tests/load/locustfile.py``, over JSON-RPC), so both make the same reads.
+"""
+
+RELATIONAL = ("one2many", "many2many")
+
+
+def field_spec(node, fields, models):
+    """The ``specification`` of ``web_search_read``/``web_read`` for the fields of ``node``:
+    many2one as ``display_name``, x2many with the fields of their embedded list/kanban/form
+    (``models``: ``get_views()['models']``, model name -> ``{"fields": ...}``)."""
+    spec = {}
+    for child in node:
+        if not isinstance(child.tag, str):  # lxml comments and processing instructions
+            continue
+        if child.tag != "field":
+            spec.update(field_spec(child, fields, models))
+            continue
+        name = child.get("name")
+        info = fields.get(name)
+        if info is None:
+            continue
+        if info["type"] == "many2one":
+            spec[name] = {"fields": {"display_name": {}}}
+        elif info["type"] in RELATIONAL:
+            subview = next((c for c in child if c.tag in ("list", "kanban", "form")), None)
+            sub_fields = models.get(info["relation"], {}).get("fields", {})
+            sub = field_spec(subview, sub_fields, models) if subview is not None else {}
+            spec[name] = {"fields": sub or {"display_name": {}}, "limit": 40}
+        else:
+            spec[name] = {}
+    return spec
+
+
+def calendar_spec(arch, fields, models):
+    """A calendar reads its arch's fields and the ones its attributes name."""
+    spec = field_spec(arch, fields, models)
+    for attribute in ("date_start", "date_stop", "date_delay", "color", "all_day"):
+        if arch.get(attribute) in fields:
+            spec[arch.get(attribute)] = {}
+    return spec
+
+
+def report_groups(arch, fields):
+    """(row/col group-bys, measures) of a pivot or graph arch, as ``read_group`` takes them."""
+    groupbys = []
+    measures = []
+    for field in arch.iter("field"):
+        name = field.get("name")
+        if field.get("type") in ("row", "col"):
+            groupbys.append(f"{name}:{field.get('interval')}" if field.get("interval") else name)
+        elif field.get("type") == "measure" and name in fields:
+            measures.append(f"{name}:{fields[name].get('aggregator') or 'sum'}")
+    return groupbys, measures or ["__count"]
+
+
+def progress_bar(arch, eval_literal):
+    """The ``progress_bar`` argument of ``read_progress_bar`` for a kanban arch, or None."""
+    bar = arch.find("progressbar")
+    if bar is None:
+        return None
+    return {
+        "field": bar.get("field"),
+        "colors": eval_literal(bar.get("colors")),
+        "sum_field": bar.get("sum_field"),
+    }
