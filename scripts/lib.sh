@@ -17,17 +17,22 @@ mkdir -p "$STATE/logs" "$STATE/data"
 say() { printf '[crm_ext] %s\n' "$*" >&2; }
 die() { printf '\n[crm_ext] ERROR: %s\n\n' "$*" >&2; exit 1; }
 
+# Installs requirements.txt at the versions of requirements.lock (pip constraints: a package
+# requirements.txt names that the lock lacks still installs, and the static checks report the
+# stale lock). pip, wheel and setuptools come from the lock too (setuptools < 81: some of
+# Odoo's pinned dependencies, python-stdnum and passlib, import pkg_resources).
 ensure_venv() {
     local stamp="$VENV/.requirements.sha256" want
-    want=$(sha256sum "$ROOT/requirements.txt" | cut -d' ' -f1)
+    want=$(cat "$ROOT/requirements.txt" "$ROOT/requirements.lock" | sha256sum | cut -d' ' -f1)
     if [ ! -x "$PY" ]; then
         say "creating the virtualenv in .venv"
         python3 -m venv "$VENV"
     fi
     if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-        say "installing requirements.txt into .venv (a few minutes the first time)"
-        "$PY" -m pip install --quiet --disable-pip-version-check --upgrade pip wheel "setuptools<81"
-        "$PY" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements.txt"
+        say "installing requirements.txt at the versions of requirements.lock into .venv (a few minutes the first time)"
+        "$PY" -m pip install --quiet --disable-pip-version-check -c "$ROOT/requirements.lock" pip wheel setuptools
+        "$PY" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements.txt" \
+            -c "$ROOT/requirements.lock"
         echo "$want" > "$stamp"
     fi
 }

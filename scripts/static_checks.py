@@ -135,6 +135,100 @@ def check_translatable_terms():
     return problems
 
 
+# Packages the Odoo server itself imports to start (psycopg2, lxml, werkzeug...): every Odoo
+# has them, a manifest need not list them. Any other package an add-on imports must be in its
+# manifest's external_dependencies, by its PyPI name, so that Odoo refuses to install the
+# add-on without it (instead of a stage failing at run time).
+ODOO_SERVER_IMPORTS = {
+    "babel",
+    "dateutil",
+    "decorator",
+    "docutils",
+    "jinja2",
+    "lxml",
+    "markupsafe",
+    "passlib",
+    "PIL",
+    "psutil",
+    "psycopg2",
+    "pytz",
+    "reportlab",
+    "requests",
+    "werkzeug",
+}
+
+
+def _top_level_imports(path):
+    """Absolute imports of a Python file, at any depth (imports inside functions count)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def _distribution_key(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def check_external_dependencies(addons=None):
+    """Every third-party package an add-on's Python files import is in its manifest's
+    ``external_dependencies`` (PyPI names), and nothing listed there is left unimported."""
+    from importlib.metadata import packages_distributions
+
+    distributions = packages_distributions()
+    ignored = set(sys.stdlib_module_names) | {"odoo", "__future__"} | ODOO_SERVER_IMPORTS
+    problems = []
+    for addon in addons or ADDONS:
+        manifest = ast.literal_eval((addon / "__manifest__.py").read_text())
+        listed = {
+            _distribution_key(re.split(r"[\s<>=!~;\[]", name, maxsplit=1)[0]): name
+            for name in manifest.get("external_dependencies", {}).get("python", [])
+        }
+        needed = {}
+        for path in sorted(addon.rglob("*.py")):
+            for module in _top_level_imports(path) - ignored:
+                for dist in distributions.get(module, [None]):
+                    needed.setdefault(dist or module, set()).add(path.relative_to(addon).as_posix())
+        for dist, files in sorted(needed.items()):
+            if _distribution_key(dist) not in listed:
+                problems.append(
+                    f"{addon.name}: imports {dist} ({', '.join(sorted(files)[:3])}) but its manifest's "
+                    f"external_dependencies do not list it"
+                )
+        unused = set(listed) - {_distribution_key(dist) for dist in needed}
+        for key in sorted(unused):
+            problems.append(
+                f"{addon.name}: external_dependencies list {listed[key]!r}, which nothing imports"
+            )
+    return problems
+
+
+def check_requirements_lock():
+    """requirements.lock pins every package requirements.txt names, at a version it allows."""
+    from packaging.requirements import Requirement
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from lock_requirements import LOCK, REFRESH, REQUIREMENTS, requirement_lines
+
+    if not LOCK.is_file():
+        return [f"requirements.lock is missing: {REFRESH}"]
+    pinned = {}
+    for line in requirement_lines(LOCK):
+        name, _sep, version = line.partition("==")
+        pinned[_distribution_key(name)] = version
+    problems = []
+    for line in requirement_lines(REQUIREMENTS):
+        requirement = Requirement(line)
+        version = pinned.get(_distribution_key(requirement.name))
+        if version is None or not requirement.specifier.contains(version, prereleases=True):
+            found = f"locks {version}" if version else "lacks it"
+            problems.append(f"requirements.txt asks for {requirement}, requirements.lock {found}: {REFRESH}")
+    return problems
+
+
 def _run(cmd):
     result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     output = (result.stdout + result.stderr).strip()
@@ -155,6 +249,8 @@ CHECKS = [
     ("access csv", check_access_csv),
     ("translations (fa)", check_translations),
     ("translatable terms", check_translatable_terms),
+    ("external dependencies", check_external_dependencies),
+    ("requirements.lock", check_requirements_lock),
     ("pylint-odoo (OCA rules)", check_pylint_odoo),
     ("ruff", check_ruff),
 ]

@@ -1,8 +1,15 @@
 """Cross-module checks of the four add-ons' security set-up."""
 
+from odoo.osv.expression import normalize_domain
 from odoo.tests import TransactionCase, tagged
+from odoo.tools.safe_eval import safe_eval
 
 SECTIONS = ["sales", "marketing", "service", "analytics"]
+# the multi-company rules Odoo writes, evaluated for a user in the companies [-1, -2]
+COMPANY_DOMAINS = (
+    [("company_id", "in", [-1, -2])],
+    ["|", ("company_id", "=", False), ("company_id", "in", [-1, -2])],
+)
 
 
 @tagged("post_install", "-at_install")
@@ -27,9 +34,19 @@ class TestSuiteSecurity(TransactionCase):
                 self.assertTrue(model.access_ids, "no access rules")
                 if "company_id" in self.env[model.model]._fields:
                     rules = self.env["ir.rule"].search([("model_id", "=", model.id), ("global", "=", True)])
+                    # the rule's domain evaluated for a user in the companies [-1, -2], leaves as tuples
+                    context = dict(self.env["ir.rule"]._eval_context(), company_ids=[-1, -2], company_id=-1)
+                    domains = [
+                        [
+                            tuple(term) if isinstance(term, list | tuple) else term
+                            for term in normalize_domain(safe_eval(rule.domain_force or "[]", context))
+                        ]
+                        for rule in rules
+                        if rule.perm_read and rule.perm_write and rule.perm_create and rule.perm_unlink
+                    ]
                     self.assertTrue(
-                        any("company_ids" in (rule.domain_force or "") for rule in rules),
-                        "no multi-company rule",
+                        any(domain in COMPANY_DOMAINS for domain in domains),
+                        f"no multi-company rule on every operation: {rules.mapped('domain_force')}",
                     )
 
     def test_top_menus(self):

@@ -7,7 +7,9 @@
     "website": "https://github.com/crm-ext/crm_ext",
     "license": "LGPL-3",
     "depends": ["crm_ext_marketing", "crm_ext_service"],
-    "external_dependencies": {"python": ["pandas", "numpy", "scipy", "statsmodels"]},
+    "external_dependencies": {
+        "python": ["pandas", "numpy", "scipy", "statsmodels", "scikit-learn", "openpyxl"],
+    },
     "data": [
         "security/crm_ext_analytics_security.xml",
         "security/ir.model.access.csv",

@@ -7,7 +7,7 @@
     "website": "https://github.com/crm-ext/crm_ext",
     "license": "LGPL-3",
     "depends": ["crm", "sale_crm", "sale_management", "sale_stock", "account"],
-    "external_dependencies": {"python": ["jdatetime"]},
+    "external_dependencies": {"python": ["openpyxl", "chardet", "jdatetime"]},
     "data": [
         "security/crm_ext_sales_security.xml",
         "security/ir.model.access.csv",

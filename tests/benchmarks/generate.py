@@ -31,7 +31,7 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
 
-    from tests.benchmarks.generator import generate, generate_extras
+    from tests.benchmarks.generator import Profile, generate, generate_extras
 
     overrides = {key: getattr(args, key) for key in ("customers", "products", "orders") if getattr(args, key)}
     started = time.perf_counter()
@@ -39,7 +39,7 @@ def main(argv=None):
         if args.extras_only:
             summary = generate_extras(env, seed=args.seed)
         else:
-            summary = generate(env, size=args.size, seed=args.seed, **overrides)
+            summary = generate(env, Profile.of(args.size, seed=args.seed, **overrides))
         env.cr.commit()
     elapsed = time.perf_counter() - started
     print_summary(summary, elapsed)

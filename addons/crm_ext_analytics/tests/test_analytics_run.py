@@ -51,6 +51,13 @@ class TestAnalyticsRun(CrmExtAnalyticsCase):
         self.assertEqual(run.invoice_count, 4)
         self.assertEqual(run.customer_count, 2)
         self.assertTrue(run.date_end >= run.date_start)
+        # by hand: Good 300 + 200 in two invoices; Refunded 100 invoiced, 100 credited; the
+        # draft 999 is not revenue. A credit note is no purchase but lowers the net revenue.
+        rows = self.env["crm_ext.customer.rfm"].search([("company_id", "=", self.company.id)])
+        figures = {
+            row.partner_id.name: (row.frequency, row.monetary, str(row.last_purchase_date)) for row in rows
+        }
+        self.assertEqual(figures, {"Good": (2, 500.0, "2026-01-15"), "Refunded": (1, 0.0, "2026-01-15")})
         # the segment sizes, "Champions: 1", before the basket and forecast lines
         segment_lines = [line for line in run.log.splitlines() if line.rsplit(": ", 1)[-1].isdigit()]
         sizes = [int(line.rsplit(": ", 1)[1]) for line in segment_lines]

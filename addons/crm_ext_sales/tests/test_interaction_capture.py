@@ -69,7 +69,7 @@ class TestInteractionCapture(CrmExtSalesCase):
 class TestInteractionImport(CrmExtSalesCase):
     def _import(self, text, skip=False):
         wizard = self.env["crm_ext.interaction.import"].create(
-            {"file": base64.b64encode(text.encode()), "filename": "calls.csv", "skip_invalid": skip}
+            {"file": base64.b64encode(text.encode()), "filename": "calls.csv", "skip_bad_rows": skip}
         )
         wizard.action_import()
         return wizard
@@ -96,9 +96,9 @@ class TestInteractionImport(CrmExtSalesCase):
         )
         wizard = self._import(bad)
         self.assertEqual((wizard.state, wizard.imported_count, wizard.rejected_count), ("rejected", 0, 3))
-        self.assertIn("Line 3: bad channel “pigeon”", wizard.report)
-        self.assertIn("Line 4: bad date “yesterday”", wizard.report)
-        self.assertIn("Line 5: unknown or ambiguous partner “Nobody Known”", wizard.report)
+        self.assertIn("Row 3: bad channel “pigeon”", wizard.report)
+        self.assertIn("Row 4: bad date “yesterday”", wizard.report)
+        self.assertIn("Row 5: unknown or ambiguous partner “Nobody Known”", wizard.report)
         self.assertFalse(self.env["crm_ext.interaction"].search([("summary", "=", "Fine")]))
 
         wizard = self._import(bad, skip=True)
