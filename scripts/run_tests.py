@@ -141,6 +141,33 @@ def odoo_phase(tally, addons_path, keep_db, lifecycle=True):
             shutil.rmtree(ROOT / ".state" / "data" / "filestore" / db, ignore_errors=True)
 
 
+def print_smoke_diagnostics(log):
+    """A failed smoke prints what CI's output needs to tell why: the end of the phase's log, the
+    Locust log and the Odoo server's ERROR/WARNING lines of the newest smoke run."""
+    print("  --- end of " + str(log.relative_to(ROOT)))
+    for line in log.read_text(errors="replace").splitlines()[-40:]:
+        print("  | " + line)
+    runs = sorted((ROOT / ".state" / "load").glob("*-smoke"))
+    if not runs:
+        return
+    for path in sorted(runs[-1].glob("*.locust.log")):
+        print("  --- end of " + str(path.relative_to(ROOT)))
+        for line in path.read_text(errors="replace").splitlines()[-40:]:
+            print("  | " + line)
+    server_log = runs[-1] / "odoo.log"
+    if server_log.exists():
+        lines = [
+            line
+            for line in server_log.read_text(errors="replace").splitlines()
+            if " ERROR " in line
+            or " WARNING " in line
+            or line.startswith(("Traceback", "  File", "psycopg2"))
+        ]
+        print(f"  --- {len(lines)} ERROR/WARNING/traceback lines of {server_log.relative_to(ROOT)} (last 60)")
+        for line in lines[-60:]:
+            print("  | " + line)
+
+
 def load_smoke_phase(tally, db):
     """The load test's smoke (tests/load): 5 Locust users for 20 s against Odoo with workers = 2
     on a copy of the test database; passes with 0 errors and every write stored exactly once."""
@@ -155,6 +182,8 @@ def load_smoke_phase(tally, db):
     figures = [line for line in log.read_text().splitlines() if line.startswith("smoke:")]
     print("  " + (figures[-1] if figures else f"no figures (log: {log.relative_to(ROOT)})"))
     ok = result.returncode == 0
+    if not ok:
+        print_smoke_diagnostics(log)
     tally.add("load smoke", passed=int(ok), failed=int(not ok), note=f"{time.monotonic() - started:.0f} s")
 
 

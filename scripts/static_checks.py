@@ -229,6 +229,16 @@ def check_requirements_lock():
     return problems
 
 
+def check_dashboards():
+    """The Dashboards app's JSON files are what scripts/build_dashboards.py writes."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build_dashboards.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    return [result.stdout.strip() or result.stderr.strip()] if result.returncode else []
+
+
 def _run(cmd):
     result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     output = (result.stdout + result.stderr).strip()
@@ -252,6 +262,7 @@ CHECKS = [
     ("external dependencies", check_external_dependencies),
     ("requirements.lock", check_requirements_lock),
     ("pylint-odoo (OCA rules)", check_pylint_odoo),
+    ("dashboards built", check_dashboards),
     ("ruff", check_ruff),
 ]
 

@@ -13,6 +13,7 @@
     "data": [
         "security/crm_ext_analytics_security.xml",
         "security/ir.model.access.csv",
+        "data/spreadsheet_dashboard_data.xml",
         "data/ir_cron_data.xml",
         "views/crm_ext_analytics_run_views.xml",
         "views/crm_ext_customer_rfm_views.xml",

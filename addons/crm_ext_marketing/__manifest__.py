@@ -10,6 +10,7 @@
     "data": [
         "security/crm_ext_marketing_security.xml",
         "security/ir.model.access.csv",
+        "data/spreadsheet_dashboard_data.xml",
         "data/ir_cron.xml",
         "views/crm_ext_segment_views.xml",
         "views/crm_ext_segment_rule_views.xml",

@@ -6,11 +6,12 @@
     "author": "crm_ext",
     "website": "https://github.com/crm-ext/crm_ext",
     "license": "LGPL-3",
-    "depends": ["crm", "sale_crm", "sale_management", "sale_stock", "account"],
+    "depends": ["crm", "sale_crm", "sale_management", "sale_stock", "account", "spreadsheet_dashboard"],
     "external_dependencies": {"python": ["openpyxl", "chardet", "jdatetime"]},
     "data": [
         "security/crm_ext_sales_security.xml",
         "security/ir.model.access.csv",
+        "data/spreadsheet_dashboard_data.xml",
         "views/crm_ext_interaction_views.xml",
         "views/crm_ext_interaction_import_views.xml",
         "views/crm_ext_forecast_views.xml",

@@ -10,6 +10,7 @@
     "data": [
         "security/crm_ext_service_security.xml",
         "security/ir.model.access.csv",
+        "data/spreadsheet_dashboard_data.xml",
         "data/ir_sequence_data.xml",
         "data/crm_ext_ticket_stage_data.xml",
         "data/mail_activity_type_data.xml",
