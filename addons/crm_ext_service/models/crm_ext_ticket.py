@@ -1,7 +1,7 @@
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from odoo.addons.crm_ext_sales.models.crm_ext_interaction import CHANNELS
 
@@ -322,7 +322,7 @@ class CrmExtTicket(models.Model):
                     )
                 )
 
-    @api.constrains("sale_order_id", "invoice_id", "partner_id")
+    @api.constrains("sale_order_id", "invoice_id", "partner_id", "company_id")
     def _check_sale_documents(self):
         for ticket in self:
             order, invoice = ticket.sale_order_id, ticket.invoice_id
@@ -330,6 +330,17 @@ class CrmExtTicket(models.Model):
                 raise ValidationError(
                     _("Order %(order)s was not sold to the ticket's customer.", order=order.name)
                 )
+            for document in (order, invoice):
+                if document and document.company_id != ticket.company_id:
+                    raise ValidationError(
+                        _(
+                            "%(document)s belongs to %(company)s, but ticket %(ticket)s to %(own)s.",
+                            document=document.display_name,
+                            company=document.company_id.name,
+                            ticket=ticket.display_name,
+                            own=ticket.company_id.name,
+                        )
+                    )
             if invoice and (
                 invoice.commercial_partner_id != ticket.commercial_partner_id
                 or invoice.move_type != "out_invoice"
@@ -354,6 +365,17 @@ class CrmExtTicket(models.Model):
                 )
 
     # ------------------------------------------------------------------ ORM
+
+    def _check_link_access(self):
+        """Refuses to link a record (field order, return line) to tickets the current user may
+        not read: record rules follow those links (a technician reads the tickets of their
+        orders), so a link to an unreadable ticket would open it to the user."""
+        if self.env.su:
+            return
+        try:
+            self.exists().check_access("read")
+        except AccessError:
+            raise AccessError(_("You can only link a record to a ticket you may read.")) from None
 
     @api.model_create_multi
     def create(self, vals_list):
