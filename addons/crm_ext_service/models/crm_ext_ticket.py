@@ -38,6 +38,7 @@ class CrmExtTicket(models.Model):
         tracking=True,
         index=True,
         domain="[('company_id', '=', company_id)]",
+        groups="base.group_user",
     )
     user_id = fields.Many2one(
         "res.users",
@@ -66,7 +67,7 @@ class CrmExtTicket(models.Model):
         tracking=True,
         domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
     )
-    tag_ids = fields.Many2many("crm_ext.ticket.tag", string="Tags")
+    tag_ids = fields.Many2many("crm_ext.ticket.tag", string="Tags", groups="base.group_user")
     kb_article_ids = fields.Many2many(
         "crm_ext.kb.article",
         "crm_ext_kb_article_ticket_rel",
@@ -74,36 +75,44 @@ class CrmExtTicket(models.Model):
         "article_id",
         string="Knowledge Articles",
         domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
+        groups="base.group_user",
     )
-    channel = fields.Selection(TICKET_CHANNELS, default="phone", required=True)
-    lead_id = fields.Many2one("crm.lead", string="Opportunity", index="btree_not_null")
+    channel = fields.Selection(TICKET_CHANNELS, default="phone", required=True, groups="base.group_user")
+    lead_id = fields.Many2one(
+        "crm.lead", string="Opportunity", index="btree_not_null", groups="base.group_user"
+    )
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
-    color = fields.Integer()
-    # SLA
-    sla_ids = fields.One2many("crm_ext.ticket.sla", "ticket_id", string="SLAs")
+    color = fields.Integer(groups="base.group_user")
+    # SLA: internal figures, not shown on the portal
+    sla_ids = fields.One2many("crm_ext.ticket.sla", "ticket_id", string="SLAs", groups="base.group_user")
     sla_deadline = fields.Datetime(
         string="SLA Deadline",
         compute="_compute_sla_summary",
         store=True,
         index=True,
         help="The earliest deadline among the ticket's SLAs still open.",
+        groups="base.group_user",
     )
-    sla_failed = fields.Boolean(string="SLA Failed", compute="_compute_sla_summary", store=True)
-    first_response_date = fields.Datetime(readonly=True, copy=False)
+    sla_failed = fields.Boolean(
+        string="SLA Failed", compute="_compute_sla_summary", store=True, groups="base.group_user"
+    )
+    first_response_date = fields.Datetime(readonly=True, copy=False, groups="base.group_user")
     first_response_hours = fields.Float(
         compute="_compute_service_hours",
         store=True,
         help="Working hours of the team's calendar from the ticket's creation to the first public reply.",
+        groups="base.group_user",
     )
     resolution_hours = fields.Float(
         compute="_compute_service_hours",
         store=True,
         help="Working hours of the team's calendar from the ticket's creation to its closing.",
+        groups="base.group_user",
     )
     # merging
-    merged_into_id = fields.Many2one("crm_ext.ticket", readonly=True, copy=False)
+    merged_into_id = fields.Many2one("crm_ext.ticket", readonly=True, copy=False, groups="base.group_user")
     # installed base, coverage (contracts and warranty) and field service
     equipment_id = fields.Many2one(
         "crm_ext.equipment",
@@ -119,12 +128,22 @@ class CrmExtTicket(models.Model):
         help="Worked out when the ticket opens and when its customer or equipment changes.",
     )
     coverage_contract_id = fields.Many2one(
-        "crm_ext.service.contract", string="Covering Contract", compute="_compute_coverage", store=True
+        "crm_ext.service.contract",
+        string="Covering Contract",
+        compute="_compute_coverage",
+        store=True,
+        groups="base.group_user",
     )
     coverage_note = fields.Char(compute="_compute_coverage", store=True)
-    cover_parts = fields.Boolean(string="Parts Covered", compute="_compute_coverage", store=True)
-    cover_labour = fields.Boolean(string="Labour Covered", compute="_compute_coverage", store=True)
-    field_order_ids = fields.One2many("crm_ext.field.order", "ticket_id", string="Field Orders")
+    cover_parts = fields.Boolean(
+        string="Parts Covered", compute="_compute_coverage", store=True, groups="base.group_user"
+    )
+    cover_labour = fields.Boolean(
+        string="Labour Covered", compute="_compute_coverage", store=True, groups="base.group_user"
+    )
+    field_order_ids = fields.One2many(
+        "crm_ext.field.order", "ticket_id", string="Field Orders", groups="base.group_user"
+    )
     # the sale it is about: complaints and returns
     sale_order_id = fields.Many2one(
         "sale.order",
@@ -141,11 +160,13 @@ class CrmExtTicket(models.Model):
         domain="[('commercial_partner_id', '=', commercial_partner_id), ('company_id', '=', company_id),"
         " ('move_type', '=', 'out_invoice'), ('state', '=', 'posted')]",
     )
-    return_line_ids = fields.One2many("crm_ext.return.line", "ticket_id", string="Returns")
-    return_picking_count = fields.Integer(compute="_compute_return_counts")
-    credit_note_count = fields.Integer(compute="_compute_return_counts")
-    field_order_count = fields.Integer(compute="_compute_field_order_count")
-    field_invoice_count = fields.Integer(compute="_compute_field_order_count")
+    return_line_ids = fields.One2many(
+        "crm_ext.return.line", "ticket_id", string="Returns", groups="base.group_user"
+    )
+    return_picking_count = fields.Integer(compute="_compute_return_counts", groups="base.group_user")
+    credit_note_count = fields.Integer(compute="_compute_return_counts", groups="base.group_user")
+    field_order_count = fields.Integer(compute="_compute_field_order_count", groups="base.group_user")
+    field_invoice_count = fields.Integer(compute="_compute_field_order_count", groups="base.group_user")
 
     # ------------------------------------------------------------------ computes
 
