@@ -1,3 +1,4 @@
+import os
 import re
 
 from markupsafe import Markup
@@ -7,12 +8,29 @@ from odoo.exceptions import AccessError, MissingError
 from odoo.http import request
 from odoo.osv import expression
 from odoo.tools import plaintext2html
+from odoo.tools.mimetypes import guess_mimetype
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 SUBJECT_MAX = 200
 DESCRIPTION_MAX = 10000
+ATTACHMENTS_MAX = 5
+# what a customer may upload, by the type read from the file's content (not its name), with
+# the extensions a file of that type may carry (so that it is also served as that type)
+ALLOWED_UPLOADS = {
+    "image/png": (".png",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/gif": (".gif",),
+    "image/webp": (".webp",),
+    "application/pdf": (".pdf",),
+    "text/plain": (".txt", ".log", ".csv"),
+    "text/csv": (".csv",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
+    "application/vnd.oasis.opendocument.text": (".odt",),
+    "application/vnd.oasis.opendocument.spreadsheet": (".ods",),
+}
 _SCRIPT_BLOCKS = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]*>")
 
@@ -160,6 +178,7 @@ class ServicePortal(CustomerPortal):
                 "equipment_list": request.env["crm_ext.equipment"].search(self._equipment_domain()).sudo(),
                 "categories": self._portal_categories(),
                 "max_mb": self._attachment_limit_mb(),
+                "max_files": ATTACHMENTS_MAX,
             }
         )
         return values
@@ -212,17 +231,43 @@ class ServicePortal(CustomerPortal):
             _("Choose one of the listed categories."),
         ).id  # fmt: skip
         files = [f for f in request.httprequest.files.getlist("attachments") if f.filename]
-        limit = self._attachment_limit_mb() * 1024 * 1024
         attachments = []
+        if len(files) > ATTACHMENTS_MAX:
+            errors["attachments"] = _(
+                "Attach at most %(count)s files to a ticket (you sent %(sent)s).",
+                count=ATTACHMENTS_MAX,
+                sent=len(files),
+            )
+            files = []
+        limit = self._attachment_limit_mb() * 1024 * 1024
         for upload in files:
+            name = plain_text(upload.filename)[:200] or "attachment"
             data = upload.read(limit + 1)
             if len(data) > limit:
                 errors["attachments"] = _(
                     "%(file)s is larger than %(mb)s MB.", file=upload.filename, mb=self._attachment_limit_mb()
                 )
                 break
-            attachments.append((plain_text(upload.filename)[:200] or "attachment", data))
+            mimetype = self._upload_mimetype(name, data)
+            if not mimetype:
+                errors["attachments"] = _(
+                    "%(file)s is not a file type we accept: send pictures (PNG, JPEG, GIF, WebP), PDF, "
+                    "text or office documents (Word, Excel, OpenDocument).",
+                    file=name,
+                )
+                break
+            attachments.append((name, data, mimetype))
         return values, attachments, errors
+
+    @staticmethod
+    def _upload_mimetype(name, data):
+        """The type of an uploaded file read from its content, when it is one we accept and the
+        file's name agrees with it; None otherwise."""
+        mimetype = guess_mimetype(data, default="application/octet-stream")
+        extension = (os.path.splitext(name)[1] or "").lower()
+        if extension in ALLOWED_UPLOADS.get(mimetype, ()):
+            return mimetype
+        return None
 
     @http.route(["/my/tickets/new"], type="http", auth="user", methods=["GET", "POST"], website=True)
     def portal_new_ticket(self, **post):
@@ -255,9 +300,20 @@ class ServicePortal(CustomerPortal):
         )
         ticket.message_subscribe(partner_ids=partner.ids)
         if attachments:
+            # stored with the type read from their content, never one guessed from the name
+            files = (
+                request.env["ir.attachment"]
+                .sudo()
+                .create(
+                    [
+                        {"name": name, "raw": data, "mimetype": mimetype, "res_model": "mail.compose.message"}
+                        for name, data, mimetype in attachments
+                    ]
+                )
+            )
             ticket.message_post(
                 body=Markup("<p>%s</p>") % _("Files attached by the customer."),
-                attachments=attachments,
+                attachment_ids=files.ids,
                 author_id=partner.id,
                 message_type="comment",
                 subtype_xmlid="mail.mt_comment",

@@ -4,6 +4,9 @@ from odoo.tests import tagged
 
 from .test_portal import ServicePortalCase
 
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PDF = b"%PDF-1.4\n%test\n"
+
 
 @tagged("post_install", "-at_install")
 class TestPortalIsolation(ServicePortalCase):
@@ -83,3 +86,62 @@ class TestPortalIsolation(ServicePortalCase):
                 for secret in ("40 printers", "give no discount", "Renewal at a loss"):
                     self.assertNotIn(secret, response.text)
         self.assertIn(contract.name, self.url_open("/my/contracts").text)
+
+    # ------------------------------------------------------------------ uploads
+
+    def _attachment_count(self):
+        return self.env["ir.attachment"].search_count([("res_model", "=", "crm_ext.ticket")])
+
+    def test_upload_refuses_types_not_allowed(self):
+        self.authenticate("crm_ext_portal_acme", "crm_ext_portal_acme")
+        tickets, attachments = len(self._acme_tickets()), self._attachment_count()
+        refused = [
+            ("page.html", b"<html><body><script>alert(1)</script></body></html>", "text/html"),
+            ("drawing.svg", b"<svg><script>alert(1)</script></svg>", "image/svg+xml"),
+            ("tool.exe", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff", "application/octet-stream"),
+            # the name says picture, the content is a web page: the content decides
+            ("photo.png", b"<html><script>alert(1)</script></html>", "image/png"),
+            # a real picture under a name that would be served as a web page
+            ("photo.html", PNG, "text/html"),
+        ]  # fmt: skip
+        for name, content, mimetype in refused:
+            with self.subTest(file=name):
+                response = self._post_ticket(
+                    {"name": "Look at this"}, files={"attachments": (name, content, mimetype)}
+                )
+                self.assertEqual(response.status_code, 200)
+                self.assertIn("o_crm_ext_ticket_errors", response.text)
+                self.assertIn(f"{name} is not a file type we accept", response.text)
+        self.assertEqual(len(self._acme_tickets()), tickets, "no ticket was opened")
+        self.assertEqual(self._attachment_count(), attachments, "no file was stored")
+
+    def test_upload_accepts_pictures_documents_and_text(self):
+        self.authenticate("crm_ext_portal_acme", "crm_ext_portal_acme")
+        files = [
+            ("attachments", ("photo.png", PNG, "image/png")),
+            ("attachments", ("invoice.pdf", PDF, "application/pdf")),
+            ("attachments", ("notes.txt", b"It jams on page 2.", "text/plain")),
+        ]
+        response = self._post_ticket({"name": "Printer jams (upload test)"}, files=files)
+        self.assertEqual(response.status_code, 303, response.text[:500])
+        ticket = self._acme_tickets().filtered(lambda t: t.name == "Printer jams (upload test)")
+        stored = ticket.message_ids.attachment_ids
+        self.assertEqual(
+            sorted(stored.mapped(lambda a: (a.name, a.mimetype))),
+            [("invoice.pdf", "application/pdf"), ("notes.txt", "text/plain"), ("photo.png", "image/png")],
+        )
+
+    def test_upload_count_is_limited(self):
+        self.authenticate("crm_ext_portal_acme", "crm_ext_portal_acme")
+        tickets, attachments = len(self._acme_tickets()), self._attachment_count()
+        too_many = [("attachments", (f"note{i}.txt", b"hello", "text/plain")) for i in range(6)]
+        response = self._post_ticket({"name": "Many files"}, files=too_many)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("at most 5 files", response.text)
+        self.assertEqual(len(self._acme_tickets()), tickets)
+        self.assertEqual(self._attachment_count(), attachments)
+        response = self._post_ticket({"name": "Five files"}, files=too_many[:5])
+        self.assertEqual(response.status_code, 303, response.text[:500])
+        self.assertEqual(self._attachment_count(), attachments + 5)
+        # the form tells the limits up front
+        self.assertIn("At most 5 files", self.url_open("/my/tickets/new").text)
