@@ -177,8 +177,12 @@ class ServicePortal(CustomerPortal):
                 "orders": self._portal_orders(),
                 "equipment_list": request.env["crm_ext.equipment"].search(self._equipment_domain()).sudo(),
                 "categories": self._portal_categories(),
-                "max_mb": self._attachment_limit_mb(),
-                "max_files": ATTACHMENTS_MAX,
+                "upload_hint": _(
+                    "At most %(count)s files of up to %(mb)s MB each: pictures (PNG, JPEG, GIF, WebP), "
+                    "PDF, text or office documents.",
+                    count=ATTACHMENTS_MAX,
+                    mb=self._attachment_limit_mb(),
+                ),
             }
         )
         return values

@@ -112,18 +112,27 @@ class CrmExtReturnLine(models.Model):
     def _company_mismatch(self, error):
         """Raises ``error`` when the order line or the serial is of another company than the ticket."""
         self.ensure_one()
-        for record, label in ((self.sale_line_id, _("order line")), (self.lot_id, _("serial or lot"))):
-            if record.company_id and record.company_id != self.company_id:
-                raise error(
-                    _(
-                        "The %(what)s %(record)s belongs to %(company)s, but ticket %(ticket)s to %(own)s.",
-                        what=label,
-                        record=record.display_name,
-                        company=record.company_id.name,
-                        ticket=self.ticket_id.display_name,
-                        own=self.company_id.name,
-                    )
+        order_line, lot = self.sale_line_id, self.lot_id
+        if order_line.company_id and order_line.company_id != self.company_id:
+            raise error(
+                _(
+                    "Order line %(line)s belongs to %(company)s, but ticket %(ticket)s to %(own)s.",
+                    line=order_line.display_name,
+                    company=order_line.company_id.name,
+                    ticket=self.ticket_id.display_name,
+                    own=self.company_id.name,
                 )
+            )
+        if lot.company_id and lot.company_id != self.company_id:
+            raise error(
+                _(
+                    "Serial or lot %(lot)s belongs to %(company)s, but ticket %(ticket)s to %(own)s.",
+                    lot=lot.name,
+                    company=lot.company_id.name,
+                    ticket=self.ticket_id.display_name,
+                    own=self.company_id.name,
+                )
+            )
 
     @api.model_create_multi
     def create(self, vals_list):
