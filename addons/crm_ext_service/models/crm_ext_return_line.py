@@ -112,27 +112,26 @@ class CrmExtReturnLine(models.Model):
     def _company_mismatch(self, error):
         """Raises ``error`` when the order line or the serial is of another company than the ticket."""
         self.ensure_one()
-        order_line, lot = self.sale_line_id, self.lot_id
-        if order_line.company_id and order_line.company_id != self.company_id:
-            raise error(
-                _(
-                    "Order line %(line)s belongs to %(company)s, but ticket %(ticket)s to %(own)s.",
-                    line=order_line.display_name,
-                    company=order_line.company_id.name,
-                    ticket=self.ticket_id.display_name,
-                    own=self.company_id.name,
+        for record, message in (
+            (
+                self.sale_line_id,
+                _("Order line %(record)s belongs to %(company)s, but ticket %(ticket)s to %(own)s."),
+            ),
+            (
+                self.lot_id,
+                _("Serial or lot %(record)s belongs to %(company)s, but ticket %(ticket)s to %(own)s."),
+            ),
+        ):
+            if record.company_id and record.company_id != self.company_id:
+                raise error(
+                    message
+                    % {
+                        "record": record.display_name,
+                        "company": record.company_id.name,
+                        "ticket": self.ticket_id.display_name,
+                        "own": self.company_id.name,
+                    }
                 )
-            )
-        if lot.company_id and lot.company_id != self.company_id:
-            raise error(
-                _(
-                    "Serial or lot %(lot)s belongs to %(company)s, but ticket %(ticket)s to %(own)s.",
-                    lot=lot.name,
-                    company=lot.company_id.name,
-                    ticket=self.ticket_id.display_name,
-                    own=self.company_id.name,
-                )
-            )
 
     @api.model_create_multi
     def create(self, vals_list):
