@@ -1,4 +1,3 @@
-import os
 import re
 
 from markupsafe import Markup
@@ -8,29 +7,16 @@ from odoo.exceptions import AccessError, MissingError
 from odoo.http import request
 from odoo.osv import expression
 from odoo.tools import plaintext2html
-from odoo.tools.mimetypes import guess_mimetype
 
+from odoo.addons.mail.controllers.attachment import AttachmentController
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+from ..models.crm_ext_ticket import PORTAL_FILES_PER_TICKET, portal_upload_mimetype
 
 SUBJECT_MAX = 200
 DESCRIPTION_MAX = 10000
 ATTACHMENTS_MAX = 5
-# what a customer may upload, by the type read from the file's content (not its name), with
-# the extensions a file of that type may carry (so that it is also served as that type)
-ALLOWED_UPLOADS = {
-    "image/png": (".png",),
-    "image/jpeg": (".jpg", ".jpeg"),
-    "image/gif": (".gif",),
-    "image/webp": (".webp",),
-    "application/pdf": (".pdf",),
-    "text/plain": (".txt", ".log", ".csv"),
-    "text/csv": (".csv",),
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
-    "application/vnd.oasis.opendocument.text": (".odt",),
-    "application/vnd.oasis.opendocument.spreadsheet": (".ods",),
-}
 _SCRIPT_BLOCKS = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]*>")
 
@@ -252,26 +238,12 @@ class ServicePortal(CustomerPortal):
                     "%(file)s is larger than %(mb)s MB.", file=upload.filename, mb=self._attachment_limit_mb()
                 )
                 break
-            mimetype = self._upload_mimetype(name, data)
+            mimetype = portal_upload_mimetype(name, data)
             if not mimetype:
-                errors["attachments"] = _(
-                    "%(file)s is not a file type we accept: send pictures (PNG, JPEG, GIF, WebP), PDF, "
-                    "text or office documents (Word, Excel, OpenDocument).",
-                    file=name,
-                )
+                errors["attachments"] = request.env["crm_ext.ticket"]._file_type_refused(name)
                 break
             attachments.append((name, data, mimetype))
         return values, attachments, errors
-
-    @staticmethod
-    def _upload_mimetype(name, data):
-        """The type of an uploaded file read from its content, when it is one we accept and the
-        file's name agrees with it; None otherwise."""
-        mimetype = guess_mimetype(data, default="application/octet-stream")
-        extension = (os.path.splitext(name)[1] or "").lower()
-        if extension in ALLOWED_UPLOADS.get(mimetype, ()):
-            return mimetype
-        return None
 
     @http.route(["/my/tickets/new"], type="http", auth="user", methods=["GET", "POST"], website=True)
     def portal_new_ticket(self, **post):
@@ -370,3 +342,32 @@ class ServicePortal(CustomerPortal):
         values = self._prepare_portal_layout_values()
         values.update({"article": article.sudo(), "page_name": "service_knowledge"})
         return request.render("crm_ext_service.portal_knowledge_article", values)
+
+
+class ServiceAttachmentController(AttachmentController):
+    """Files a customer adds in a ticket's conversation obey the rules of the new-ticket form:
+    accepted types (read from the content), size, and a number of files per ticket."""
+
+    @http.route()
+    def mail_attachment_upload(self, ufile, thread_id, thread_model, is_pending=False, **kwargs):
+        if thread_model == "crm_ext.ticket" and not request.env.user._is_internal():
+            error = self._customer_upload_error(ufile, thread_id, is_pending)
+            if error:
+                return request.make_json_response({"error": error})
+        return super().mail_attachment_upload(ufile, thread_id, thread_model, is_pending=is_pending, **kwargs)
+
+    def _customer_upload_error(self, ufile, thread_id, is_pending):
+        Ticket = request.env["crm_ext.ticket"]
+        limit_mb = request.env.company.sudo().service_portal_attachment_mb or 10
+        data = ufile.read(limit_mb * 1024 * 1024 + 1)
+        ufile.seek(0)
+        name = ufile.filename or ""
+        if len(data) > limit_mb * 1024 * 1024:
+            return _("%(file)s is larger than %(mb)s MB.", file=name, mb=limit_mb)
+        if not portal_upload_mimetype(name, data):
+            return Ticket._file_type_refused(name)
+        pending = is_pending and is_pending != "false"
+        ticket = Ticket.sudo().browse(int(thread_id)).exists()
+        if ticket and not pending and ticket._customer_file_count() >= PORTAL_FILES_PER_TICKET:
+            return Ticket._too_many_files()
+        return None

@@ -1,7 +1,10 @@
+import os
+
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools.mimetypes import guess_mimetype
 
 from odoo.addons.crm_ext_sales.models.crm_ext_interaction import CHANNELS
 
@@ -12,6 +15,31 @@ TICKET_CHANNELS = [c for c in CHANNELS if c[0] in ("phone", "email", "chat", "we
 TICKET_PRIORITIES = [("0", "Low"), ("1", "Normal"), ("2", "High"), ("3", "Urgent")]
 # a change of these fields can change which SLA policies apply
 SLA_MATCH_FIELDS = {"team_id", "priority", "category_id", "tag_ids", "partner_id", "company_id"}
+# files a customer may add to one ticket (new-ticket form and conversation together)
+PORTAL_FILES_PER_TICKET = 20
+# what a customer may upload, by the type read from the file's content (not its name), with
+# the extensions a file of that type may carry (so that it is also served as that type)
+ALLOWED_UPLOADS = {
+    "image/png": (".png",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/gif": (".gif",),
+    "image/webp": (".webp",),
+    "application/pdf": (".pdf",),
+    "text/plain": (".txt", ".log", ".csv"),
+    "text/csv": (".csv",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
+    "application/vnd.oasis.opendocument.text": (".odt",),
+    "application/vnd.oasis.opendocument.spreadsheet": (".ods",),
+}
+
+
+def portal_upload_mimetype(name, data):
+    """The type of a customer's file read from its content, when it is one we accept and the
+    file's name agrees with it (so that it is served as that type); None otherwise."""
+    mimetype = guess_mimetype(data or b"", default="application/octet-stream")
+    extension = os.path.splitext(name or "")[1].lower()
+    return mimetype if extension in ALLOWED_UPLOADS.get(mimetype, ()) else None
 
 
 class CrmExtTicket(models.Model):
@@ -428,6 +456,51 @@ class CrmExtTicket(models.Model):
             if moved:
                 moved._on_stage_change()
         return result
+
+    def message_post(self, **kwargs):
+        if kwargs.get("attachment_ids") and len(self) == 1:
+            self._check_customer_files(self.env["ir.attachment"].browse(kwargs["attachment_ids"]))
+        return super().message_post(**kwargs)
+
+    def _customer_file_count(self):
+        """Files customers (portal users) added to the ticket."""
+        self.ensure_one()
+        return (
+            self.env["ir.attachment"]
+            .sudo()
+            .search_count(
+                [("res_model", "=", self._name), ("res_id", "=", self.id), ("create_uid.share", "=", True)]
+            )
+        )
+
+    def _check_customer_files(self, attachments):
+        """A customer's files (portal form or conversation): accepted types only, read from their
+        content, and at most PORTAL_FILES_PER_TICKET files per ticket. Employees are not limited."""
+        self.ensure_one()
+        if self.env.user._is_internal():
+            return
+        attachments = attachments.sudo().exists()
+        for attachment in attachments:
+            if not portal_upload_mimetype(attachment.name, attachment.raw):
+                raise UserError(self._file_type_refused(attachment.name))
+        new = attachments.filtered(lambda a: (a.res_model, a.res_id) != (self._name, self.id))
+        if self._customer_file_count() + len(new) > PORTAL_FILES_PER_TICKET:
+            raise UserError(self._too_many_files())
+
+    @api.model
+    def _file_type_refused(self, name):
+        return _(
+            "%(file)s is not a file type we accept: send pictures (PNG, JPEG, GIF, WebP), PDF, "
+            "text or office documents (Word, Excel, OpenDocument).",
+            file=name,
+        )
+
+    @api.model
+    def _too_many_files(self):
+        return _(
+            "A ticket takes at most %(count)s files from the customer: this one has them already.",
+            count=PORTAL_FILES_PER_TICKET,
+        )
 
     def _on_stage_change(self):
         now = fields.Datetime.now()

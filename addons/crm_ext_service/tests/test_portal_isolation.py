@@ -1,5 +1,5 @@
-from odoo import Command
-from odoo.exceptions import AccessError
+from odoo import Command, http
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .test_portal import ServicePortalCase
@@ -145,3 +145,64 @@ class TestPortalIsolation(ServicePortalCase):
         self.assertEqual(self._attachment_count(), attachments + 5)
         # the form tells the limits up front
         self.assertIn("At most 5 files", self.url_open("/my/tickets/new").text)
+
+    def _upload(self, ticket, name, content, pending=False):
+        """A file sent from the ticket page's conversation, as the portal's composer does."""
+        data = {
+            "csrf_token": http.Request.csrf_token(self),
+            "thread_id": ticket.id,
+            "thread_model": "crm_ext.ticket",
+        }
+        if pending:
+            data["is_pending"] = "true"
+        response = self.url_open("/mail/attachment/upload", data=data, files={"ufile": (name, content)})
+        self.assertEqual(response.status_code, 200)
+        return response.json()
+
+    def _customer_files(self, count):
+        portal_env = self.env["ir.attachment"].with_user(self.portal_acme).sudo()
+        return portal_env.create(
+            [
+                {
+                    "name": f"old{i}.txt",
+                    "raw": b"old",
+                    "res_model": "crm_ext.ticket",
+                    "res_id": self.acme_ticket.id,
+                }
+                for i in range(count)
+            ]
+        )
+
+    def test_conversation_uploads_follow_the_same_rules(self):
+        """Files sent in a ticket's conversation: same types, and at most 20 per ticket."""
+        self.authenticate("crm_ext_portal_acme", "crm_ext_portal_acme")
+        before = self._attachment_count()
+        result = self._upload(self.acme_ticket, "page.html", b"<html><script>alert(1)</script></html>")
+        self.assertIn("page.html is not a file type we accept", result.get("error", ""))
+        result = self._upload(self.acme_ticket, "photo.png", b"MZ\x90\x00 not a picture")
+        self.assertIn("photo.png is not a file type we accept", result.get("error", ""))
+        self.assertEqual(self._attachment_count(), before, "nothing stored")
+        result = self._upload(self.acme_ticket, "photo.png", PNG)
+        self.assertNotIn("error", result)
+        self.assertEqual(self._attachment_count(), before + 1)
+        # 20 files from the customer on the ticket: no more
+        self._customer_files(19)
+        result = self._upload(self.acme_ticket, "one-more.png", PNG)
+        self.assertIn("at most 20 files", result.get("error", ""))
+        self.assertEqual(self._attachment_count(), before + 20)
+        # a file uploaded first and posted with a message is counted when posted
+        pending = (
+            self.env["ir.attachment"]
+            .with_user(self.portal_acme)
+            .sudo()
+            .create({"name": "late.png", "raw": PNG, "res_model": "mail.compose.message", "res_id": 0})
+        )
+        with self.assertRaisesRegex(UserError, "at most 20 files"):
+            self.acme_ticket.with_user(self.portal_acme).message_post(
+                body="And this one", attachment_ids=pending.ids, message_type="comment"
+            )
+        # employees are not limited
+        message = self.acme_ticket.message_post(
+            body="Manual", attachment_ids=pending.ids, message_type="comment"
+        )
+        self.assertEqual(message.attachment_ids, pending)
