@@ -326,3 +326,25 @@ class TestReturns(CrmExtFieldServiceCase):
             ticket.action_process_returns()
         self.assertEqual(line.state, "draft")
         self.assertEqual(self._counts(), before, "nothing was created")
+
+    def test_agents_see_returns_of_the_tickets_they_see(self):
+        """A return line shows its ticket, customer, product and note: agents of another team
+        neither list it nor find it in the returns analysis (issue 13)."""
+        order, _picking = self._deliver_parts(1)
+        self._invoice(order)
+        ticket = self._make_ticket(sale_order_id=order.id)
+        line = self._return_line(ticket, order.order_line, follow_up="credit", note="Goodwill (test)")
+        ticket.action_process_returns()
+        self.env.flush_all()
+        self.assertEqual(self.outsider.company_ids, self.company)
+        with self.assertRaises(AccessError):
+            line.with_user(self.outsider).read(["note"])
+        self.assertFalse(
+            self.env["crm_ext.return.line"].with_user(self.outsider).search([("id", "=", line.id)])
+        )
+        Report = self.env["crm_ext.return.report"]
+        self.assertFalse(Report.with_user(self.outsider).search([("ticket_id", "=", ticket.id)]))
+        # the ticket's team and the managers see them
+        self.assertEqual(line.with_user(self.agent).note, "Goodwill (test)")
+        self.assertTrue(Report.with_user(self.agent).search([("ticket_id", "=", ticket.id)]))
+        self.assertTrue(Report.with_user(self.service_manager).search([("ticket_id", "=", ticket.id)]))
