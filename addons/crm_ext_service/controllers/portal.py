@@ -8,11 +8,15 @@ from odoo.http import request
 from odoo.osv import expression
 from odoo.tools import plaintext2html
 
+from odoo.addons.mail.controllers.attachment import AttachmentController
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
+from ..models.crm_ext_ticket import PORTAL_FILES_PER_TICKET, portal_upload_mimetype
+
 SUBJECT_MAX = 200
 DESCRIPTION_MAX = 10000
+ATTACHMENTS_MAX = 5
 _SCRIPT_BLOCKS = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]*>")
 
@@ -159,7 +163,12 @@ class ServicePortal(CustomerPortal):
                 "orders": self._portal_orders(),
                 "equipment_list": request.env["crm_ext.equipment"].search(self._equipment_domain()).sudo(),
                 "categories": self._portal_categories(),
-                "max_mb": self._attachment_limit_mb(),
+                "upload_hint": _(
+                    "At most %(count)s files of up to %(mb)s MB each: pictures (PNG, JPEG, GIF, WebP), "
+                    "PDF, text or office documents.",
+                    count=ATTACHMENTS_MAX,
+                    mb=self._attachment_limit_mb(),
+                ),
             }
         )
         return values
@@ -212,16 +221,28 @@ class ServicePortal(CustomerPortal):
             _("Choose one of the listed categories."),
         ).id  # fmt: skip
         files = [f for f in request.httprequest.files.getlist("attachments") if f.filename]
-        limit = self._attachment_limit_mb() * 1024 * 1024
         attachments = []
+        if len(files) > ATTACHMENTS_MAX:
+            errors["attachments"] = _(
+                "Attach at most %(count)s files to a ticket (you sent %(sent)s).",
+                count=ATTACHMENTS_MAX,
+                sent=len(files),
+            )
+            files = []
+        limit = self._attachment_limit_mb() * 1024 * 1024
         for upload in files:
+            name = plain_text(upload.filename)[:200] or "attachment"
             data = upload.read(limit + 1)
             if len(data) > limit:
                 errors["attachments"] = _(
                     "%(file)s is larger than %(mb)s MB.", file=upload.filename, mb=self._attachment_limit_mb()
                 )
                 break
-            attachments.append((plain_text(upload.filename)[:200] or "attachment", data))
+            mimetype = portal_upload_mimetype(name, data)
+            if not mimetype:
+                errors["attachments"] = request.env["crm_ext.ticket"]._file_type_refused(name)
+                break
+            attachments.append((name, data, mimetype))
         return values, attachments, errors
 
     @http.route(["/my/tickets/new"], type="http", auth="user", methods=["GET", "POST"], website=True)
@@ -255,9 +276,20 @@ class ServicePortal(CustomerPortal):
         )
         ticket.message_subscribe(partner_ids=partner.ids)
         if attachments:
+            # stored with the type read from their content, never one guessed from the name
+            files = (
+                request.env["ir.attachment"]
+                .sudo()
+                .create(
+                    [
+                        {"name": name, "raw": data, "mimetype": mimetype, "res_model": "mail.compose.message"}
+                        for name, data, mimetype in attachments
+                    ]
+                )
+            )
             ticket.message_post(
                 body=Markup("<p>%s</p>") % _("Files attached by the customer."),
-                attachments=attachments,
+                attachment_ids=files.ids,
                 author_id=partner.id,
                 message_type="comment",
                 subtype_xmlid="mail.mt_comment",
@@ -310,3 +342,32 @@ class ServicePortal(CustomerPortal):
         values = self._prepare_portal_layout_values()
         values.update({"article": article.sudo(), "page_name": "service_knowledge"})
         return request.render("crm_ext_service.portal_knowledge_article", values)
+
+
+class ServiceAttachmentController(AttachmentController):
+    """Files a customer adds in a ticket's conversation obey the rules of the new-ticket form:
+    accepted types (read from the content), size, and a number of files per ticket."""
+
+    @http.route()
+    def mail_attachment_upload(self, ufile, thread_id, thread_model, is_pending=False, **kwargs):
+        if thread_model == "crm_ext.ticket" and not request.env.user._is_internal():
+            error = self._customer_upload_error(ufile, thread_id, is_pending)
+            if error:
+                return request.make_json_response({"error": error})
+        return super().mail_attachment_upload(ufile, thread_id, thread_model, is_pending=is_pending, **kwargs)
+
+    def _customer_upload_error(self, ufile, thread_id, is_pending):
+        Ticket = request.env["crm_ext.ticket"]
+        limit_mb = request.env.company.sudo().service_portal_attachment_mb or 10
+        data = ufile.read(limit_mb * 1024 * 1024 + 1)
+        ufile.seek(0)
+        name = ufile.filename or ""
+        if len(data) > limit_mb * 1024 * 1024:
+            return _("%(file)s is larger than %(mb)s MB.", file=name, mb=limit_mb)
+        if not portal_upload_mimetype(name, data):
+            return Ticket._file_type_refused(name)
+        pending = is_pending and is_pending != "false"
+        ticket = Ticket.sudo().browse(int(thread_id)).exists()
+        if ticket and not pending and ticket._customer_file_count() >= PORTAL_FILES_PER_TICKET:
+            return Ticket._too_many_files()
+        return None

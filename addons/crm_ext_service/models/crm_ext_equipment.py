@@ -31,8 +31,10 @@ class CrmExtEquipment(models.Model):
         readonly=True,
     )
     delivery_date = fields.Date(tracking=True)
-    move_id = fields.Many2one("stock.move", string="Delivery Move", readonly=True, copy=False)
-    picking_id = fields.Many2one(related="move_id.picking_id", string="Delivery")
+    move_id = fields.Many2one(
+        "stock.move", string="Delivery Move", readonly=True, copy=False, groups="base.group_user"
+    )
+    picking_id = fields.Many2one(related="move_id.picking_id", string="Delivery", groups="base.group_user")
     warranty_end_date = fields.Date(
         compute="_compute_warranty_end_date",
         store=True,
@@ -47,13 +49,13 @@ class CrmExtEquipment(models.Model):
     contract_ids = fields.Many2many(
         "crm_ext.service.contract", compute="_compute_contract_ids", string="Contracts"
     )
-    ticket_ids = fields.One2many("crm_ext.ticket", "equipment_id", string="Tickets")
-    ticket_count = fields.Integer(compute="_compute_ticket_count")
+    ticket_ids = fields.One2many("crm_ext.ticket", "equipment_id", string="Tickets", groups="base.group_user")
+    ticket_count = fields.Integer(compute="_compute_ticket_count", groups="base.group_user")
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
     active = fields.Boolean(default=True)
-    note = fields.Text()
+    note = fields.Text(groups="base.group_user")
 
     _sql_constraints = [
         ("lot_company_uniq", "UNIQUE (lot_id, company_id)", "A serial number is one piece of equipment."),

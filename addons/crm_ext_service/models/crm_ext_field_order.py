@@ -113,6 +113,7 @@ class CrmExtFieldOrder(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         Ticket = self.env["crm_ext.ticket"]
+        Ticket.browse(vals["ticket_id"] for vals in vals_list if vals.get("ticket_id"))._check_link_access()
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 company = Ticket.browse(vals.get("ticket_id")).company_id or self.env.company
@@ -127,6 +128,12 @@ class CrmExtFieldOrder(models.Model):
         locked = self.filtered(lambda o: o.state in ("done", "cancel"))
         if locked and {"hours_worked", "ticket_id"} & set(vals):
             raise UserError(_("A completed or cancelled field order cannot be changed."))
+        # the technician of an order reads its ticket: whoever links an order to a ticket, or
+        # gives an order to a technician, must read that ticket before the link opens it
+        if vals.get("ticket_id"):
+            self.env["crm_ext.ticket"].browse(vals["ticket_id"])._check_link_access()
+        if "user_id" in vals:
+            self.ticket_id._check_link_access()
         return super().write(vals)
 
     # ------------------------------------------------------------------ workflow

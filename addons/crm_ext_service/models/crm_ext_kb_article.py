@@ -19,7 +19,12 @@ class CrmExtKbArticle(models.Model):
     active = fields.Boolean(default=True)
     company_id = fields.Many2one("res.company", default=lambda self: self.env.company, index=True)
     ticket_ids = fields.Many2many(
-        "crm_ext.ticket", "crm_ext_kb_article_ticket_rel", "article_id", "ticket_id", string="Tickets"
+        "crm_ext.ticket",
+        "crm_ext_kb_article_ticket_rel",
+        "article_id",
+        "ticket_id",
+        string="Tickets",
+        groups="base.group_user",
     )
     use_count = fields.Integer(
         string="Used", compute="_compute_use_count", store=True, help="Tickets this article was linked to."

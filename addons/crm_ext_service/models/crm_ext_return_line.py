@@ -104,9 +104,46 @@ class CrmExtReturnLine(models.Model):
                     )
                 )
 
+    @api.constrains("sale_line_id", "lot_id", "ticket_id")
+    def _check_company(self):
+        for line in self:
+            line._company_mismatch(ValidationError)
+
+    def _company_mismatch(self, error):
+        """Raises ``error`` when the order line or the serial is of another company than the ticket."""
+        self.ensure_one()
+        for record, message in (
+            (
+                self.sale_line_id,
+                _("Order line %(record)s belongs to %(company)s, but ticket %(ticket)s to %(own)s."),
+            ),
+            (
+                self.lot_id,
+                _("Serial or lot %(record)s belongs to %(company)s, but ticket %(ticket)s to %(own)s."),
+            ),
+        ):
+            if record.company_id and record.company_id != self.company_id:
+                raise error(
+                    message
+                    % {
+                        "record": record.display_name,
+                        "company": record.company_id.name,
+                        "ticket": self.ticket_id.display_name,
+                        "own": self.company_id.name,
+                    }
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        Ticket = self.env["crm_ext.ticket"]
+        Ticket.browse(vals["ticket_id"] for vals in vals_list if vals.get("ticket_id"))._check_link_access()
+        return super().create(vals_list)
+
     def write(self, vals):
         if self.filtered(lambda line: line.state == "done") and set(vals) - {"note"}:
             raise UserError(_("A processed return line cannot be changed."))
+        if vals.get("ticket_id"):
+            self.env["crm_ext.ticket"].browse(vals["ticket_id"])._check_link_access()
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
@@ -236,9 +273,13 @@ class CrmExtReturnLine(models.Model):
         lines = self.filtered(lambda line: line.state == "draft")
         if not lines:
             raise UserError(_("There is nothing to process: add the order lines to return or credit first."))
-        # who may process is decided on the ticket; stock and accounting run as the system
+        # who may process is decided on the ticket and the lines, as the user; only then do
+        # stock and accounting run as the system, on lines of the ticket's own company
         lines.ticket_id.check_access("write")
+        lines.check_access("write")
         lines = lines.sudo()
+        for line in lines:
+            line._company_mismatch(UserError)
         lines._check_returnable()
         lines._check_creditable()
         for ticket, ticket_lines in lines.grouped("ticket_id").items():

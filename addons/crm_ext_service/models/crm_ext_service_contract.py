@@ -43,14 +43,18 @@ class CrmExtServiceContract(models.Model):
     cover_labour = fields.Boolean(string="Labour", default=True, tracking=True)
     cover_onsite = fields.Boolean(string="On-site", tracking=True)
     sale_line_id = fields.Many2one(
-        "sale.order.line", string="Sale Order Line", index="btree_not_null", copy=False
+        "sale.order.line",
+        string="Sale Order Line",
+        index="btree_not_null",
+        copy=False,
+        groups="base.group_user",
     )
     sale_order_id = fields.Many2one(related="sale_line_id.order_id", store=True, index="btree_not_null")
     lot_ids = fields.Many2many("stock.lot", string="Serial Numbers", copy=False)
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
-    note = fields.Text()
+    note = fields.Text(groups="base.group_user")
 
     @api.depends("start_date", "end_date")
     @api.depends_context("date")

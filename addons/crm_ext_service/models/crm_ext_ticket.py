@@ -1,7 +1,10 @@
+import os
+
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools.mimetypes import guess_mimetype
 
 from odoo.addons.crm_ext_sales.models.crm_ext_interaction import CHANNELS
 
@@ -12,6 +15,31 @@ TICKET_CHANNELS = [c for c in CHANNELS if c[0] in ("phone", "email", "chat", "we
 TICKET_PRIORITIES = [("0", "Low"), ("1", "Normal"), ("2", "High"), ("3", "Urgent")]
 # a change of these fields can change which SLA policies apply
 SLA_MATCH_FIELDS = {"team_id", "priority", "category_id", "tag_ids", "partner_id", "company_id"}
+# files a customer may add to one ticket (new-ticket form and conversation together)
+PORTAL_FILES_PER_TICKET = 20
+# what a customer may upload, by the type read from the file's content (not its name), with
+# the extensions a file of that type may carry (so that it is also served as that type)
+ALLOWED_UPLOADS = {
+    "image/png": (".png",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/gif": (".gif",),
+    "image/webp": (".webp",),
+    "application/pdf": (".pdf",),
+    "text/plain": (".txt", ".log", ".csv"),
+    "text/csv": (".csv",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
+    "application/vnd.oasis.opendocument.text": (".odt",),
+    "application/vnd.oasis.opendocument.spreadsheet": (".ods",),
+}
+
+
+def portal_upload_mimetype(name, data):
+    """The type of a customer's file read from its content, when it is one we accept and the
+    file's name agrees with it (so that it is served as that type); None otherwise."""
+    mimetype = guess_mimetype(data or b"", default="application/octet-stream")
+    extension = os.path.splitext(name or "")[1].lower()
+    return mimetype if extension in ALLOWED_UPLOADS.get(mimetype, ()) else None
 
 
 class CrmExtTicket(models.Model):
@@ -38,6 +66,7 @@ class CrmExtTicket(models.Model):
         tracking=True,
         index=True,
         domain="[('company_id', '=', company_id)]",
+        groups="base.group_user",
     )
     user_id = fields.Many2one(
         "res.users",
@@ -66,7 +95,7 @@ class CrmExtTicket(models.Model):
         tracking=True,
         domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
     )
-    tag_ids = fields.Many2many("crm_ext.ticket.tag", string="Tags")
+    tag_ids = fields.Many2many("crm_ext.ticket.tag", string="Tags", groups="base.group_user")
     kb_article_ids = fields.Many2many(
         "crm_ext.kb.article",
         "crm_ext_kb_article_ticket_rel",
@@ -74,36 +103,44 @@ class CrmExtTicket(models.Model):
         "article_id",
         string="Knowledge Articles",
         domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
+        groups="base.group_user",
     )
-    channel = fields.Selection(TICKET_CHANNELS, default="phone", required=True)
-    lead_id = fields.Many2one("crm.lead", string="Opportunity", index="btree_not_null")
+    channel = fields.Selection(TICKET_CHANNELS, default="phone", required=True, groups="base.group_user")
+    lead_id = fields.Many2one(
+        "crm.lead", string="Opportunity", index="btree_not_null", groups="base.group_user"
+    )
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
-    color = fields.Integer()
-    # SLA
-    sla_ids = fields.One2many("crm_ext.ticket.sla", "ticket_id", string="SLAs")
+    color = fields.Integer(groups="base.group_user")
+    # SLA: internal figures, not shown on the portal
+    sla_ids = fields.One2many("crm_ext.ticket.sla", "ticket_id", string="SLAs", groups="base.group_user")
     sla_deadline = fields.Datetime(
         string="SLA Deadline",
         compute="_compute_sla_summary",
         store=True,
         index=True,
         help="The earliest deadline among the ticket's SLAs still open.",
+        groups="base.group_user",
     )
-    sla_failed = fields.Boolean(string="SLA Failed", compute="_compute_sla_summary", store=True)
-    first_response_date = fields.Datetime(readonly=True, copy=False)
+    sla_failed = fields.Boolean(
+        string="SLA Failed", compute="_compute_sla_summary", store=True, groups="base.group_user"
+    )
+    first_response_date = fields.Datetime(readonly=True, copy=False, groups="base.group_user")
     first_response_hours = fields.Float(
         compute="_compute_service_hours",
         store=True,
         help="Working hours of the team's calendar from the ticket's creation to the first public reply.",
+        groups="base.group_user",
     )
     resolution_hours = fields.Float(
         compute="_compute_service_hours",
         store=True,
         help="Working hours of the team's calendar from the ticket's creation to its closing.",
+        groups="base.group_user",
     )
     # merging
-    merged_into_id = fields.Many2one("crm_ext.ticket", readonly=True, copy=False)
+    merged_into_id = fields.Many2one("crm_ext.ticket", readonly=True, copy=False, groups="base.group_user")
     # installed base, coverage (contracts and warranty) and field service
     equipment_id = fields.Many2one(
         "crm_ext.equipment",
@@ -119,12 +156,22 @@ class CrmExtTicket(models.Model):
         help="Worked out when the ticket opens and when its customer or equipment changes.",
     )
     coverage_contract_id = fields.Many2one(
-        "crm_ext.service.contract", string="Covering Contract", compute="_compute_coverage", store=True
+        "crm_ext.service.contract",
+        string="Covering Contract",
+        compute="_compute_coverage",
+        store=True,
+        groups="base.group_user",
     )
     coverage_note = fields.Char(compute="_compute_coverage", store=True)
-    cover_parts = fields.Boolean(string="Parts Covered", compute="_compute_coverage", store=True)
-    cover_labour = fields.Boolean(string="Labour Covered", compute="_compute_coverage", store=True)
-    field_order_ids = fields.One2many("crm_ext.field.order", "ticket_id", string="Field Orders")
+    cover_parts = fields.Boolean(
+        string="Parts Covered", compute="_compute_coverage", store=True, groups="base.group_user"
+    )
+    cover_labour = fields.Boolean(
+        string="Labour Covered", compute="_compute_coverage", store=True, groups="base.group_user"
+    )
+    field_order_ids = fields.One2many(
+        "crm_ext.field.order", "ticket_id", string="Field Orders", groups="base.group_user"
+    )
     # the sale it is about: complaints and returns
     sale_order_id = fields.Many2one(
         "sale.order",
@@ -141,11 +188,13 @@ class CrmExtTicket(models.Model):
         domain="[('commercial_partner_id', '=', commercial_partner_id), ('company_id', '=', company_id),"
         " ('move_type', '=', 'out_invoice'), ('state', '=', 'posted')]",
     )
-    return_line_ids = fields.One2many("crm_ext.return.line", "ticket_id", string="Returns")
-    return_picking_count = fields.Integer(compute="_compute_return_counts")
-    credit_note_count = fields.Integer(compute="_compute_return_counts")
-    field_order_count = fields.Integer(compute="_compute_field_order_count")
-    field_invoice_count = fields.Integer(compute="_compute_field_order_count")
+    return_line_ids = fields.One2many(
+        "crm_ext.return.line", "ticket_id", string="Returns", groups="base.group_user"
+    )
+    return_picking_count = fields.Integer(compute="_compute_return_counts", groups="base.group_user")
+    credit_note_count = fields.Integer(compute="_compute_return_counts", groups="base.group_user")
+    field_order_count = fields.Integer(compute="_compute_field_order_count", groups="base.group_user")
+    field_invoice_count = fields.Integer(compute="_compute_field_order_count", groups="base.group_user")
 
     # ------------------------------------------------------------------ computes
 
@@ -322,7 +371,7 @@ class CrmExtTicket(models.Model):
                     )
                 )
 
-    @api.constrains("sale_order_id", "invoice_id", "partner_id")
+    @api.constrains("sale_order_id", "invoice_id", "partner_id", "company_id")
     def _check_sale_documents(self):
         for ticket in self:
             order, invoice = ticket.sale_order_id, ticket.invoice_id
@@ -330,6 +379,17 @@ class CrmExtTicket(models.Model):
                 raise ValidationError(
                     _("Order %(order)s was not sold to the ticket's customer.", order=order.name)
                 )
+            for document in (order, invoice):
+                if document and document.company_id != ticket.company_id:
+                    raise ValidationError(
+                        _(
+                            "%(document)s belongs to %(company)s, but ticket %(ticket)s to %(own)s.",
+                            document=document.display_name,
+                            company=document.company_id.name,
+                            ticket=ticket.display_name,
+                            own=ticket.company_id.name,
+                        )
+                    )
             if invoice and (
                 invoice.commercial_partner_id != ticket.commercial_partner_id
                 or invoice.move_type != "out_invoice"
@@ -354,6 +414,17 @@ class CrmExtTicket(models.Model):
                 )
 
     # ------------------------------------------------------------------ ORM
+
+    def _check_link_access(self):
+        """Refuses to link a record (field order, return line) to tickets the current user may
+        not read: record rules follow those links (a technician reads the tickets of their
+        orders), so a link to an unreadable ticket would open it to the user."""
+        if self.env.su:
+            return
+        try:
+            self.exists().check_access("read")
+        except AccessError:
+            raise AccessError(_("You can only link a record to a ticket you may read.")) from None
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -385,6 +456,51 @@ class CrmExtTicket(models.Model):
             if moved:
                 moved._on_stage_change()
         return result
+
+    def message_post(self, **kwargs):
+        if kwargs.get("attachment_ids") and len(self) == 1:
+            self._check_customer_files(self.env["ir.attachment"].browse(kwargs["attachment_ids"]))
+        return super().message_post(**kwargs)
+
+    def _customer_file_count(self):
+        """Files customers (portal users) added to the ticket."""
+        self.ensure_one()
+        return (
+            self.env["ir.attachment"]
+            .sudo()
+            .search_count(
+                [("res_model", "=", self._name), ("res_id", "=", self.id), ("create_uid.share", "=", True)]
+            )
+        )
+
+    def _check_customer_files(self, attachments):
+        """A customer's files (portal form or conversation): accepted types only, read from their
+        content, and at most PORTAL_FILES_PER_TICKET files per ticket. Employees are not limited."""
+        self.ensure_one()
+        if self.env.user._is_internal():
+            return
+        attachments = attachments.sudo().exists()
+        for attachment in attachments:
+            if not portal_upload_mimetype(attachment.name, attachment.raw):
+                raise UserError(self._file_type_refused(attachment.name))
+        new = attachments.filtered(lambda a: (a.res_model, a.res_id) != (self._name, self.id))
+        if self._customer_file_count() + len(new) > PORTAL_FILES_PER_TICKET:
+            raise UserError(self._too_many_files())
+
+    @api.model
+    def _file_type_refused(self, name):
+        return _(
+            "%(file)s is not a file type we accept: send pictures (PNG, JPEG, GIF, WebP), PDF, "
+            "text or office documents (Word, Excel, OpenDocument).",
+            file=name,
+        )
+
+    @api.model
+    def _too_many_files(self):
+        return _(
+            "A ticket takes at most %(count)s files from the customer: this one has them already.",
+            count=PORTAL_FILES_PER_TICKET,
+        )
 
     def _on_stage_change(self):
         now = fields.Datetime.now()

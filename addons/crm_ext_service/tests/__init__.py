@@ -16,3 +16,6 @@ from . import test_technician
 from . import test_portal
 from . import test_full_flow
 from . import test_portal_home
+from . import test_link_access
+from . import test_portal_isolation
+from . import test_sla_concurrency

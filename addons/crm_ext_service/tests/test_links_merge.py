@@ -114,3 +114,51 @@ class TestTicketMerge(CrmExtServiceCase):
         with self.assertRaisesRegex(UserError, "closing stage"):
             self._wizard(one | two, stage_id=self.stage_new.id).action_merge()
         self.assertFalse((one | two | foreign).filtered("is_closed"), "nothing was merged")
+
+    def test_merge_of_two_customers_refused(self):
+        """Another customer's messages, files and followers never land on a customer's ticket
+        (the portal shows them): tickets of two commercial partners are not merged."""
+        Ticket = self.env["crm_ext.ticket"]
+        rival = self.env["res.partner"].create({"name": "Rival Customer (test)", "is_company": True})
+        rival_contact = self.env["res.partner"].create(
+            {"name": "Rival Contact (test)", "parent_id": rival.id, "email": "rival@example.com"}
+        )
+        mine = Ticket.create({"name": "Leak", "partner_id": self.contact.id})
+        theirs = Ticket.create({"name": "Leak too", "partner_id": rival_contact.id})
+        theirs.message_post(
+            body="Rival's private reply", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
+        attachment = self.env["ir.attachment"].create(
+            {"name": "rival.txt", "raw": b"rival", "res_model": "crm_ext.ticket", "res_id": theirs.id}
+        )
+        theirs.message_subscribe(partner_ids=rival_contact.ids)
+        messages = theirs.message_ids
+        with self.assertRaisesRegex(UserError, "different customers"):
+            self._wizard(mine | theirs, target_id=mine.id).action_merge()
+        self.assertEqual(theirs.message_ids, messages, "no message moved")
+        self.assertEqual(attachment.res_id, theirs.id)
+        self.assertNotIn(rival_contact, mine.message_partner_ids)
+        self.assertFalse((mine | theirs).filtered("is_closed"))
+        # two contacts of one company are one customer: they merge
+        colleague = self.env["res.partner"].create(
+            {"name": "Colleague (test)", "parent_id": self.customer.id}
+        )
+        again = Ticket.create({"name": "Leak, said a colleague", "partner_id": colleague.id})
+        self._wizard(mine | again, target_id=mine.id).action_merge()
+        self.assertEqual(again.merged_into_id, mine)
+
+    def test_merge_keeps_other_customers_followers_out(self):
+        """A ticket without a customer merges into a customer's ticket, but its followers from
+        another customer do not follow the kept ticket."""
+        Ticket = self.env["crm_ext.ticket"]
+        stranger = self.env["res.partner"].create(
+            {"name": "Stranger (test)", "email": "stranger@example.com"}
+        )
+        mine = Ticket.create({"name": "Leak", "partner_id": self.contact.id})
+        loose = Ticket.create({"name": "Leak (forwarded)"})
+        loose.message_subscribe(partner_ids=(stranger | self.contact | self.agent.partner_id).ids)
+        self._wizard(mine | loose, target_id=mine.id).action_merge()
+        self.assertEqual(loose.merged_into_id, mine)
+        self.assertNotIn(stranger, mine.message_partner_ids)
+        self.assertIn(self.contact, mine.message_partner_ids)
+        self.assertIn(self.agent.partner_id, mine.message_partner_ids)

@@ -7,9 +7,8 @@ from odoo.tests import HttpCase, new_test_user, tagged
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-@tagged("post_install", "-at_install")
-class TestServicePortal(HttpCase):
-    """Customers open and follow their tickets on the portal and see only their company's records."""
+class ServicePortalCase(HttpCase):
+    """Two portal customers (Acme, Globex) with a ticket, an order and a boiler each."""
 
     @classmethod
     def setUpClass(cls):
@@ -71,6 +70,31 @@ class TestServicePortal(HttpCase):
 
     def _acme_tickets(self):
         return self.env["crm_ext.ticket"].search([("commercial_partner_id", "=", self.acme.id)])
+
+    def _make_contract(self, partner, **values):
+        """A service contract of one year from today for ``partner``."""
+        product = self.env["product.product"].create(
+            {
+                "name": "Care plan (test)",
+                "type": "service",
+                "service_contract": True,
+                "service_duration_months": 12,
+            }
+        )
+        return self.env["crm_ext.service.contract"].create(
+            {
+                "partner_id": partner.id,
+                "product_id": product.id,
+                "start_date": fields.Date.today(),
+                "end_date": fields.Date.add(fields.Date.today(), years=1),
+                **values,
+            }
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestServicePortal(ServicePortalCase):
+    """Customers open and follow their tickets on the portal and see only their company's records."""
 
     # ------------------------------------------------------------------ record rules
 
@@ -204,22 +228,7 @@ class TestServicePortal(HttpCase):
             self.assertIn(f"/my/picking/pdf/{picking.id}", page)
 
     def test_equipment_contracts_and_knowledge_pages(self):
-        contract_product = self.env["product.product"].create(
-            {
-                "name": "Care plan (test)",
-                "type": "service",
-                "service_contract": True,
-                "service_duration_months": 12,
-            }
-        )
-        contract = self.env["crm_ext.service.contract"].create(
-            {
-                "partner_id": self.acme.id,
-                "product_id": contract_product.id,
-                "start_date": fields.Date.today(),
-                "end_date": fields.Date.add(fields.Date.today(), years=1),
-            }
-        )
+        contract = self._make_contract(self.acme)
         self.authenticate("crm_ext_portal_acme", "crm_ext_portal_acme")
         equipment = self.url_open("/my/equipment").text
         self.assertIn("ACME-SN-1", equipment)

@@ -253,3 +253,98 @@ class TestReturns(CrmExtFieldServiceCase):
         self.env.flush_all()
         Report.invalidate_model()
         self.assertEqual(sum(Report.search([("ticket_id", "=", ticket.id)]).mapped("returned_quantity")), 1.0)
+
+    def _foreign_company_order(self):
+        """An order of the other company for the customer, who is shared by both companies."""
+        return (
+            self.env["sale.order"]
+            .with_company(self.other_company)
+            .create(
+                {
+                    "partner_id": self.contact.id,
+                    "company_id": self.other_company.id,
+                    "order_line": [Command.create({"product_id": self.part.id})],
+                }
+            )
+        )
+
+    def test_company_consistency(self):
+        """A ticket's returns, serials and sale documents are of the ticket's company (issue 13)."""
+        order, _picking = self._deliver_parts(1)
+        ticket = self._make_ticket(sale_order_id=order.id)
+        self.assertFalse(self.contact.company_id, "a customer shared by both companies")
+        foreign_order = self._foreign_company_order()
+        self.assertEqual(foreign_order.order_line.company_id, self.other_company)
+        with self.assertRaisesRegex(ValidationError, "Other Service Co"):
+            self._return_line(ticket, foreign_order.order_line, follow_up="return")
+        with self.assertRaisesRegex(ValidationError, "Other Service Co"):
+            ticket.sale_order_id = foreign_order
+        foreign_lot = self.env["stock.lot"].create(
+            {
+                "name": "SN-OTHER-CO",
+                "product_id": self.warranty_product.id,
+                "company_id": self.other_company.id,
+            }
+        )
+        serial_order, _delivery, _lots = self._deliver_serials(["SN-CO-1"])
+        serial_ticket = self._make_ticket(sale_order_id=serial_order.id)
+        with self.assertRaisesRegex(ValidationError, "Other Service Co"):
+            self._return_line(serial_ticket, serial_order.order_line, lot_id=foreign_lot.id, quantity=1)
+        self.assertFalse((ticket | serial_ticket).return_line_ids, "nothing was written")
+
+    def test_processing_checks_company_and_rights_first(self):
+        """Processing runs as the system only after the user's rights and the lines' company
+        were checked: a line that slipped in from another company stops everything."""
+        order, _picking = self._deliver_parts(2)
+        ticket = self._make_ticket(sale_order_id=order.id)
+        line = self._return_line(ticket, order.order_line, quantity=1, follow_up="return")
+        before = self._counts()
+        # an agent whose session works in the other company only
+        with self.assertRaises(AccessError):
+            ticket.with_user(self.agent).with_context(
+                allowed_company_ids=self.other_company.ids
+            ).action_process_returns()
+        # a technician reads tickets of their orders but does not process returns
+        technician = self.env["res.users"].create(
+            {
+                "name": "Return technician (test)",
+                "login": "crm_ext_return_technician",
+                "groups_id": [Command.set(self.env.ref("crm_ext_service.group_service_technician").ids)],
+            }
+        )
+        self.env["crm_ext.field.order"].create({"ticket_id": ticket.id, "user_id": technician.id})
+        with self.assertRaises(AccessError):
+            ticket.with_user(technician).action_process_returns()
+        # a line written before the company check existed (straight in the table)
+        foreign_order = self._foreign_company_order()
+        self.env.cr.execute(
+            "UPDATE crm_ext_return_line SET sale_line_id = %s WHERE id = %s",
+            [foreign_order.order_line.id, line.id],
+        )
+        line.invalidate_recordset()
+        with self.assertRaisesRegex(UserError, "Other Service Co"):
+            ticket.action_process_returns()
+        self.assertEqual(line.state, "draft")
+        self.assertEqual(self._counts(), before, "nothing was created")
+
+    def test_agents_see_returns_of_the_tickets_they_see(self):
+        """A return line shows its ticket, customer, product and note: agents of another team
+        neither list it nor find it in the returns analysis (issue 13)."""
+        order, _picking = self._deliver_parts(1)
+        self._invoice(order)
+        ticket = self._make_ticket(sale_order_id=order.id)
+        line = self._return_line(ticket, order.order_line, follow_up="credit", note="Goodwill (test)")
+        ticket.action_process_returns()
+        self.env.flush_all()
+        self.assertEqual(self.outsider.company_ids, self.company)
+        with self.assertRaises(AccessError):
+            line.with_user(self.outsider).read(["note"])
+        self.assertFalse(
+            self.env["crm_ext.return.line"].with_user(self.outsider).search([("id", "=", line.id)])
+        )
+        Report = self.env["crm_ext.return.report"]
+        self.assertFalse(Report.with_user(self.outsider).search([("ticket_id", "=", ticket.id)]))
+        # the ticket's team and the managers see them
+        self.assertEqual(line.with_user(self.agent).note, "Goodwill (test)")
+        self.assertTrue(Report.with_user(self.agent).search([("ticket_id", "=", ticket.id)]))
+        self.assertTrue(Report.with_user(self.service_manager).search([("ticket_id", "=", ticket.id)]))

@@ -44,6 +44,15 @@ class CrmExtTicketMerge(models.TransientModel):
             raise UserError(_("Duplicates must be closed in a closing stage."))
         if len(self.ticket_ids.company_id) > 1:
             raise UserError(_("Tickets of different companies cannot be merged."))
+        customers = self.ticket_ids.commercial_partner_id
+        if len(customers) > 1:
+            # the kept ticket's customer would read the other customers' messages and files
+            raise UserError(
+                _(
+                    "Tickets of different customers cannot be merged (%(customers)s).",
+                    customers=", ".join(customers.mapped("display_name")),
+                )
+            )
         if self.ticket_ids.merged_into_id:
             raise UserError(
                 _(
@@ -69,7 +78,11 @@ class CrmExtTicketMerge(models.TransientModel):
             .search([("res_model", "=", model), ("res_id", "in", duplicates.ids)])
         )
         attachments.write({"res_id": target.id})
-        partners = duplicates.message_partner_ids - target.message_partner_ids
+        # followers move when they are employees or people of the ticket's customer
+        customers = self.ticket_ids.commercial_partner_id
+        partners = (duplicates.message_partner_ids - target.message_partner_ids).filtered(
+            lambda p: p.commercial_partner_id in customers or any(not u.share for u in p.user_ids)
+        )
         if partners:
             target.message_subscribe(partner_ids=partners.ids)
         duplicates.write({"stage_id": self.stage_id.id, "merged_into_id": target.id})
