@@ -8,6 +8,12 @@ from odoo.tools import SQL
 MEMBER_TABLE = "crm_ext_segment_member_rel"
 
 
+def author_env(env, author):
+    """``env`` as the author of a set of rules: their access rights (never superuser, even from a
+    cron), in the companies they work in. Segments and lead scoring rules are evaluated in it."""
+    return env(user=author, su=False, context=dict(env.context, allowed_company_ids=author.company_ids.ids))
+
+
 class CrmExtSegment(models.Model):
     """A named set of customers defined by rules on the partner and on its behaviour.
 
@@ -54,6 +60,21 @@ class CrmExtSegment(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
+    rules_user_id = fields.Many2one(
+        "res.users",
+        string="Rules Evaluated As",
+        default=lambda self: self.env.user,
+        readonly=True,
+        copy=False,
+        help="Whoever last changed the customer rules: the rules are evaluated with their access "
+        "rights (the nightly refresh too), so members are only customers they may see, matched on "
+        "what they may read.",
+    )
+
+    def write(self, vals):
+        if "partner_domain" in vals:
+            vals = {**vals, "rules_user_id": self.env.uid}
+        return super().write(vals)
 
     # ------------------------------------------------------------------
     # rules
@@ -233,10 +254,16 @@ class CrmExtSegment(models.Model):
             f"{rule.categ_id.parent_path}%",
         )
 
+    def _rules_env(self):
+        """The environment the customer rules are evaluated in: their author's access rights, in
+        the companies the author works in (never superuser, even from the cron)."""
+        self.ensure_one()
+        return author_env(self.env, self.rules_user_id or self.create_uid)
+
     def _members_sql(self):
         """One ``SELECT`` of the member partner ids: the domain intersected with every rule."""
         self.ensure_one()
-        partners = self.env["res.partner"].sudo().with_context(active_test=True)
+        partners = self._rules_env()["res.partner"].with_context(active_test=True)
         domain_query = partners._search(self._members_domain())
         conditions = [SQL("rp.id IN %s", domain_query.subselect())]
         for rule in self.rule_ids:
