@@ -356,7 +356,8 @@ class CrmExtCampaignStep(models.Model):
     @api.model
     def _cron_advance_journeys(self, batch=50):
         """Launches the journey steps whose earlier step was launched long enough ago, for
-        running campaigns, a batch at a time; each step launches once."""
+        running campaigns, a batch at a time; each step launches once, even with two workers
+        running this at once (row locks, the steps another worker holds are skipped)."""
         candidates = self.search(
             [
                 ("state", "=", "draft"),
@@ -369,6 +370,22 @@ class CrmExtCampaignStep(models.Model):
         due = candidates.filtered(
             lambda s: s.condition_step_id.launch_date + timedelta(hours=s.delay_hours) <= now
         )[:batch]
+        if not due:
+            return 0
+        # another worker running the journeys at the same time holds the steps it launches:
+        # take the others, skip those without waiting (and without a failure message on them)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id FROM crm_ext_campaign_step
+                 WHERE id = ANY(%s) AND state = 'draft'
+                   FOR UPDATE SKIP LOCKED
+                """,
+                due.ids,
+            )
+        )
+        locked = {row[0] for row in self.env.cr.fetchall()}
+        due = due.filtered(lambda step: step.id in locked)
         for step in due:
             try:
                 with self.env.cr.savepoint():
