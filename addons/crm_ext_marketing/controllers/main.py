@@ -1,4 +1,5 @@
 import ipaddress
+import logging
 import re
 from datetime import timedelta
 
@@ -8,6 +9,8 @@ from markupsafe import Markup
 from odoo import _, fields, http, tools
 from odoo.http import request
 from odoo.tools import config
+
+_logger = logging.getLogger(__name__)
 
 PHONE = re.compile(r"^\+?[0-9 ()./-]{6,20}$")
 TEXT_FIELDS = ("contact_name", "partner_name", "email", "phone", "description")
@@ -75,7 +78,7 @@ class LeadFormController(http.Controller):
             try:
                 return str(ipaddress.ip_address(forwarded))
             except ValueError:
-                pass
+                _logger.debug("No address in X-Forwarded-For %r: counting the proxy's", forwarded)
         return httprequest.remote_addr or ""
 
     def _too_many(self, ip_address):

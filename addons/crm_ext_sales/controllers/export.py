@@ -9,9 +9,8 @@ class TextOnlyXlsxMixin:
 
     def write(self, row, column, cell_value, style=None):
         if isinstance(cell_value, str):
-            self.worksheet.write_string(row, column, cell_value, style)
-        else:
-            super().write(row, column, cell_value, style)
+            return self.worksheet.write_string(row, column, cell_value, style)
+        return super().write(row, column, cell_value, style)
 
 
 class TextOnlyXlsxWriter(TextOnlyXlsxMixin, ExportXlsxWriter):
