@@ -147,6 +147,12 @@ class CrmExtSegment(models.Model):
             raise UserError(_("The rule type “%(type)s” is not known to this database.", type=rule.rule_type))
         return builder(rule)
 
+    def _readable_sql(self, model_name, alias):
+        """SQL condition: the row ``alias`` of ``model_name`` is one the rules' author may read
+        (their access rights and record rules, e.g. a salesperson's own orders only)."""
+        records = self._rules_env()[model_name].with_context(active_test=False)._search([])
+        return SQL("%s IN %s", SQL.identifier(alias, "id"), records.subselect())
+
     @staticmethod
     def _commercial_not_in(subquery):
         """Commercial entities *not* selected by ``subquery`` (for "less than" rules)."""
@@ -161,11 +167,12 @@ class CrmExtSegment(models.Model):
             SELECT cp.commercial_partner_id
               FROM sale_order so
               JOIN res_partner cp ON cp.id = so.partner_id
-             WHERE so.state = 'sale' AND so.company_id = %(company)s
+             WHERE so.state = 'sale' AND so.company_id = %(company)s AND %(readable)s
              GROUP BY cp.commercial_partner_id
             HAVING %(having)s
             """,
             company=self.company_id.id,
+            readable=self._readable_sql("sale.order", "so"),
             having=having,
         )
 
@@ -181,12 +188,13 @@ class CrmExtSegment(models.Model):
             SELECT cp.commercial_partner_id
               FROM sale_order so
               JOIN res_partner cp ON cp.id = so.partner_id
-             WHERE so.state = 'sale' AND so.company_id = %s AND so.date_order::date >= %s
+             WHERE so.state = 'sale' AND so.company_id = %s AND so.date_order::date >= %s AND %s
              GROUP BY cp.commercial_partner_id
             HAVING COUNT(*) >= %s
             """,
             self.company_id.id,
             rule._reference_date(),
+            self._readable_sql("sale.order", "so"),
             rule.order_count,
         )
         return counted if rule.operator == "at_least" else self._commercial_not_in(counted)
@@ -198,11 +206,12 @@ class CrmExtSegment(models.Model):
             SELECT am.commercial_partner_id
               FROM account_move am
              WHERE am.move_type = 'out_invoice' AND am.state = 'posted'
-               AND am.company_id = %s AND am.commercial_partner_id IS NOT NULL
+               AND am.company_id = %s AND am.commercial_partner_id IS NOT NULL AND %s
              GROUP BY am.commercial_partner_id
             HAVING MAX(am.invoice_date) %s %s
             """,
             self.company_id.id,
+            self._readable_sql("account.move", "am"),
             operator,
             rule._reference_date(),
         )
@@ -214,12 +223,13 @@ class CrmExtSegment(models.Model):
               FROM account_move am
              WHERE am.move_type IN ('out_invoice', 'out_refund') AND am.state = 'posted'
                AND am.company_id = %s AND am.commercial_partner_id IS NOT NULL
-               AND am.invoice_date >= %s
+               AND am.invoice_date >= %s AND %s
              GROUP BY am.commercial_partner_id
             HAVING SUM(am.amount_untaxed_signed) >= %s
             """,
             self.company_id.id,
             rule._reference_date(),
+            self._readable_sql("account.move", "am"),
             rule.amount,
         )
         return reached if rule.operator == "at_least" else self._commercial_not_in(reached)
@@ -231,9 +241,10 @@ class CrmExtSegment(models.Model):
               FROM crm_lead l
               JOIN res_partner cp ON cp.id = l.partner_id
              WHERE l.type = 'opportunity' AND l.active AND COALESCE(l.probability, 0) < 100
-               AND (l.company_id IS NULL OR l.company_id = %s)
+               AND (l.company_id IS NULL OR l.company_id = %s) AND %s
             """,
             self.company_id.id,
+            self._readable_sql("crm.lead", "l"),
         )
 
     def _rule_sql_category(self, rule):
@@ -247,11 +258,12 @@ class CrmExtSegment(models.Model):
               JOIN product_template pt ON pt.id = pp.product_tmpl_id
               JOIN product_category pc ON pc.id = pt.categ_id
              WHERE so.state = 'sale' AND so.company_id = %s AND so.date_order::date >= %s
-               AND pc.parent_path LIKE %s
+               AND pc.parent_path LIKE %s AND %s
             """,
             self.company_id.id,
             rule._reference_date(),
             f"{rule.categ_id.parent_path}%",
+            self._readable_sql("sale.order", "so"),
         )
 
     def _rules_env(self):

@@ -237,6 +237,25 @@ class TestRulesEvaluatedAsOwner(CrmExtMarketingCase):
         segment.action_refresh_members()
         self.assertEqual(segment.member_count, 1)
 
+    def test_behaviour_rules_count_only_what_their_owner_may_read(self):
+        self.order.action_confirm()
+        segment = (
+            self.env["crm_ext.segment"]
+            .with_user(self.manager)
+            .create(
+                {
+                    "name": "Buyers (test)",
+                    "partner_domain": repr([("id", "=", self.big_buyer.id)]),
+                    "rule_ids": [Command.create({"rule_type": "order_count", "order_count": 1, "days": 30})],
+                }
+            )
+        )
+        segment.action_refresh_members()
+        self.assertEqual(segment.member_count, 0, "the order is another salesperson's")
+        self.manager.groups_id |= self.env.ref("sales_team.group_sale_salesman_all_leads")
+        segment.action_refresh_members()
+        self.assertEqual(segment.member_count, 1)
+
     def test_segment_owner_is_whoever_changed_the_rules(self):
         segment = self.env["crm_ext.segment"].create({"name": "Admin's (test)", "partner_domain": "[]"})
         self.assertEqual(segment.rules_user_id, self.env.user)
