@@ -97,14 +97,15 @@ class TestCampaignAccess(CrmExtMarketingCase):
         )
         self.assertEqual(visible, foreign | shared)
 
-    def test_money_of_other_companies_in_company_currency(self):
+    def _euro_company(self):
+        """A second company in euros, 1 USD = 0.5 EUR."""
         eur = self.env.ref("base.EUR")
         eur.active = True
         usd = self.env.ref("base.USD")
         self.env["res.currency.rate"].search([("currency_id", "in", (eur | usd).ids)]).unlink()
         self.env["res.currency.rate"].create(
             {"currency_id": eur.id, "rate": 0.5, "name": "2020-01-01", "company_id": False}
-        )  # 1 USD = 0.5 EUR
+        )
         self.assertEqual(self.company.currency_id, usd)
         euro_company = self.env["res.company"].create(
             {"name": "Euro Marketing (test)", "currency_id": eur.id}
@@ -115,28 +116,38 @@ class TestCampaignAccess(CrmExtMarketingCase):
         euro_company.currency_id = eur  # the generic chart sets the US dollar
         self.env.user.company_ids |= euro_company
         self.assertEqual(euro_company.currency_id, eur)
+        return euro_company
+
+    def _post(self, company, move_type, partner, price):
         product = self.env["product.product"].create({"name": "Posters (test)"})
-        vendor = self.env["res.partner"].create({"name": "Euro printer (test)"})
-        customer = self.env["res.partner"].create({"name": "Euro buyer (test)"})
-        for move_type, partner, price in (("in_invoice", vendor, 100.0), ("out_invoice", customer, 400.0)):
-            move = (
-                self.env["account.move"]
-                .with_company(euro_company)
-                .create(
-                    {
-                        "move_type": move_type,
-                        "partner_id": partner.id,
-                        "invoice_date": "2026-03-01",
-                        "campaign_id": self.campaign.id,
-                        "invoice_line_ids": [
-                            Command.create(
-                                {"product_id": product.id, "quantity": 1, "price_unit": price, "tax_ids": []}
-                            )
-                        ],
-                    }
-                )
+        move = (
+            self.env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": move_type,
+                    "partner_id": partner.id,
+                    "invoice_date": "2026-03-01",
+                    "campaign_id": self.campaign.id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {"product_id": product.id, "quantity": 1, "price_unit": price, "tax_ids": []}
+                        )
+                    ],
+                }
             )
-            move.action_post()
+        )
+        move.action_post()
+        return move
+
+    def test_money_of_other_companies_in_company_currency(self):
+        euro_company = self._euro_company()
+        self._post(
+            euro_company, "in_invoice", self.env["res.partner"].create({"name": "Euro printer (test)"}), 100.0
+        )
+        self._post(
+            euro_company, "out_invoice", self.env["res.partner"].create({"name": "Euro buyer (test)"}), 400.0
+        )
         both = self.campaign.with_context(allowed_company_ids=(self.company | euro_company).ids)
         both.invalidate_recordset()
         # 100 EUR of bills and 400 EUR of invoices are 200 USD and 800 USD in the campaign's company
@@ -147,6 +158,26 @@ class TestCampaignAccess(CrmExtMarketingCase):
         alone = self.campaign.with_context(allowed_company_ids=self.company.ids)
         alone.invalidate_recordset()
         self.assertEqual((alone.cost, alone.revenue), (0.0, 0.0))
+
+    def test_funnel_revenue_stays_in_the_campaign_company(self):
+        euro_company = self._euro_company()
+        buyer = self.env["res.partner"].create({"name": "Buyer in two companies (test)"})
+        segment = self.env["crm_ext.segment"].create(
+            {"name": "One buyer (test)", "partner_domain": repr([("id", "=", buyer.id)])}
+        )
+        segment.action_refresh_members()
+        self.campaign.segment_id = segment
+        step = self.campaign.step_ids
+        step.action_launch()
+        step.target_ids.date = "2026-02-01 09:00:00"
+        self._post(self.company, "out_invoice", buyer, 50.0)
+        self._post(euro_company, "out_invoice", buyer, 400.0)
+        self.env.flush_all()
+        rows = self.env["crm_ext.campaign.funnel.report"].search([("campaign_id", "=", self.campaign.id)])
+        self.assertEqual(rows.company_id, self.company)
+        self.assertEqual(sum(rows.mapped("revenue")), 50.0, "400 EUR are not 400 dollars of this company")
+        step.invalidate_recordset()
+        self.assertEqual(step.revenue, 50.0)
 
 
 @tagged("post_install", "-at_install")
