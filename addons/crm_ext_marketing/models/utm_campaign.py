@@ -104,6 +104,13 @@ class UtmCampaign(models.Model):
         if not self.env.su and not self.env.user.has_group(MARKETING_USER):
             raise AccessError(_("Only marketing users can launch, stop or change the steps of a campaign."))
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # a campaign starts as a draft, unless a marketing user says otherwise
+        if any(vals.get("campaign_state", "draft") != "draft" for vals in vals_list):
+            self._check_marketing_user()
+        return super().create(vals_list)
+
     def write(self, vals):
         # the status is changed by the marketing actions (Start, Stop, launching a step)
         if "campaign_state" in vals:

@@ -68,6 +68,10 @@ class TestCampaignAccess(CrmExtMarketingCase):
         for action in ("action_start", "action_stop"):
             with self.subTest(action=action), self.assertRaises(AccessError):
                 getattr(campaign, action)()
+        with self.assertRaises(AccessError):
+            campaign.write({"campaign_state": "running"})
+        with self.assertRaises(AccessError):
+            campaign.create({"title": "Running at once (test)", "campaign_state": "running"})
         self.assertEqual(self.campaign.campaign_state, "draft")
 
     def test_marketing_user_runs_the_campaign(self):

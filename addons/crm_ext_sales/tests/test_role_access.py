@@ -117,6 +117,8 @@ class TestPortalInternalFields(HttpCase):
                 with self.subTest(model=model, field=field_name), self.assertRaises(AccessError):
                     mine.invalidate_recordset()
                     mine.read([field_name])
+        with self.assertRaises(AccessError):  # leads carry no portal access at all
+            self.opportunity.with_user(self.portal).read(["name"])
         self.assertNotIn("opportunity_id", self.invoice.with_user(self.portal).fields_get())
         self.assertNotIn("customer_credit_used", self.order.with_user(self.portal).fields_get())
 
