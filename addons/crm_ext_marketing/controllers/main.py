@@ -1,3 +1,5 @@
+import ipaddress
+import logging
 import re
 from datetime import timedelta
 
@@ -6,6 +8,9 @@ from markupsafe import Markup
 
 from odoo import _, fields, http, tools
 from odoo.http import request
+from odoo.tools import config
+
+_logger = logging.getLogger(__name__)
 
 PHONE = re.compile(r"^\+?[0-9 ()./-]{6,20}$")
 TEXT_FIELDS = ("contact_name", "partner_name", "email", "phone", "description")
@@ -59,6 +64,23 @@ class LeadFormController(http.Controller):
             errors["phone"] = _("“%(phone)s” is not a valid phone number.", phone=values["phone"])
         return values, errors
 
+    def _client_address(self):
+        """The visitor's network address, which the rate limit counts by.
+
+        Behind a reverse proxy every request comes from the proxy: with ``proxy_mode`` on, Odoo's
+        ProxyFix replaces the address with the one in X-Forwarded-For, but only when the proxy
+        also sends X-Forwarded-Host. Without that header, the address the proxy appended (the last
+        of X-Forwarded-For) is taken here. Without ``proxy_mode`` the header is ignored: anybody
+        could forge it to reset their counter."""
+        httprequest = request.httprequest
+        if config["proxy_mode"] and "werkzeug.proxy_fix.orig" not in httprequest.environ:
+            forwarded = httprequest.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+            try:
+                return str(ipaddress.ip_address(forwarded))
+            except ValueError:
+                _logger.debug("No address in X-Forwarded-For %r: counting the proxy's", forwarded)
+        return httprequest.remote_addr or ""
+
     def _too_many(self, ip_address):
         """Rate limit stored in the database: leads sent from this address lately."""
         ICP = request.env["ir.config_parameter"].sudo()
@@ -98,7 +120,7 @@ class LeadFormController(http.Controller):
         if post.get(HONEYPOT):
             # a robot filled the hidden field: thank it and keep nothing
             return request.render("crm_ext_marketing.lead_form_thanks", {})
-        ip_address = request.httprequest.remote_addr or ""
+        ip_address = self._client_address()
         values, errors = self._validate(post)
         if errors:
             return self._render(values, errors, 400)

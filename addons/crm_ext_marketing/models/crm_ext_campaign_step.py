@@ -5,7 +5,7 @@ import psycopg2
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from .crm_ext_campaign_target import CALL_OUTCOMES
@@ -37,6 +37,9 @@ TRACE_CONDITIONS = {
     "bounced": SQL("trace.trace_status = 'bounce'"),
 }
 # the interaction centre's channel of each step channel
+# the step's texts rendered for each customer (res.partner) by the mailing cron or the letters,
+# and the engine that renders each
+RENDERED_FIELDS = {"subject": "inline_template", "body_html": "qweb", "body_plaintext": "inline_template"}
 INTERACTION_CHANNEL = {
     "email": "email",
     "sms": "sms",
@@ -118,6 +121,46 @@ class CrmExtCampaignStep(models.Model):
     roi = fields.Float(
         string="ROI (%)", compute="_compute_results", help="(Net revenue - step cost) / step cost."
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        steps = super().create(vals_list)
+        steps._check_dynamic_content()
+        return steps
+
+    def write(self, vals):
+        result = super().write(vals)
+        if RENDERED_FIELDS.keys() & vals.keys():
+            self._check_dynamic_content()
+        return result
+
+    def _check_dynamic_content(self):
+        """What Odoo's "restrict template rendering" setting asks of mail templates
+        (``mail.render.mixin._check_access_right_dynamic_template``), on save: the texts are
+        rendered later by the mailing cron as superuser, where the setting no longer applies.
+        Without the template editor group, only plain placeholders (``{{ object.name }}``,
+        ``t-out="object.name"``) may be saved, no code."""
+        if self.env.su or self.env.user.has_group("mail.group_mail_template_editor"):
+            return
+        Render = self.env["mail.render.mixin"]
+        for step in self:
+            for field_name, engine in RENDERED_FIELDS.items():
+                value = step[field_name]
+                unsafe = (
+                    Render._has_unsafe_expression_template_qweb(value, "res.partner")
+                    if engine == "qweb"
+                    else Render._has_unsafe_expression_template_inline_template(value, "res.partner")
+                )
+                if unsafe:
+                    raise AccessError(
+                        _(
+                            "Only members of %(group)s may put code in step “%(step)s” (%(field)s); "
+                            "placeholders like {{ object.name }} are allowed.",
+                            group=self.env.ref("mail.group_mail_template_editor").name,
+                            step=step.name,
+                            field=step._fields[field_name].get_description(self.env)["string"],
+                        )
+                    )
 
     @api.depends("target_ids.state", "target_ids.activity_id", "target_ids.call_outcome")
     def _compute_counts(self):
@@ -313,7 +356,8 @@ class CrmExtCampaignStep(models.Model):
     @api.model
     def _cron_advance_journeys(self, batch=50):
         """Launches the journey steps whose earlier step was launched long enough ago, for
-        running campaigns, a batch at a time; each step launches once."""
+        running campaigns, a batch at a time; each step launches once, even with two workers
+        running this at once (row locks, the steps another worker holds are skipped)."""
         candidates = self.search(
             [
                 ("state", "=", "draft"),
@@ -326,6 +370,22 @@ class CrmExtCampaignStep(models.Model):
         due = candidates.filtered(
             lambda s: s.condition_step_id.launch_date + timedelta(hours=s.delay_hours) <= now
         )[:batch]
+        if not due:
+            return 0
+        # another worker running the journeys at the same time holds the steps it launches:
+        # take the others, skip those without waiting (and without a failure message on them)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id FROM crm_ext_campaign_step
+                 WHERE id = ANY(%s) AND state = 'draft'
+                   FOR UPDATE SKIP LOCKED
+                """,
+                due.ids,
+            )
+        )
+        locked = {row[0] for row in self.env.cr.fetchall()}
+        due = due.filtered(lambda step: step.id in locked)
         for step in due:
             try:
                 with self.env.cr.savepoint():

@@ -5,6 +5,8 @@ from odoo.exceptions import ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL
 
+from .crm_ext_segment import author_env
+
 ENGAGEMENTS = ("opened", "clicked", "replied", "web_visit")
 
 
@@ -35,6 +37,25 @@ class CrmExtLeadScoringRule(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
+    rules_user_id = fields.Many2one(
+        "res.users",
+        string="Evaluated As",
+        default=lambda self: self.env.user,
+        readonly=True,
+        copy=False,
+        help="Whoever last changed the conditions: they are evaluated with their access rights (the "
+        "hourly scoring too), so the rule scores only leads they may see, on what they may read.",
+    )
+
+    def write(self, vals):
+        if vals.keys() & {"lead_domain", "rule_type"}:
+            vals = {**vals, "rules_user_id": self.env.uid}
+        return super().write(vals)
+
+    def _rules_env(self):
+        """Their author's access rights, in the companies the author works in (never superuser)."""
+        self.ensure_one()
+        return author_env(self.env, self.rules_user_id or self.create_uid)
 
     def _parsed_domain(self):
         self.ensure_one()
@@ -103,12 +124,12 @@ class CrmExtLeadScoringRule(models.Model):
         self.env["crm.lead"].flush_model()
         self.env["mailing.trace"].flush_model()
         self.env["crm_ext.interaction"].flush_model()
-        Lead = self.env["crm.lead"].sudo().with_context(active_test=False)
         for company, company_leads in leads.grouped("company_id").items():
             rules = self.sudo().search([("company_id", "in", company.ids or self.env.companies.ids)])
             for rule in rules:
                 if rule.rule_type == "domain":
                     domain = expression.AND([rule._parsed_domain(), [("id", "in", company_leads.ids)]])
+                    Lead = rule._rules_env()["crm.lead"].with_context(active_test=False)
                     matched = set(Lead.search(domain).ids)
                 else:
                     matched = rule._engaged_lead_ids(company_leads.ids)

@@ -8,6 +8,12 @@ from odoo.tools import SQL
 MEMBER_TABLE = "crm_ext_segment_member_rel"
 
 
+def author_env(env, author):
+    """``env`` as the author of a set of rules: their access rights (never superuser, even from a
+    cron), in the companies they work in. Segments and lead scoring rules are evaluated in it."""
+    return env(user=author, su=False, context=dict(env.context, allowed_company_ids=author.company_ids.ids))
+
+
 class CrmExtSegment(models.Model):
     """A named set of customers defined by rules on the partner and on its behaviour.
 
@@ -54,6 +60,21 @@ class CrmExtSegment(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
+    rules_user_id = fields.Many2one(
+        "res.users",
+        string="Rules Evaluated As",
+        default=lambda self: self.env.user,
+        readonly=True,
+        copy=False,
+        help="Whoever last changed the customer rules: the rules are evaluated with their access "
+        "rights (the nightly refresh too), so members are only customers they may see, matched on "
+        "what they may read.",
+    )
+
+    def write(self, vals):
+        if "partner_domain" in vals:
+            vals = {**vals, "rules_user_id": self.env.uid}
+        return super().write(vals)
 
     # ------------------------------------------------------------------
     # rules
@@ -126,6 +147,12 @@ class CrmExtSegment(models.Model):
             raise UserError(_("The rule type “%(type)s” is not known to this database.", type=rule.rule_type))
         return builder(rule)
 
+    def _readable_sql(self, model_name, alias):
+        """SQL condition: the row ``alias`` of ``model_name`` is one the rules' author may read
+        (their access rights and record rules, e.g. a salesperson's own orders only)."""
+        records = self._rules_env()[model_name].with_context(active_test=False)._search([])
+        return SQL("%s IN %s", SQL.identifier(alias, "id"), records.subselect())
+
     @staticmethod
     def _commercial_not_in(subquery):
         """Commercial entities *not* selected by ``subquery`` (for "less than" rules)."""
@@ -140,11 +167,12 @@ class CrmExtSegment(models.Model):
             SELECT cp.commercial_partner_id
               FROM sale_order so
               JOIN res_partner cp ON cp.id = so.partner_id
-             WHERE so.state = 'sale' AND so.company_id = %(company)s
+             WHERE so.state = 'sale' AND so.company_id = %(company)s AND %(readable)s
              GROUP BY cp.commercial_partner_id
             HAVING %(having)s
             """,
             company=self.company_id.id,
+            readable=self._readable_sql("sale.order", "so"),
             having=having,
         )
 
@@ -160,12 +188,13 @@ class CrmExtSegment(models.Model):
             SELECT cp.commercial_partner_id
               FROM sale_order so
               JOIN res_partner cp ON cp.id = so.partner_id
-             WHERE so.state = 'sale' AND so.company_id = %s AND so.date_order::date >= %s
+             WHERE so.state = 'sale' AND so.company_id = %s AND so.date_order::date >= %s AND %s
              GROUP BY cp.commercial_partner_id
             HAVING COUNT(*) >= %s
             """,
             self.company_id.id,
             rule._reference_date(),
+            self._readable_sql("sale.order", "so"),
             rule.order_count,
         )
         return counted if rule.operator == "at_least" else self._commercial_not_in(counted)
@@ -177,11 +206,12 @@ class CrmExtSegment(models.Model):
             SELECT am.commercial_partner_id
               FROM account_move am
              WHERE am.move_type = 'out_invoice' AND am.state = 'posted'
-               AND am.company_id = %s AND am.commercial_partner_id IS NOT NULL
+               AND am.company_id = %s AND am.commercial_partner_id IS NOT NULL AND %s
              GROUP BY am.commercial_partner_id
             HAVING MAX(am.invoice_date) %s %s
             """,
             self.company_id.id,
+            self._readable_sql("account.move", "am"),
             operator,
             rule._reference_date(),
         )
@@ -193,12 +223,13 @@ class CrmExtSegment(models.Model):
               FROM account_move am
              WHERE am.move_type IN ('out_invoice', 'out_refund') AND am.state = 'posted'
                AND am.company_id = %s AND am.commercial_partner_id IS NOT NULL
-               AND am.invoice_date >= %s
+               AND am.invoice_date >= %s AND %s
              GROUP BY am.commercial_partner_id
             HAVING SUM(am.amount_untaxed_signed) >= %s
             """,
             self.company_id.id,
             rule._reference_date(),
+            self._readable_sql("account.move", "am"),
             rule.amount,
         )
         return reached if rule.operator == "at_least" else self._commercial_not_in(reached)
@@ -210,9 +241,10 @@ class CrmExtSegment(models.Model):
               FROM crm_lead l
               JOIN res_partner cp ON cp.id = l.partner_id
              WHERE l.type = 'opportunity' AND l.active AND COALESCE(l.probability, 0) < 100
-               AND (l.company_id IS NULL OR l.company_id = %s)
+               AND (l.company_id IS NULL OR l.company_id = %s) AND %s
             """,
             self.company_id.id,
+            self._readable_sql("crm.lead", "l"),
         )
 
     def _rule_sql_category(self, rule):
@@ -226,17 +258,24 @@ class CrmExtSegment(models.Model):
               JOIN product_template pt ON pt.id = pp.product_tmpl_id
               JOIN product_category pc ON pc.id = pt.categ_id
              WHERE so.state = 'sale' AND so.company_id = %s AND so.date_order::date >= %s
-               AND pc.parent_path LIKE %s
+               AND pc.parent_path LIKE %s AND %s
             """,
             self.company_id.id,
             rule._reference_date(),
             f"{rule.categ_id.parent_path}%",
+            self._readable_sql("sale.order", "so"),
         )
+
+    def _rules_env(self):
+        """The environment the customer rules are evaluated in: their author's access rights, in
+        the companies the author works in (never superuser, even from the cron)."""
+        self.ensure_one()
+        return author_env(self.env, self.rules_user_id or self.create_uid)
 
     def _members_sql(self):
         """One ``SELECT`` of the member partner ids: the domain intersected with every rule."""
         self.ensure_one()
-        partners = self.env["res.partner"].sudo().with_context(active_test=True)
+        partners = self._rules_env()["res.partner"].with_context(active_test=True)
         domain_query = partners._search(self._members_domain())
         conditions = [SQL("rp.id IN %s", domain_query.subselect())]
         for rule in self.rule_ids:

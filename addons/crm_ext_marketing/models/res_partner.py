@@ -12,12 +12,14 @@ class ResPartner(models.Model):
         string="Segments",
         readonly=True,
         copy=False,
+        groups="base.group_user",
         help="The customer segments this contact belonged to at their last refresh.",
     )
     crm_ext_recommended_product_ids = fields.Many2many(
         "product.product",
         string="Recommended Products",
         compute="_compute_crm_ext_recommended_product_ids",
+        groups="base.group_user",
         help="Products to suggest to this customer in personalised campaign content "
         "(filled by CRM Analytics' next best offers when it is installed).",
     )

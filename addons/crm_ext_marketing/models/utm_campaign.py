@@ -1,6 +1,10 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
+
+# Odoo lets every employee create and edit UTM campaigns; what crm_ext adds to them (target,
+# budget, money, steps, launching and stopping) is for the marketing users
+MARKETING_USER = "crm_ext_marketing.group_marketing_user"
 
 
 class UtmCampaign(models.Model):
@@ -12,6 +16,7 @@ class UtmCampaign(models.Model):
         "crm_ext.segment",
         string="Target Segment",
         domain="[('company_id', '=', company_id)]",
+        groups=MARKETING_USER,
         help="The customers the campaign's steps reach.",
     )
     company_id = fields.Many2one("res.company", default=lambda self: self.env.company, index=True)
@@ -24,49 +29,93 @@ class UtmCampaign(models.Model):
         required=True,
         copy=False,
     )
-    step_ids = fields.One2many("crm_ext.campaign.step", "campaign_id", string="Steps", copy=True)
+    step_ids = fields.One2many(
+        "crm_ext.campaign.step", "campaign_id", string="Steps", copy=True, groups=MARKETING_USER
+    )
     # money (M6): costs from vendor bills, analytic lines and the steps' own costs, revenue from
-    # customer invoices, all posted, in the company's currency, net of refunds and credit notes
-    currency_id = fields.Many2one(related="company_id.currency_id")
-    budget = fields.Monetary(currency_field="currency_id")
+    # customer invoices, all posted, net of refunds and credit notes; the documents of each company
+    # the reader works in, converted from that company's currency into the campaign's company's
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
+    budget = fields.Monetary(currency_field="currency_id", groups=MARKETING_USER)
     analytic_account_id = fields.Many2one(
         "account.analytic.account",
         domain="[('company_id', 'in', (company_id, False))]",
+        groups=MARKETING_USER,
         help="Costs booked on this analytic account (timesheets, expenses, journal items) count as "
         "campaign costs, except those of vendor bills already tagged with the campaign.",
     )
     cost = fields.Monetary(
         currency_field="currency_id",
         compute="_compute_money",
+        groups=MARKETING_USER,
         help="Posted vendor bills of the campaign minus vendor refunds, untaxed, plus the costs on its "
-        "analytic account and the costs entered on its steps.",
+        "analytic account and the costs entered on its steps; the bills and analytic costs of the "
+        "companies you work in, converted into the campaign's currency at today's rate.",
     )
     revenue = fields.Monetary(
         string="Net Revenue",
         currency_field="currency_id",
         compute="_compute_money",
-        help="Posted customer invoices of the campaign minus credit notes, untaxed.",
+        groups=MARKETING_USER,
+        help="Posted customer invoices of the campaign minus credit notes, untaxed; those of the "
+        "companies you work in, converted into the campaign's currency at today's rate.",
     )
     roi = fields.Float(
-        string="ROI (%)", compute="_compute_money", help="(Net revenue - cost) / cost; empty without cost."
+        string="ROI (%)",
+        compute="_compute_money",
+        groups=MARKETING_USER,
+        help="(Net revenue - cost) / cost; empty without cost.",
     )
-    budget_used = fields.Float(string="Budget Used (%)", compute="_compute_money")
-    over_budget = fields.Boolean(compute="_compute_money", search="_search_over_budget")
+    budget_used = fields.Float(string="Budget Used (%)", compute="_compute_money", groups=MARKETING_USER)
+    over_budget = fields.Boolean(
+        compute="_compute_money", search="_search_over_budget", groups=MARKETING_USER
+    )
     lead_total = fields.Integer(
         string="Campaign Leads",
         compute="_compute_money",
+        groups=MARKETING_USER,
         help="Leads and opportunities of the campaign, lost ones included.",
     )
-    won_total = fields.Integer(string="Won Deals", compute="_compute_money")
-    cost_per_lead = fields.Monetary(currency_field="currency_id", compute="_compute_money")
+    won_total = fields.Integer(string="Won Deals", compute="_compute_money", groups=MARKETING_USER)
+    cost_per_lead = fields.Monetary(
+        currency_field="currency_id", compute="_compute_money", groups=MARKETING_USER
+    )
     cost_per_won = fields.Monetary(
-        string="Cost per Won Deal", currency_field="currency_id", compute="_compute_money"
+        string="Cost per Won Deal",
+        currency_field="currency_id",
+        compute="_compute_money",
+        groups=MARKETING_USER,
     )
     channel_results_html = fields.Html(
-        string="Results by Channel", compute="_compute_channel_results", sanitize=False
+        string="Results by Channel", compute="_compute_channel_results", sanitize=False, groups=MARKETING_USER
     )
-    step_count = fields.Integer(compute="_compute_step_count")
-    target_count = fields.Integer(string="Targets Reached", compute="_compute_step_count")
+    step_count = fields.Integer(compute="_compute_step_count", groups=MARKETING_USER)
+    target_count = fields.Integer(
+        string="Targets Reached", compute="_compute_step_count", groups=MARKETING_USER
+    )
+
+    @api.depends("company_id")
+    @api.depends_context("company")
+    def _compute_currency_id(self):
+        for campaign in self:
+            campaign.currency_id = (campaign.company_id or self.env.company).currency_id
+
+    def _check_marketing_user(self):
+        if not self.env.su and not self.env.user.has_group(MARKETING_USER):
+            raise AccessError(_("Only marketing users can launch, stop or change the steps of a campaign."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # a campaign starts as a draft, unless a marketing user says otherwise
+        if any(vals.get("campaign_state", "draft") != "draft" for vals in vals_list):
+            self._check_marketing_user()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        # the status is changed by the marketing actions (Start, Stop, launching a step)
+        if "campaign_state" in vals:
+            self._check_marketing_user()
+        return super().write(vals)
 
     @api.depends("step_ids.processed_count")
     def _compute_step_count(self):
@@ -74,23 +123,58 @@ class UtmCampaign(models.Model):
             campaign.step_count = len(campaign.step_ids)
             campaign.target_count = sum(campaign.step_ids.mapped("processed_count"))
 
+    def _to_campaign_currency(self, amounts):
+        """``{campaign id: [cost, revenue]}`` from ``[(campaign id, company id, cost, revenue)]``
+        in each company's currency, converted at today's rate (one rate per pair of currencies)."""
+        campaigns = {campaign.id: campaign for campaign in self}
+        companies = self.env["res.company"].browse({row[1] for row in amounts})
+        today = fields.Date.context_today(self)
+        rates = {}
+        money = {}
+        for campaign_id, company_id, cost, revenue in amounts:
+            campaign = campaigns[campaign_id]
+            source = companies.browse(company_id).currency_id
+            target = campaign.currency_id
+            key = (source, target)
+            if key not in rates:
+                rates[key] = (
+                    1.0
+                    if source == target
+                    else source._get_conversion_rate(
+                        source, target, campaign.company_id or self.env.company, today
+                    )
+                )
+            total = money.setdefault(campaign_id, [0.0, 0.0])
+            total[0] += target.round((cost or 0.0) * rates[key])
+            total[1] += target.round((revenue or 0.0) * rates[key])
+        return money
+
     def _money_by_campaign(self):
-        """``{campaign id: (cost, revenue, leads, won)}`` for ``self`` in one query."""
+        """``{campaign id: (cost, revenue, leads, won)}`` for ``self`` in a fixed number of queries:
+        the posted bills, invoices and analytic costs of the companies the user works in, each
+        company's sums converted from its currency into the campaign's."""
         for model in ("account.move", "account.analytic.line", "crm.lead", "crm_ext.campaign.step"):
             self.env[model].flush_model()
+        company_ids = self.env.companies.ids
         self.env.cr.execute(
             SQL(
                 """
-                WITH moves AS (
-                    SELECT campaign_id,
-                           -SUM(amount_untaxed_signed)
-                               FILTER (WHERE move_type IN ('in_invoice', 'in_refund')) AS bills,
-                           SUM(amount_untaxed_signed)
-                               FILTER (WHERE move_type IN ('out_invoice', 'out_refund')) AS revenue
-                      FROM account_move
-                     WHERE state = 'posted' AND campaign_id = ANY(%(ids)s)
-                  GROUP BY campaign_id
-                ), steps AS (
+                SELECT campaign_id, company_id,
+                       -SUM(amount_untaxed_signed) FILTER (WHERE move_type IN ('in_invoice', 'in_refund')),
+                       SUM(amount_untaxed_signed) FILTER (WHERE move_type IN ('out_invoice', 'out_refund'))
+                  FROM account_move
+                 WHERE state = 'posted' AND campaign_id = ANY(%s) AND company_id = ANY(%s)
+              GROUP BY campaign_id, company_id
+                """,
+                self.ids,
+                company_ids,
+            )
+        )
+        moves = self._to_campaign_currency(self.env.cr.fetchall() + self._analytic_costs(company_ids))
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH steps AS (
                     SELECT campaign_id, SUM(cost) AS cost FROM crm_ext_campaign_step
                      WHERE campaign_id = ANY(%(ids)s) AND state != 'cancelled'
                   GROUP BY campaign_id
@@ -100,30 +184,31 @@ class UtmCampaign(models.Model):
                       FROM crm_lead lead
                  LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
                      WHERE lead.campaign_id = ANY(%(ids)s)
+                       AND (lead.company_id IS NULL OR lead.company_id = ANY(%(companies)s))
                   GROUP BY lead.campaign_id
                 )
-                SELECT campaign.id,
-                       COALESCE(moves.bills, 0) + COALESCE(steps.cost, 0),
-                       COALESCE(moves.revenue, 0), COALESCE(leads.leads, 0), COALESCE(leads.won, 0)
+                SELECT campaign.id, COALESCE(steps.cost, 0), COALESCE(leads.leads, 0), COALESCE(leads.won, 0)
                   FROM utm_campaign campaign
-             LEFT JOIN moves ON moves.campaign_id = campaign.id
              LEFT JOIN steps ON steps.campaign_id = campaign.id
              LEFT JOIN leads ON leads.campaign_id = campaign.id
                  WHERE campaign.id = ANY(%(ids)s)
                 """,
                 ids=self.ids,
+                companies=company_ids,
             )
         )
-        money = {row[0]: list(row[1:]) for row in self.env.cr.fetchall()}
-        for campaign_id, cost in self._analytic_costs().items():
-            money[campaign_id][0] += cost
+        money = {}
+        for campaign_id, step_cost, leads, won in self.env.cr.fetchall():
+            cost, revenue = moves.get(campaign_id, (0.0, 0.0))
+            money[campaign_id] = (cost + step_cost, revenue, leads, won)
         return money
 
-    def _analytic_costs(self):
-        """``{campaign id: cost}`` booked on the campaigns' analytic accounts, one query per analytic
-        plan (each plan is its own column of the analytic lines); the lines of vendor bills already
-        tagged with the campaign are left out, counted with the bills."""
-        costs = {}
+    def _analytic_costs(self, company_ids):
+        """``[(campaign id, company id, cost, 0)]``: the costs booked on the campaigns' analytic
+        accounts by the companies ``company_ids``, in each company's currency; one query per
+        analytic plan (each plan is its own column of the analytic lines). The lines of vendor
+        bills already tagged with the campaign are left out, counted with the bills."""
+        costs = []
         by_column = self.filtered("analytic_account_id").grouped(
             lambda c: c.analytic_account_id.root_plan_id._column_name()
         )
@@ -131,23 +216,25 @@ class UtmCampaign(models.Model):
             self.env.cr.execute(
                 SQL(
                     """
-                    SELECT campaign.id, -SUM(line.amount)
+                    SELECT campaign.id, line.company_id, -SUM(line.amount), 0
                       FROM utm_campaign campaign
                       JOIN account_analytic_line line ON line.%s = campaign.analytic_account_id
                  LEFT JOIN account_move_line aml ON aml.id = line.move_line_id
                  LEFT JOIN account_move move ON move.id = aml.move_id
-                     WHERE campaign.id = ANY(%s)
+                     WHERE campaign.id = ANY(%s) AND line.company_id = ANY(%s)
                        AND (move.id IS NULL OR move.campaign_id IS DISTINCT FROM campaign.id)
-                  GROUP BY campaign.id
+                  GROUP BY campaign.id, line.company_id
                     """,
                     SQL.identifier(column),
                     campaigns.ids,
+                    company_ids,
                 )
             )
-            costs.update(self.env.cr.fetchall())
+            costs.extend(self.env.cr.fetchall())
         return costs
 
     @api.depends("budget", "analytic_account_id", "step_ids.cost")
+    @api.depends_context("allowed_company_ids")
     def _compute_money(self):
         money = self._money_by_campaign() if self.ids else {}
         for campaign in self:
@@ -235,6 +322,7 @@ class UtmCampaign(models.Model):
                 raise ValidationError(_("Campaign “%(name)s” ends before it starts.", name=campaign.title))
 
     def action_start(self):
+        self._check_marketing_user()
         for campaign in self:
             if not campaign.step_ids:
                 raise UserError(_("Add at least one step to campaign “%(name)s” first.", name=campaign.title))
@@ -243,6 +331,7 @@ class UtmCampaign(models.Model):
 
     def action_stop(self):
         """Stops the campaign: its steps not launched yet will not be."""
+        self._check_marketing_user()
         self.campaign_state = "stopped"
         self.step_ids.filtered(lambda s: s.state == "draft").state = "cancelled"
         return True

@@ -50,7 +50,7 @@ class CrmExtCampaignFunnelReport(models.Model):
         "crm.lead": ["campaign_id", "partner_id", "type", "stage_id", "active", "create_date"],
         "sale.order": ["campaign_id", "partner_id", "state", "date_order"],
         "account.move": ["campaign_id", "commercial_partner_id", "state", "move_type", "invoice_date",
-                         "amount_untaxed_signed"],
+                         "company_id", "amount_untaxed_signed"],
         "mailing.trace": ["mass_mailing_id", "model", "res_id", "trace_status", "open_datetime",
                           "links_click_datetime", "reply_datetime"],
     }  # fmt: skip
@@ -60,9 +60,11 @@ class CrmExtCampaignFunnelReport(models.Model):
             """
             WITH touch AS (
                 SELECT target.id, target.campaign_id, target.date,
-                       partner.commercial_partner_id AS commercial_id
+                       partner.commercial_partner_id AS commercial_id,
+                       COALESCE(target.company_id, campaign.company_id) AS company_id
                   FROM crm_ext_campaign_target target
                   JOIN res_partner partner ON partner.id = target.partner_id
+                  JOIN utm_campaign campaign ON campaign.id = target.campaign_id
                  WHERE target.state = 'processed' AND target.date IS NOT NULL
             ),
             lead_touch AS (
@@ -100,6 +102,8 @@ class CrmExtCampaignFunnelReport(models.Model):
                   JOIN touch ON touch.campaign_id = move.campaign_id
                             AND touch.commercial_id = move.commercial_partner_id
                             AND touch.date::date <= move.invoice_date
+                            -- revenue in the row's company and currency: no other company's
+                            AND move.company_id = COALESCE(touch.company_id, move.company_id)
                  WHERE move.campaign_id IS NOT NULL AND move.state = 'posted'
                    AND move.move_type IN ('out_invoice', 'out_refund')
               ORDER BY move.id, touch.date DESC, touch.id DESC

@@ -8,3 +8,4 @@ from . import test_crm_ext_marketing_tour
 from . import test_campaign
 from . import test_campaign_money
 from . import test_campaign_funnel
+from . import test_role_access

@@ -18,12 +18,14 @@ class AccountMove(models.Model):
         copy=False,
         index="btree_not_null",
         tracking=True,
+        groups="base.group_user",
         domain="[('type', '=', 'opportunity'), ('company_id', 'in', (company_id, False))]",
         help="The opportunity this customer invoice or credit note comes from. "
         "Filled from the invoice's sales orders; accountants may set it otherwise.",
     )
     opportunity_from_orders = fields.Boolean(
         compute="_compute_opportunity_from_orders",
+        groups="base.group_user",
         help="The opportunity comes from the sales orders of the invoice lines.",
     )
 

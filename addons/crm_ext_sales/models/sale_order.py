@@ -1,25 +1,32 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_amount
+
+# who may confirm an order the credit policy blocks
+CREDIT_OVERRIDE_GROUP = "sales_team.group_sale_manager"
+SALESMAN = "sales_team.group_sale_salesman"
 
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
+    # credit control is for the sales team: portal customers never read it over RPC
     credit_limit_exceeded = fields.Boolean(
         compute="_compute_credit_control",
+        groups=SALESMAN,
         help="Confirming this order would take the customer over its credit limit.",
     )
     customer_credit_used = fields.Monetary(
         compute="_compute_credit_control",
         currency_field="company_currency_id",
+        groups=SALESMAN,
         help="Open receivables, plus orders not yet invoiced, plus this order, in company currency.",
     )
     customer_credit_limit = fields.Monetary(
-        compute="_compute_credit_control", currency_field="company_currency_id"
+        compute="_compute_credit_control", currency_field="company_currency_id", groups=SALESMAN
     )
     customer_amount_overdue = fields.Monetary(
-        compute="_compute_credit_control", currency_field="company_currency_id"
+        compute="_compute_credit_control", currency_field="company_currency_id", groups=SALESMAN
     )
     company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
 
@@ -37,13 +44,23 @@ class SaleOrder(models.Model):
             order.credit_limit_exceeded = bool(limit) and used > limit
 
     def _credit_blocked(self):
-        return self.filtered(
+        # read as superuser: whoever confirms (a portal customer signing, an accountant) is
+        # held to the credit policy, whether or not they may see the figures
+        blocked = self.sudo().filtered(
             lambda o: o.credit_limit_exceeded and o.company_id.credit_control_policy == "block"
         )
+        return self.browse(blocked.ids)
 
     def action_confirm(self):
         blocked = self._credit_blocked()
-        if blocked and not self.env.context.get("crm_ext_credit_override"):
+        if blocked and self.env.context.get("crm_ext_credit_override"):
+            # the context only asks for the override: the user's group grants it
+            if not self.env.user.has_group(CREDIT_OVERRIDE_GROUP):
+                raise AccessError(
+                    _("Only a Sales Manager can confirm an order over the customer's credit limit.")
+                )
+            blocked._log_credit_override()
+        elif blocked:
             order = blocked[0]
             currency = order.company_currency_id
             raise UserError(
@@ -59,11 +76,9 @@ class SaleOrder(models.Model):
             )
         return super().action_confirm()
 
-    def action_confirm_over_credit_limit(self):
-        """Sales Managers confirm despite the credit limit; the chatter keeps the trace."""
-        if not self.env.user.has_group("sales_team.group_sale_manager"):
-            raise UserError(_("Only a Sales Manager can confirm an order over the customer's credit limit."))
-        for order in self._credit_blocked():
+    def _log_credit_override(self):
+        """The chatter trace of a confirmation over the credit limit: who, what is owed, the limit."""
+        for order in self:
             currency = order.company_currency_id
             order.message_post(
                 body=_(
@@ -73,4 +88,10 @@ class SaleOrder(models.Model):
                     limit=format_amount(self.env, order.customer_credit_limit, currency),
                 )
             )
+
+    def action_confirm_over_credit_limit(self):
+        """Sales Managers confirm despite the credit limit; ``action_confirm`` checks the group and
+        logs the override in the chatter."""
+        if not self.env.user.has_group(CREDIT_OVERRIDE_GROUP):
+            raise UserError(_("Only a Sales Manager can confirm an order over the customer's credit limit."))
         return self.with_context(crm_ext_credit_override=True).action_confirm()

@@ -10,6 +10,7 @@ class StockPicking(models.Model):
         "crm.lead",
         related="sale_id.opportunity_id",
         store=True,
+        groups="base.group_user",
         index="btree_not_null",
     )
 

@@ -12,3 +12,4 @@ from . import test_sales_reports
 from . import test_crm_ext_sales_tour
 from . import test_jalali_dates
 from . import test_jalali_tour
+from . import test_role_access
