@@ -128,13 +128,15 @@ class CrmExtAnalyticsRun(models.Model):
             cr.execute(
                 SQL(
                     """
-                    INSERT INTO crm_ext_analytics_run_progress (run_ref, step, total, stage, date)
-                    VALUES (%(run)s, %(step)s, %(total)s, %(stage)s, NOW() AT TIME ZONE 'UTC')
+                    INSERT INTO crm_ext_analytics_run_progress (
+                        run_ref, company_ref, step, total, stage, date)
+                    VALUES (%(run)s, %(company)s, %(step)s, %(total)s, %(stage)s, NOW() AT TIME ZONE 'UTC')
                     ON CONFLICT (run_ref) DO UPDATE
                        SET step = EXCLUDED.step, total = EXCLUDED.total, stage = EXCLUDED.stage,
                            date = EXCLUDED.date
                     """,
                     run=self.id,
+                    company=self.company_id.id,
                     step=step,
                     total=total,
                     stage=stage,
@@ -635,7 +637,7 @@ class CrmExtAnalyticsRun(models.Model):
         """Dated events per customer, one query each: tickets (complaints), returns, SLA breaches,
         interactions and campaign engagement (e-mails opened or clicked)."""
         for model in ("crm_ext.ticket", "crm_ext.ticket.sla", "crm_ext.return.line", "crm_ext.interaction",
-                      "mailing.trace"):  # fmt: skip
+                      "mailing.trace", "mailing.mailing", "utm.campaign", "res.users"):  # fmt: skip
             self.env[model].flush_model()
         company = self.company_id.id
         return {
@@ -670,13 +672,21 @@ class CrmExtAnalyticsRun(models.Model):
                     company,
                 )
             ),
+            # the company's own mailings: a mailing is its campaign's company's, else its
+            # responsible user's company's (the company Odoo sends it for)
             "engagement": self._read_dated(
                 SQL(
                     """SELECT partner.commercial_partner_id,
                               COALESCE(trace.links_click_datetime, trace.open_datetime)::date
-                         FROM mailing_trace trace JOIN res_partner partner ON partner.id = trace.res_id
+                         FROM mailing_trace trace
+                         JOIN res_partner partner ON partner.id = trace.res_id
+                         JOIN mailing_mailing mailing ON mailing.id = trace.mass_mailing_id
+                    LEFT JOIN utm_campaign campaign ON campaign.id = mailing.campaign_id
+                    LEFT JOIN res_users sender ON sender.id = mailing.user_id
                         WHERE trace.model = 'res.partner'
-                          AND (trace.open_datetime IS NOT NULL OR trace.links_click_datetime IS NOT NULL)"""
+                          AND COALESCE(campaign.company_id, sender.company_id) = %s
+                          AND (trace.open_datetime IS NOT NULL OR trace.links_click_datetime IS NOT NULL)""",
+                    company,
                 )
             ),
         }
