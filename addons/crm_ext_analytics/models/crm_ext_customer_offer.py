@@ -6,6 +6,7 @@ class CrmExtCustomerOffer(models.Model):
     customer has, for a product they do not have yet. Written in bulk by the analytics run."""
 
     _name = "crm_ext.customer.offer"
+    _inherit = ["crm_ext.analytics.export.mixin"]
     _description = "Next Best Offer"
     _order = "company_id, partner_id, rank"
     _rec_name = "product_id"

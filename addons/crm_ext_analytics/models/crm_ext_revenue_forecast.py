@@ -13,6 +13,7 @@ class CrmExtRevenueForecast(models.Model):
     Written in bulk by the analytics run (a company's rows are replaced at each run)."""
 
     _name = "crm_ext.revenue.forecast"
+    _inherit = ["crm_ext.analytics.export.mixin"]
     _description = "Revenue Forecast"
     _order = "company_id, team_id, month"
     _rec_name = "month"

@@ -5,6 +5,7 @@ import json
 import openpyxl
 
 from odoo import http
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
 from .common import CrmExtAnalyticsCase
@@ -95,3 +96,20 @@ class TestExports(CrmExtAnalyticsCase, HttpCase):
                         for record in expected
                     )
                     self.assertEqual(exported, wanted)
+
+    def test_export_right_covers_the_analytics_results_only(self):
+        """Issue 13: the analytics group grants export of its results, not Odoo's export right on
+        every model; and a result exports its own columns, not its customers' other data."""
+        self.assertFalse(self.viewer.has_group("base.group_allow_export"))
+        viewer_env = self.env(user=self.viewer)
+        partners = viewer_env["res.partner"].search([("id", "in", self.viewer.partner_id.ids)])
+        with self.assertRaises(UserError):
+            partners.export_data(["name", "email"])
+        for model, fields in EXPORTED.items():
+            with self.subTest(model=model):
+                rows = viewer_env[model].search([])
+                self.assertEqual(len(rows.export_data(fields)["datas"]), len(rows))
+        rows = viewer_env["crm_ext.customer.rfm"].search([])
+        self.assertEqual(len(rows.export_data(["partner_id/id", "segment"])["datas"]), len(rows))
+        with self.assertRaises(UserError):
+            rows.export_data(["segment", "partner_id/email"])
