@@ -23,3 +23,11 @@ class CrmExtCustomerOffer(models.Model):
     score = fields.Float(
         readonly=True, digits=(16, 3), aggregator="max", help="Lift times confidence of the best rule."
     )
+
+    _sql_constraints = [
+        (
+            "partner_product_unique",
+            "UNIQUE(partner_id, company_id, product_id)",
+            "A product is offered to a customer once per company.",
+        ),
+    ]

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.tools.sql import create_unique_index
 
 FORECAST_METHODS = [
     ("ets", "Exponential smoothing (trend and season)"),
@@ -43,3 +44,12 @@ class CrmExtRevenueForecast(models.Model):
     weighted_pipeline = fields.Monetary(
         readonly=True, help="Open opportunities expected to close in the month, times their probability."
     )
+
+    def init(self):
+        # one row per company, team (none: the whole company) and month
+        create_unique_index(
+            self.env.cr,
+            "crm_ext_revenue_forecast_month_unique",
+            self._table,
+            ["company_id", "COALESCE(team_id, 0)", "month"],
+        )

@@ -46,7 +46,7 @@ class TestAnalyticsRun(CrmExtAnalyticsCase):
     @users("crm_ext_analytics_manager")
     def test_run_reads_posted_invoices_net_of_refunds(self):
         run = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
-        run.action_run()
+        run._execute()
         self.assertEqual(run.state, "done", run.log)
         self.assertEqual(run.invoice_count, 4)
         self.assertEqual(run.customer_count, 2)
@@ -68,7 +68,7 @@ class TestAnalyticsRun(CrmExtAnalyticsCase):
         empty = self.env["res.company"].sudo().create({"name": "Empty (test)"})
         self.env.user.sudo().company_ids = [Command.link(empty.id)]
         run = self.env["crm_ext.analytics.run"].create({"company_id": empty.id})
-        run.action_run()
+        run._execute()
         self.assertEqual(run.state, "done")
         self.assertEqual(run.customer_count, 0)
         self.assertIn("nothing to score", run.log)
@@ -91,7 +91,7 @@ class TestAnalyticsRun(CrmExtAnalyticsCase):
                 if case == "one archived customer":
                     partner.active = False
                 run = env["crm_ext.analytics.run"].create({"company_id": company.id})
-                run.action_run()
+                run._execute()
                 self.assertEqual(run.state, "done", run.log)
                 if case == "refunds only":
                     self.assertIn("Lifetime value: no customer with a purchase.", run.log)
@@ -107,7 +107,7 @@ class TestAnalyticsRun(CrmExtAnalyticsCase):
         run = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
         self.patch(type(run), "_read_rfm_summary", lambda self, partner_ids=None: 1 / 0)
         with self.assertLogs("odoo.addons.crm_ext_analytics.models.crm_ext_analytics_run", "ERROR"):
-            run.action_run()
+            run._execute()
         self.assertEqual(run.state, "failed")
         self.assertIn("division by zero", run.log)
 
@@ -151,7 +151,7 @@ class TestRunProgress(CrmExtAnalyticsCase):
             return original(this)
 
         with patch.object(type(run), "_stage_forecast", watch):
-            run.action_run()
+            run._execute()
         self.assertEqual(run.state, "done", run.log)
         self.assertEqual(
             seen, [(3, 5, "Revenue forecast", self.company.id)], "other sessions see the stage under way"

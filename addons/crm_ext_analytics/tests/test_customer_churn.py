@@ -41,7 +41,7 @@ class TestCustomerChurn(CrmExtAnalyticsCase):
 
     def _run(self, company=None):
         run = self.env["crm_ext.analytics.run"].create({"company_id": (company or self.company).id})
-        run.action_run()
+        run._execute()
         self.assertEqual(run.state, "done", run.log)
         return run
 

@@ -38,7 +38,7 @@ class TestExports(CrmExtAnalyticsCase, HttpCase):
             ]
             + [(partners[0], "2026-05-02", 40, "out_invoice"), (partners[1], "2026-05-03", 50, "out_refund")],
         )
-        cls.env["crm_ext.analytics.run"].create({"company_id": cls.company.id}).action_run()
+        cls.env["crm_ext.analytics.run"].create({"company_id": cls.company.id})._execute()
 
     def _export(self, fmt, model, fields):
         Model = self.env[model]
