@@ -855,12 +855,13 @@ class CrmExtAnalyticsRun(models.Model):
             .sudo(False)
         )
         if other or self._company_locked_elsewhere():
+            which = f" ({other.name})" if other else ""
             raise UserError(
                 _(
                     "A run of %(company)s is already in progress%(which)s: wait for it to finish "
                     "(it shows its progress in the runs).",
                     company=self.company_id.name,
-                    which=f" ({other.name})" if other else "",
+                    which=which,
                 )
             )
 
@@ -871,11 +872,11 @@ class CrmExtAnalyticsRun(models.Model):
             raise UserError(_("Start one run per company at a time."))
         for run in self:
             if run.state != "draft":
-                raise UserError(
-                    _("%(run)s is already queued or has run: start a new run.", run=run.name)
-                    if run.state != "queued"
-                    else _("%(run)s is already queued: the analytics job starts it shortly.", run=run.name)
-                )
+                if run.state == "queued":
+                    raise UserError(
+                        _("%(run)s is already queued: the analytics job starts it shortly.", run=run.name)
+                    )
+                raise UserError(_("%(run)s is already queued or has run: start a new run.", run=run.name))
             run._check_company_free()
         self.write({"state": "queued", "user_id": self.env.uid})
         self.env.ref("crm_ext_analytics.ir_cron_analytics_queue").sudo()._trigger()
