@@ -170,7 +170,8 @@ class TestRunConcurrency(TransactionCase):
             cr.execute("SET lock_timeout = '20s'")
             yield api.Environment(cr, SUPERUSER_ID, {})
             if commit:
-                cr.commit()  # pylint: disable=invalid-commit  (a second process commits its own work)
+                # a second process commits its own work
+                cr.commit()  # pylint: disable=invalid-commit
         finally:
             cr.rollback()
             cr.execute("RESET lock_timeout")
