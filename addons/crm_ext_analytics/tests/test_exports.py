@@ -5,7 +5,7 @@ import json
 import openpyxl
 
 from odoo import http
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 
 from .common import CrmExtAnalyticsCase
@@ -113,3 +113,17 @@ class TestExports(CrmExtAnalyticsCase, HttpCase):
         self.assertEqual(len(rows.export_data(["partner_id/id", "segment"])["datas"]), len(rows))
         with self.assertRaises(UserError):
             rows.export_data(["segment", "partner_id/email"])
+        # the export dialog's templates: those of the results only
+        Exports = viewer_env["ir.exports"]
+        mine = Exports.create({"name": "Segments (test)", "resource": "crm_ext.customer.rfm"})
+        self.assertEqual(Exports.search([("name", "=", "Segments (test)")]), mine)
+        with self.assertRaises(AccessError):
+            Exports.create({"name": "Contacts (test)", "resource": "res.partner"})
+
+    def test_viewer_sees_export_in_the_result_lists(self):
+        """Without Odoo's export right, the analytics lists still offer Action > Export."""
+        self.start_tour(
+            "/odoo/action-crm_ext_analytics.crm_ext_customer_rfm_history_action",
+            "crm_ext_analytics_export_tour",
+            login=self.viewer.login,
+        )
