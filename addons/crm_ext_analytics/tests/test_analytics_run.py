@@ -196,3 +196,5 @@ class TestRunProgress(CrmExtAnalyticsCase):
         self.assertEqual((mine.company_id, theirs.company_id), (self.company, other))
         seen = Progress.with_user(self.viewer).search([("run_ref", "in", [990001, 990002])])
         self.assertEqual(seen, mine)
+        self.assertEqual(Progress.search([("run_ref", ">", 990000), ("company_id", "=", other.id)]), theirs)
+        self.assertEqual(Progress.search([("run_ref", ">", 990000), ("company_id", "!=", other.id)]), mine)
