@@ -16,7 +16,8 @@ class CrmExtAnalyticsRunProgress(models.Model):
     _log_access = False
 
     run_ref = fields.Integer(string="Run", required=True, index=True, readonly=True)
-    company_ref = fields.Integer(string="Company Id", required=True, readonly=True)
+    # always written by the run; not required, so that an update keeps the lines left by earlier versions
+    company_ref = fields.Integer(string="Company Id", readonly=True)
     company_id = fields.Many2one(
         "res.company", compute="_compute_company_id", search="_search_company_id", readonly=True
     )
