@@ -1,3 +1,4 @@
+from . import crm_ext_analytics_export_mixin
 from . import crm_ext_analytics_run
 from . import crm_ext_analytics_run_stage
 from . import crm_ext_customer_rfm

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount
 
 from ..engine.basket import association_rules, next_best_offers
@@ -22,6 +23,8 @@ _logger = logging.getLogger(__name__)
 # an invoice's write date is the start of the transaction that wrote it, which may commit after a
 # run has started: an incremental run also looks this far before the start of the previous run
 WATERMARK_MARGIN = timedelta(hours=1)
+# the first key of PostgreSQL's two-key advisory locks meaning "an analytics run of company <second key>"
+RUN_LOCK_KEY = 0x43524D41  # "CRMA"
 # the invoice fields the runs read with SQL (flushed first)
 INVOICE_FIELDS = [
     "state", "move_type", "company_id", "commercial_partner_id", "invoice_date", "amount_untaxed_signed",
@@ -42,7 +45,13 @@ class CrmExtAnalyticsRun(models.Model):
 
     name = fields.Char(compute="_compute_name")
     state = fields.Selection(
-        [("draft", "Not started"), ("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+        [
+            ("draft", "Not started"),
+            ("queued", "Queued"),
+            ("running", "Running"),
+            ("done", "Done"),
+            ("failed", "Failed"),
+        ],
         default="draft",
         required=True,
         readonly=True,
@@ -106,7 +115,8 @@ class CrmExtAnalyticsRun(models.Model):
         }
         for run in self:
             line = lines.get(run.id)
-            if run.state == "running" and line:
+            # a run under way is committed as queued until it ends: its progress line says where it is
+            if run.state in ("queued", "running") and line:
                 run.progress = _(
                     "Stage %(step)s of %(total)s: %(stage)s",
                     step=line.step,
@@ -114,6 +124,9 @@ class CrmExtAnalyticsRun(models.Model):
                     stage=line.stage,
                 )
                 run.progress_percent = 100.0 * (line.step - 1) / line.total if line.total else 0.0
+            elif run.state == "queued":
+                run.progress = _("Queued: the analytics job starts it shortly.")
+                run.progress_percent = 0.0
             else:
                 run.progress = False
                 run.progress_percent = 100.0 if run.state == "done" else 0.0
@@ -128,13 +141,15 @@ class CrmExtAnalyticsRun(models.Model):
             cr.execute(
                 SQL(
                     """
-                    INSERT INTO crm_ext_analytics_run_progress (run_ref, step, total, stage, date)
-                    VALUES (%(run)s, %(step)s, %(total)s, %(stage)s, NOW() AT TIME ZONE 'UTC')
+                    INSERT INTO crm_ext_analytics_run_progress (
+                        run_ref, company_ref, step, total, stage, date)
+                    VALUES (%(run)s, %(company)s, %(step)s, %(total)s, %(stage)s, NOW() AT TIME ZONE 'UTC')
                     ON CONFLICT (run_ref) DO UPDATE
                        SET step = EXCLUDED.step, total = EXCLUDED.total, stage = EXCLUDED.stage,
                            date = EXCLUDED.date
                     """,
                     run=self.id,
+                    company=self.company_id.id,
                     step=step,
                     total=total,
                     stage=stage,
@@ -635,7 +650,7 @@ class CrmExtAnalyticsRun(models.Model):
         """Dated events per customer, one query each: tickets (complaints), returns, SLA breaches,
         interactions and campaign engagement (e-mails opened or clicked)."""
         for model in ("crm_ext.ticket", "crm_ext.ticket.sla", "crm_ext.return.line", "crm_ext.interaction",
-                      "mailing.trace"):  # fmt: skip
+                      "mailing.trace", "mailing.mailing", "utm.campaign", "res.users"):  # fmt: skip
             self.env[model].flush_model()
         company = self.company_id.id
         return {
@@ -670,13 +685,21 @@ class CrmExtAnalyticsRun(models.Model):
                     company,
                 )
             ),
+            # the company's own mailings: a mailing is its campaign's company's, else its
+            # responsible user's company's (the company Odoo sends it for)
             "engagement": self._read_dated(
                 SQL(
                     """SELECT partner.commercial_partner_id,
                               COALESCE(trace.links_click_datetime, trace.open_datetime)::date
-                         FROM mailing_trace trace JOIN res_partner partner ON partner.id = trace.res_id
+                         FROM mailing_trace trace
+                         JOIN res_partner partner ON partner.id = trace.res_id
+                         JOIN mailing_mailing mailing ON mailing.id = trace.mass_mailing_id
+                    LEFT JOIN utm_campaign campaign ON campaign.id = mailing.campaign_id
+                    LEFT JOIN res_users sender ON sender.id = mailing.user_id
                         WHERE trace.model = 'res.partner'
-                          AND (trace.open_datetime IS NOT NULL OR trace.links_click_datetime IS NOT NULL)"""
+                          AND COALESCE(campaign.company_id, sender.company_id) = %s
+                          AND (trace.open_datetime IS NOT NULL OR trace.links_click_datetime IS NOT NULL)""",
+                    company,
                 )
             ),
         }
@@ -789,8 +812,216 @@ class CrmExtAnalyticsRun(models.Model):
         )
         self.env["res.partner"].invalidate_model(["rfm_churn_probability", "rfm_churn_reasons"])
 
-    def _execute(self):
+    # ------------------------------------------------------------------ queue, lock, status
+
+    def _lock_company(self):
+        """Takes the run lock of the run's company for the rest of the transaction, without
+        waiting; False when another transaction holds it (a run of the company under way in
+        another process). The lock ends with the transaction, or with its process."""
         self.ensure_one()
+        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", RUN_LOCK_KEY, self.company_id.id))
+        return self.env.cr.fetchone()[0]
+
+    def _company_locked_elsewhere(self):
+        """Whether another database session holds the run lock of the run's company (without
+        taking it)."""
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                """SELECT EXISTS (SELECT 1 FROM pg_locks
+                                   WHERE locktype = 'advisory' AND granted AND objsubid = 2
+                                     AND classid = %s AND objid = %s AND pid != pg_backend_pid())""",
+                RUN_LOCK_KEY,
+                self.company_id.id,
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
+    def _check_company_free(self):
+        """UserError when the company has another run queued or under way."""
+        self.ensure_one()
+        # every run of the company counts, whatever companies the user has active (the user may
+        # start this run: its access is checked by the caller)
+        other = (
+            self.sudo()
+            .search(
+                [
+                    ("company_id", "=", self.company_id.id),
+                    ("state", "in", ("queued", "running")),
+                    ("id", "!=", self.id),
+                ],  # fmt: skip
+                limit=1,
+            )
+            .sudo(False)
+        )
+        if other or self._company_locked_elsewhere():
+            which = f" ({other.name})" if other else ""
+            raise UserError(
+                _(
+                    "A run of %(company)s is already in progress%(which)s: wait for it to finish "
+                    "(it shows its progress in the runs).",
+                    company=self.company_id.name,
+                    which=which,
+                )
+            )
+
+    def action_run(self):
+        """The *Run now* button: queues the runs for the analytics cron and triggers it. The job
+        does not run inside the request, which a worker's time limit would kill half-way."""
+        if len(self.company_id) < len(self):
+            raise UserError(_("Start one run per company at a time."))
+        for run in self:
+            if run.state != "draft":
+                if run.state == "queued":
+                    raise UserError(
+                        _("%(run)s is already queued: the analytics job starts it shortly.", run=run.name)
+                    )
+                raise UserError(_("%(run)s is already queued or has run: start a new run.", run=run.name))
+            run._check_company_free()
+        self.write({"state": "queued", "user_id": self.env.uid})
+        self.env.ref("crm_ext_analytics.ir_cron_analytics_queue").sudo()._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": _("Analytics run queued"),
+                "message": _(
+                    "%(runs)s queued: the analytics job starts it shortly, one company at a time; "
+                    "the run shows its progress and you are told when it ends.",
+                    runs=", ".join(self.mapped("name")),
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    @api.model
+    def _cron_run(self):
+        """The nightly cron: queues a run for every company, except a company that already has
+        a run queued or under way (logged), and triggers the queue's cron."""
+        self._fail_stale_runs()
+        busy = self.search([("state", "in", ("queued", "running"))]).company_id
+        companies = self.env["res.company"].search([])  # pylint: disable=no-search-all
+        for company in companies & busy:
+            _logger.info(
+                "Analytics: %s already has a run queued or in progress; no nightly run queued for it",
+                company.name,
+            )
+        runs = self.create([{"company_id": company.id, "state": "queued"} for company in companies - busy])
+        if runs:
+            self.env.ref("crm_ext_analytics.ir_cron_analytics_queue")._trigger()
+        return runs
+
+    @api.model
+    def _cron_process_queue(self):
+        """The queue's cron: runs the oldest queued run whose company no other process is
+        running, one run (one company) per call. The cron framework commits after each call and,
+        told that runs remain (``_notify_progress``), calls again: a process killed mid-way (a
+        worker past ``limit_time_real``) loses the run in flight only, which the next start marks
+        failed (``_fail_stale_runs``)."""
+        self._fail_stale_runs()
+        queued = self.search([("state", "=", "queued")], order="id")
+        for run in queued:
+            if not run._lock_company():
+                _logger.info(
+                    "Analytics run %s of %s skipped: another run of the company is in progress",
+                    run.id,
+                    run.company_id.name,
+                )
+                continue
+            run._execute()
+            remaining = self.search_count([("state", "=", "queued")])
+            self.env["ir.cron"]._notify_progress(done=1, remaining=remaining)
+            return run
+        if queued:
+            # each waits for a run of its company under way in another process: look again soon
+            self.env.ref("crm_ext_analytics.ir_cron_analytics_queue")._trigger(
+                fields.Datetime.now() + timedelta(minutes=1)
+            )
+        return self.browse()
+
+    @api.model
+    def _fail_stale_runs(self):
+        """Marks failed, with the reason, the runs a process started and left: those running or
+        with a progress line while nobody holds their company's lock (the process was killed,
+        e.g. past its time limit, or the server restarted). Their transaction was lost: the
+        company's previous results are as they were. Also deletes the progress lines of the runs
+        that ended (a run's own transaction does not see the lines committed after it began)."""
+        self.env.cr.execute(
+            SQL(
+                """DELETE FROM crm_ext_analytics_run_progress progress USING crm_ext_analytics_run run
+                    WHERE run.id = progress.run_ref AND run.state IN ('done', 'failed')"""
+            )
+        )
+        runs = self.search([("state", "in", ("queued", "running"))])
+        lines = {
+            line.run_ref: line
+            for line in self.env["crm_ext.analytics.run.progress"]
+            .sudo()
+            .search([("run_ref", "in", runs.ids)])
+        }
+        for run in runs:
+            line = lines.get(run.id)
+            if (run.state == "queued" and not line) or run._company_locked_elsewhere():
+                continue  # waiting for its turn, or under way
+            where = (
+                _(
+                    "stage %(step)s of %(total)s (%(stage)s)",
+                    step=line.step,
+                    total=line.total,
+                    stage=line.stage,
+                )
+                if line
+                else _("its start")
+            )
+            _logger.warning(
+                "Analytics run %s of %s stopped at %s: marked failed", run.id, run.company_id.name, where
+            )
+            run.write(
+                {
+                    "state": "failed",
+                    "date_end": fields.Datetime.now(),
+                    "log": _(
+                        "The run stopped at %(where)s without finishing: the server process running it "
+                        "ended (stopped past its time limit, or restarted). The previous results of "
+                        "%(company)s are kept.",
+                        where=where,
+                        company=run.company_id.name,
+                    ),
+                }
+            )
+        if lines:
+            self.env.cr.execute(
+                SQL(
+                    "DELETE FROM crm_ext_analytics_run_progress WHERE run_ref = ANY(%s)",
+                    [run.id for run in runs if run.state == "failed"],
+                )
+            )
+
+    def _notify_user(self):
+        """Tells the user who started the run that it ended (a notification in the web client)."""
+        if not self.user_id:
+            return
+        if self.state == "done":
+            kind, message = "success", _("%(run)s of %(company)s is done.")
+        else:
+            kind, message = "danger", _("%(run)s of %(company)s failed: see its log.")
+        self.user_id._bus_send(
+            "simple_notification",
+            {"type": kind, "message": message % {"run": self.name, "company": self.company_id.name}},
+        )
+
+    def _execute(self):
+        """The job of one run: every stage for its company in the current transaction, under the
+        company's run lock (UserError when another process holds it)."""
+        self.ensure_one()
+        if not self._lock_company():
+            raise UserError(
+                _(
+                    "A run of %(company)s is already in progress in another process: wait for it to finish.",
+                    company=self.company_id.name,
+                )
+            )
         started = time.perf_counter()
         self.write({"state": "running", "date_start": fields.Datetime.now()})
         values, logs, timings = {}, [], []
@@ -842,17 +1073,7 @@ class CrmExtAnalyticsRun(models.Model):
         # the progress line has done its work: it goes when the run's transaction commits
         self.env.cr.execute(SQL("DELETE FROM crm_ext_analytics_run_progress WHERE run_ref = %s", self.id))
         self.write({"date_end": fields.Datetime.now(), "duration": time.perf_counter() - started, **values})
-
-    def action_run(self):
-        for run in self:
-            run._execute()
-        return True
-
-    @api.model
-    def _cron_run(self):
-        companies = self.env["res.company"].search([])  # pylint: disable=no-search-all
-        runs = self.create([{"company_id": company.id} for company in companies])
-        runs.action_run()
+        self._notify_user()
 
     # ------------------------------------------------------------------ market basket
 

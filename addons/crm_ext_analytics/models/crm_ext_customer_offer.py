@@ -6,6 +6,7 @@ class CrmExtCustomerOffer(models.Model):
     customer has, for a product they do not have yet. Written in bulk by the analytics run."""
 
     _name = "crm_ext.customer.offer"
+    _inherit = ["crm_ext.analytics.export.mixin"]
     _description = "Next Best Offer"
     _order = "company_id, partner_id, rank"
     _rec_name = "product_id"
@@ -22,3 +23,11 @@ class CrmExtCustomerOffer(models.Model):
     score = fields.Float(
         readonly=True, digits=(16, 3), aggregator="max", help="Lift times confidence of the best rule."
     )
+
+    _sql_constraints = [
+        (
+            "partner_product_unique",
+            "UNIQUE(partner_id, company_id, product_id)",
+            "A product is offered to a customer once per company.",
+        ),
+    ]

@@ -21,6 +21,7 @@ class CrmExtCustomerRfm(models.Model):
     """
 
     _name = "crm_ext.customer.rfm"
+    _inherit = ["crm_ext.analytics.export.mixin"]
     _description = "Customer RFM Score"
     _order = "company_id, r_score desc, f_score desc, m_score desc, partner_id"
     _rec_name = "partner_id"

@@ -9,6 +9,7 @@ class CrmExtCustomerRfmHistory(models.Model):
     at any run is the latest row on or before it."""
 
     _name = "crm_ext.customer.rfm.history"
+    _inherit = ["crm_ext.analytics.export.mixin"]
     _description = "Customer RFM Segment History"
     _order = "date desc, id desc"
     _rec_name = "partner_id"

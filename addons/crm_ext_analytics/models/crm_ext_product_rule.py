@@ -10,6 +10,7 @@ class CrmExtProductRule(models.Model):
     """
 
     _name = "crm_ext.product.rule"
+    _inherit = ["crm_ext.analytics.export.mixin"]
     _description = "Product Association Rule"
     _order = "company_id, lift desc, confidence desc, id"
 

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.tools.sql import create_unique_index
 
 FORECAST_METHODS = [
     ("ets", "Exponential smoothing (trend and season)"),
@@ -13,6 +14,7 @@ class CrmExtRevenueForecast(models.Model):
     Written in bulk by the analytics run (a company's rows are replaced at each run)."""
 
     _name = "crm_ext.revenue.forecast"
+    _inherit = ["crm_ext.analytics.export.mixin"]
     _description = "Revenue Forecast"
     _order = "company_id, team_id, month"
     _rec_name = "month"
@@ -42,3 +44,12 @@ class CrmExtRevenueForecast(models.Model):
     weighted_pipeline = fields.Monetary(
         readonly=True, help="Open opportunities expected to close in the month, times their probability."
     )
+
+    def init(self):
+        # one row per company, team (none: the whole company) and month
+        create_unique_index(
+            self.env.cr,
+            "crm_ext_revenue_forecast_month_unique",
+            self._table,
+            ["company_id", "COALESCE(team_id, 0)", "month"],
+        )

@@ -9,6 +9,8 @@ class CrmLead(models.Model):
         "product.product",
         string="Suggested Products",
         compute="_compute_crm_ext_suggested_product_ids",
+        # the customer's next best offers: for the sales team, not for the customer on the portal
+        groups="sales_team.group_sale_salesman",
         help="Bought together with the products of the opportunity, and the customer's next best offers.",
     )
 

@@ -1,27 +1,40 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+# the analytics settings of a company are internal: portal and public users read companies too
+INTERNAL = "base.group_user"
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
 
     crm_ext_basket_min_support = fields.Float(
-        string="Minimum Support", default=0.01, digits=(16, 4), help="Share of the confirmed orders."
+        string="Minimum Support",
+        default=0.01,
+        digits=(16, 4),
+        help="Share of the confirmed orders.",
+        groups=INTERNAL,
     )
-    crm_ext_basket_min_confidence = fields.Float(string="Minimum Confidence", default=0.1, digits=(16, 4))
-    crm_ext_basket_min_lift = fields.Float(string="Minimum Lift", default=1.0, digits=(16, 2))
-    crm_ext_basket_max_len = fields.Integer(string="Products per Rule", default=3)
-    crm_ext_offer_count = fields.Integer(string="Offers per Customer", default=5)
-    crm_ext_forecast_horizon = fields.Integer(string="Forecast Months", default=12)
+    crm_ext_basket_min_confidence = fields.Float(
+        string="Minimum Confidence", default=0.1, digits=(16, 4), groups=INTERNAL
+    )
+    crm_ext_basket_min_lift = fields.Float(
+        string="Minimum Lift", default=1.0, digits=(16, 2), groups=INTERNAL
+    )
+    crm_ext_basket_max_len = fields.Integer(string="Products per Rule", default=3, groups=INTERNAL)
+    crm_ext_offer_count = fields.Integer(string="Offers per Customer", default=5, groups=INTERNAL)
+    crm_ext_forecast_horizon = fields.Integer(string="Forecast Months", default=12, groups=INTERNAL)
     crm_ext_analytics_incremental = fields.Boolean(
         string="Incremental Runs",
         default=True,
+        groups=INTERNAL,
         help="Recompute the RFM and lifetime-value inputs only for the customers with invoices or "
         "credit notes created or changed since the last run.",
     )
     crm_ext_analytics_full_days = fields.Integer(
         string="Full Run Every (Days)",
         default=7,
+        groups=INTERNAL,
         help="A run recomputes every customer when the last full run is older than this: cost prices "
         "and merged contacts do not change an invoice, so incremental runs do not see them.",
     )

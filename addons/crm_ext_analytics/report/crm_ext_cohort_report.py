@@ -7,6 +7,7 @@ class CrmExtCohortReport(models.Model):
     company, and the share of each cohort that bought again N months later."""
 
     _name = "crm_ext.cohort.report"
+    _inherit = ["crm_ext.analytics.export.mixin"]
     _description = "Customer Cohort Retention"
     _auto = False
     _order = "cohort_month desc, months_since"

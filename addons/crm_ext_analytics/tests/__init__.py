@@ -10,3 +10,4 @@ from . import test_customer_churn
 from . import test_incremental_run
 from . import test_rfm_map
 from . import test_dashboards
+from . import test_security

@@ -46,7 +46,7 @@ class TestAnalyticsRun(CrmExtAnalyticsCase):
     @users("crm_ext_analytics_manager")
     def test_run_reads_posted_invoices_net_of_refunds(self):
         run = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
-        run.action_run()
+        run._execute()
         self.assertEqual(run.state, "done", run.log)
         self.assertEqual(run.invoice_count, 4)
         self.assertEqual(run.customer_count, 2)
@@ -68,7 +68,7 @@ class TestAnalyticsRun(CrmExtAnalyticsCase):
         empty = self.env["res.company"].sudo().create({"name": "Empty (test)"})
         self.env.user.sudo().company_ids = [Command.link(empty.id)]
         run = self.env["crm_ext.analytics.run"].create({"company_id": empty.id})
-        run.action_run()
+        run._execute()
         self.assertEqual(run.state, "done")
         self.assertEqual(run.customer_count, 0)
         self.assertIn("nothing to score", run.log)
@@ -91,7 +91,7 @@ class TestAnalyticsRun(CrmExtAnalyticsCase):
                 if case == "one archived customer":
                     partner.active = False
                 run = env["crm_ext.analytics.run"].create({"company_id": company.id})
-                run.action_run()
+                run._execute()
                 self.assertEqual(run.state, "done", run.log)
                 if case == "refunds only":
                     self.assertIn("Lifetime value: no customer with a purchase.", run.log)
@@ -107,7 +107,7 @@ class TestAnalyticsRun(CrmExtAnalyticsCase):
         run = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
         self.patch(type(run), "_read_rfm_summary", lambda self, partner_ids=None: 1 / 0)
         with self.assertLogs("odoo.addons.crm_ext_analytics.models.crm_ext_analytics_run", "ERROR"):
-            run.action_run()
+            run._execute()
         self.assertEqual(run.state, "failed")
         self.assertIn("division by zero", run.log)
 
@@ -130,7 +130,9 @@ class TestRunProgress(CrmExtAnalyticsCase):
         """The progress line as another session sees it (a cursor of its own)."""
         with self.env.registry.cursor() as cr:
             cr.execute(
-                "SELECT step, total, stage FROM crm_ext_analytics_run_progress WHERE run_ref = %s", [run.id]
+                "SELECT step, total, stage, company_ref FROM crm_ext_analytics_run_progress"
+                " WHERE run_ref = %s",
+                [run.id],
             )
             return cr.fetchone()
 
@@ -149,10 +151,12 @@ class TestRunProgress(CrmExtAnalyticsCase):
             return original(this)
 
         with patch.object(type(run), "_stage_forecast", watch):
-            run.action_run()
+            run._execute()
         self.assertEqual(run.state, "done", run.log)
-        self.assertEqual(seen, [(3, 5, "Revenue forecast")], "other sessions see the stage under way")
-        self.assertEqual(self._committed_progress(run), (5, 5, "Churn risk"))
+        self.assertEqual(
+            seen, [(3, 5, "Revenue forecast", self.company.id)], "other sessions see the stage under way"
+        )
+        self.assertEqual(self._committed_progress(run), (5, 5, "Churn risk", self.company.id))
         # the run's own transaction deletes the line: gone for everyone once the run commits
         self.env.cr.execute(
             "SELECT COUNT(*) FROM crm_ext_analytics_run_progress WHERE run_ref = %s", [run.id]
@@ -166,9 +170,31 @@ class TestRunProgress(CrmExtAnalyticsCase):
     def test_progress_shown_on_a_running_run(self):
         run = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
         self.env["crm_ext.analytics.run.progress"].create(
-            {"run_ref": run.id, "step": 2, "total": 5, "stage": "Market basket"}
+            {
+                "run_ref": run.id,
+                "company_ref": self.company.id,
+                "step": 2,
+                "total": 5,
+                "stage": "Market basket",
+            }
         )
         run.write({"state": "running"})
         run.invalidate_recordset(["progress", "progress_percent"])
         self.assertEqual(run.progress, "Stage 2 of 5: Market basket")
         self.assertEqual(run.progress_percent, 20.0)
+
+    def test_progress_lines_are_company_bound(self):
+        """A progress line belongs to the run's company: analytics users of other companies do not see it."""
+        other = self.env.ref("base.main_company")
+        Progress = self.env["crm_ext.analytics.run.progress"]
+        mine, theirs = Progress.create(
+            [
+                {"run_ref": 990001, "company_ref": self.company.id, "step": 1, "total": 5, "stage": "RFM"},
+                {"run_ref": 990002, "company_ref": other.id, "step": 1, "total": 5, "stage": "RFM"},
+            ]
+        )
+        self.assertEqual((mine.company_id, theirs.company_id), (self.company, other))
+        seen = Progress.with_user(self.viewer).search([("run_ref", "in", [990001, 990002])])
+        self.assertEqual(seen, mine)
+        self.assertEqual(Progress.search([("run_ref", ">", 990000), ("company_id", "=", other.id)]), theirs)
+        self.assertEqual(Progress.search([("run_ref", ">", 990000), ("company_id", "!=", other.id)]), mine)

@@ -68,7 +68,7 @@ class TestBasketForecast(CrmExtAnalyticsCase):
             }
         )
         cls.basket_run = cls.env["crm_ext.analytics.run"].create({"company_id": cls.company.id})
-        cls.basket_run.action_run()
+        cls.basket_run._execute()
 
     def test_rules_and_measures(self):
         self.assertEqual(self.basket_run.state, "done", self.basket_run.log)
@@ -189,7 +189,7 @@ class TestBasketForecast(CrmExtAnalyticsCase):
             self.assertLogs("odoo.addons.crm_ext_analytics.models.crm_ext_analytics_run", "ERROR"),
         ):
             failed = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
-            failed.action_run()
+            failed._execute()
         self.assertEqual(failed.state, "failed")
         self.assertEqual(
             failed.stage_ids.mapped("key"), ["rfm", "basket"], "the stages done before the failure"
@@ -215,7 +215,7 @@ class TestBasketForecast(CrmExtAnalyticsCase):
     def test_rerun_writes_only_the_offers_that_changed(self):
         before = self._offers()
         second = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
-        second.action_run()
+        second._execute()
         # nothing changed: the same rows, still from the first run (not deleted and inserted again)
         self.assertEqual(self._offers(), before)
         # the fifth customer now buys A: the rules change (A -> C drops under the minimum support,
@@ -226,7 +226,7 @@ class TestBasketForecast(CrmExtAnalyticsCase):
         )
         order.action_confirm()
         third = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
-        third.action_run()
+        third._execute()
         self.assertEqual(third.state, "done", third.log)
         __, expected = third._basket_rules_and_offers(third._read_order_lines())
         after = self._offers()

@@ -41,7 +41,7 @@ class TestCustomerChurn(CrmExtAnalyticsCase):
 
     def _run(self, company=None):
         run = self.env["crm_ext.analytics.run"].create({"company_id": (company or self.company).id})
-        run.action_run()
+        run._execute()
         self.assertEqual(run.state, "done", run.log)
         return run
 
@@ -129,3 +129,53 @@ class TestCustomerChurn(CrmExtAnalyticsCase):
         high = self.Rfm.search([("company_id", "=", self.company.id), ("churn_risk", "=", "high")])
         self.assertTrue(high)
         self.assertEqual(segment.member_ids, high.partner_id)
+
+    def test_engagement_counts_the_company_mailings_only(self):
+        """Campaign engagement is read from the mailings of the company being computed: a mailing
+        belongs to its campaign's company, else to its responsible user's company (as Odoo sends it)."""
+        other = self.env["res.company"].create({"name": "Other mailer (test)"})
+        other_user = self.env["res.users"].create(
+            {"name": "Other marketer (test)", "login": "crm_ext_other_marketer",
+             "company_id": other.id, "company_ids": [Command.set(other.ids)]}
+        )  # fmt: skip
+        Campaign = self.env["utm.campaign"]
+        ours = Campaign.create({"title": "Ours (test)", "company_id": self.company.id})
+        theirs = Campaign.create({"title": "Theirs (test)", "company_id": other.id})
+        partner_model = self.env.ref("base.model_res_partner")
+
+        def mailing(**values):
+            return self.env["mailing.mailing"].create(
+                {"subject": "News (test)", "body_html": "<p>News</p>", "mailing_model_id": partner_model.id,
+                 **values}
+            )  # fmt: skip
+
+        customer = self.loyal[0]
+        now = fields.Datetime.now()
+        opened = {
+            mailing(campaign_id=ours.id): now - timedelta(days=20),
+            mailing(campaign_id=theirs.id): now - timedelta(days=10),
+            mailing(user_id=other_user.id): now - timedelta(days=5),  # no campaign: its user's company
+        }
+        self.env["mailing.trace"].create(
+            [
+                {"mass_mailing_id": sent.id, "model": "res.partner", "res_id": customer.id,
+                 "email": "loyal@example.com", "open_datetime": date}
+                for sent, date in opened.items()
+            ]
+        )  # fmt: skip
+
+        def engagement(company):
+            run = self.env["crm_ext.analytics.run"].create({"company_id": company.id})
+            frame = run._read_churn_events()["engagement"]
+            return sorted((int(p), d) for p, d in zip(frame["partner_id"], frame["date"], strict=True))
+
+        self.assertEqual(engagement(self.company), [(customer.id, (now - timedelta(days=20)).date())])
+        self.assertEqual(
+            engagement(other),
+            sorted(
+                [
+                    (customer.id, (now - timedelta(days=10)).date()),
+                    (customer.id, (now - timedelta(days=5)).date()),
+                ]
+            ),
+        )

@@ -41,7 +41,7 @@ class TestCustomerClv(CrmExtAnalyticsCase):
 
     def _run(self):
         run = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
-        run.action_run()
+        run._execute()
         self.assertEqual(run.state, "done", run.log)
         return run
 
@@ -95,7 +95,7 @@ class TestCustomerClv(CrmExtAnalyticsCase):
             small, product, [(buyer, self.today - timedelta(days=70), 700.0, "out_invoice")]
         )
         run = env["crm_ext.analytics.run"].create({"company_id": small.id})
-        run.action_run()
+        run._execute()
         self.assertEqual(run.state, "done", run.log)
         self.assertIn("fallback", run.log)
         self.assertIn("too little history", run.log)

@@ -62,7 +62,7 @@ class TestCustomerRfm(CrmExtAnalyticsCase):
 
     def _run(self):
         run = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
-        run.action_run()
+        run._execute()
         return run
 
     def _current_rows(self):
@@ -324,7 +324,7 @@ class TestCustomerRfm(CrmExtAnalyticsCase):
         earlier._write_rfm_results(self._scores(empty, self.customers), fields.Date.to_date("2026-03-01"))
         before = self.Rfm.search([("company_id", "=", empty.id)])
         run = self.env["crm_ext.analytics.run"].create({"company_id": empty.id})
-        run.action_run()
+        run._execute()
         self.assertEqual(run.state, "done")
         self.assertIn("nothing to score", run.log)
         self.assertEqual(self.Rfm.search([("company_id", "=", empty.id)]), before)

@@ -5,6 +5,7 @@ import json
 import openpyxl
 
 from odoo import http
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 
 from .common import CrmExtAnalyticsCase
@@ -37,7 +38,7 @@ class TestExports(CrmExtAnalyticsCase, HttpCase):
             ]
             + [(partners[0], "2026-05-02", 40, "out_invoice"), (partners[1], "2026-05-03", 50, "out_refund")],
         )
-        cls.env["crm_ext.analytics.run"].create({"company_id": cls.company.id}).action_run()
+        cls.env["crm_ext.analytics.run"].create({"company_id": cls.company.id})._execute()
 
     def _export(self, fmt, model, fields):
         Model = self.env[model]
@@ -95,3 +96,34 @@ class TestExports(CrmExtAnalyticsCase, HttpCase):
                         for record in expected
                     )
                     self.assertEqual(exported, wanted)
+
+    def test_export_right_covers_the_analytics_results_only(self):
+        """Issue 13: the analytics group grants export of its results, not Odoo's export right on
+        every model; and a result exports its own columns, not its customers' other data."""
+        self.assertFalse(self.viewer.has_group("base.group_allow_export"))
+        viewer_env = self.env(user=self.viewer)
+        partners = viewer_env["res.partner"].search([("id", "in", self.viewer.partner_id.ids)])
+        with self.assertRaises(UserError):
+            partners.export_data(["name", "email"])
+        for model, fields in EXPORTED.items():
+            with self.subTest(model=model):
+                rows = viewer_env[model].search([])
+                self.assertEqual(len(rows.export_data(fields)["datas"]), len(rows))
+        rows = viewer_env["crm_ext.customer.rfm"].search([])
+        self.assertEqual(len(rows.export_data(["partner_id/id", "segment"])["datas"]), len(rows))
+        with self.assertRaises(UserError):
+            rows.export_data(["segment", "partner_id/email"])
+        # the export dialog's templates: those of the results only
+        Exports = viewer_env["ir.exports"]
+        mine = Exports.create({"name": "Segments (test)", "resource": "crm_ext.customer.rfm"})
+        self.assertEqual(Exports.search([("name", "=", "Segments (test)")]), mine)
+        with self.assertRaises(AccessError):
+            Exports.create({"name": "Contacts (test)", "resource": "res.partner"})
+
+    def test_viewer_sees_export_in_the_result_lists(self):
+        """Without Odoo's export right, the analytics lists still offer Action > Export."""
+        self.start_tour(
+            "/odoo/action-crm_ext_analytics.crm_ext_customer_rfm_history_action",
+            "crm_ext_analytics_export_tour",
+            login=self.viewer.login,
+        )

@@ -47,7 +47,7 @@ class TestIncrementalRun(CrmExtAnalyticsCase):
 
     def _run(self, **values):
         run = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id, **values})
-        run.action_run()
+        run._execute()
         self.assertEqual(run.state, "done", run.log)
         return run
 
@@ -172,7 +172,7 @@ class TestIncrementalRun(CrmExtAnalyticsCase):
             patch.object(type(failed), "_stage_basket", lambda self: 1 / 0),
             self.assertLogs("odoo.addons.crm_ext_analytics.models.crm_ext_analytics_run", "ERROR"),
         ):
-            failed.action_run()
+            failed._execute()
         self.assertEqual(failed.state, "failed")
         second = self._run()
         self.assertEqual(second.since, first.date_start - timedelta(hours=1))
@@ -188,7 +188,7 @@ class TestIncrementalRun(CrmExtAnalyticsCase):
         second = self._run()
         self.assertEqual((second.mode, second.changed_customer_count), ("incremental", 0))
         other_run = self.env["crm_ext.analytics.run"].create({"company_id": other.id})
-        other_run.action_run()
+        other_run._execute()
         self.assertEqual((other_run.state, other_run.mode), ("done", "full"), other_run.log)
         self.assertEqual(self.Rfm.search([("company_id", "=", other.id)]).partner_id, self.partners[0])
 

@@ -25,7 +25,7 @@ class TestSegmentRfmRule(CrmExtAnalyticsCase):
             product,
             [(cls.big, "2026-01-10", 900, "out_invoice"), (cls.small, "2025-01-10", 10, "out_invoice")],
         )
-        cls.env["crm_ext.analytics.run"].create({"company_id": cls.company.id}).action_run()
+        cls.env["crm_ext.analytics.run"].create({"company_id": cls.company.id})._execute()
         cls.Rfm = cls.env["crm_ext.customer.rfm"]
 
     def _segment(self, rfm_segment):

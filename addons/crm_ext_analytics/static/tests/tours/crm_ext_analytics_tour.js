@@ -62,13 +62,21 @@ registry.category("web_tour.tours").add("crm_ext_analytics_tour", {
             run: "click",
         },
         {
-            content: "Save it and run it",
+            content: "Save it and queue it for the analytics job",
             trigger: "button[name=action_run]",
             run: "click",
         },
         {
-            content: "The new run is done",
-            trigger: ".o_statusbar_status .o_arrow_button_current:contains('Done')",
+            content: "The user is told that the run is queued",
+            trigger: ".o_notification:contains('queued')",
+        },
+        {
+            content: "The run shows as queued, with what it waits for",
+            trigger: ".o_statusbar_status .o_arrow_button_current:contains('Queued')",
+        },
+        {
+            content: "Nothing ran inside the request: the run has not started",
+            trigger: ".o_field_widget[name=progress]:contains('Queued')",
         },
         {
             content: "Open the customers by RFM",
