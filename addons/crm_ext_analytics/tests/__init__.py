@@ -11,3 +11,4 @@ from . import test_incremental_run
 from . import test_rfm_map
 from . import test_dashboards
 from . import test_security
+from . import test_run_queue
