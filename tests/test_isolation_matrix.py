@@ -1,14 +1,17 @@
 """The isolation matrix (issue 13): every cell of tests/isolation/matrix.py checked through the ORM.
 
 Two companies, in each two portal customers and a user of every role, and a record of every model
-the four add-ons define or extend with data (tests/isolation/fixtures.py). Every user tries, on
-the record of its own company and on the other company's, to read (search + read), create (the
-values of that company), write (one field, its own value again) and delete (a fresh copy of the
-record, so that nothing else depends on it), each in a savepoint rolled back after. A cell that
+the four add-ons define or extend with data (tests/isolation/fixtures.py). Every user of company A
+tries, on the record of its own company and on the other company's, to read (search + read),
+create (the values of that company), write (one field, its own value again) and delete (a fresh
+copy of the record, so that nothing else depends on it), each in a savepoint rolled back after;
+the users of company B check the reads (the other operations are the same code, and the runtime
+counts). The cells listed in PENDING (matrix.py) are expected to fail until other fixes land. A cell that
 allows must work; a cell that refuses must raise AccessError (or, for a read, find no row and
 refuse the read). A model the add-ons define or extend that has no row fails the test.
 
 Run alone: scripts/dev_test.sh --db crm_ext_<name> tests/test_isolation_matrix.py
+(ISOLATION_DUMP=file writes what the server does today as a table, to compare with the policy.)
 """
 
 import contextlib
@@ -19,46 +22,13 @@ import time
 
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, TransactionCase, tagged
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 from tests.isolation import fixtures
-from tests.isolation.matrix import OPERATIONS, ROLES, WRITE_FIELDS, parse
+from tests.isolation.matrix import OPERATIONS, PENDING, ROLES, WRITE_FIELDS, parse
 
 _logger = logging.getLogger(__name__)
 MODULES = ("crm_ext_sales", "crm_ext_marketing", "crm_ext_service", "crm_ext_analytics")
-
-
-def _pending(model, roles, scopes, operations, reason):
-    return {(model, role, scope, op): reason for role in roles for scope in scopes for op in operations}
-
-
-INTERNAL = [role for role in ROLES if not role.startswith("portal")]
-MARKETING = ["mkt_user", "mkt_mgr"]
-# Cells another helper of issue 13 is fixing: the table states the right policy, the test expects
-# these cells to fail until the fix is merged (and fails, saying so, once a cell passes). The lead
-# removes the entries when merging the fix. (model, role, scope, operation): reason.
-PENDING = {
-    **_pending(
-        "utm.campaign", [r for r in INTERNAL if r not in MARKETING], ["own"], ["write"],
-        "issue 13 finding 2 (marketing): crm_ext's campaign fields and actions belong to marketing users",
-    ),
-    **_pending(
-        "utm.campaign", INTERNAL, ["oth"], ["read", "create", "write"],
-        "issue 13 finding 2 (marketing): a multi-company rule on the campaign's company_id",
-    ),
-    **_pending(
-        "utm.campaign", MARKETING, ["oth"], ["unlink"],
-        "issue 13 finding 2 (marketing): a multi-company rule on the campaign's company_id",
-    ),
-    **_pending(
-        "crm_ext.analytics.run.progress", ["an_user", "an_mgr"], ["oth"], ["read"],
-        "issue 13 (analytics): the progress model has no company",
-    ),
-    **_pending(
-        "crm_ext.analytics.run.progress", ["an_mgr"], ["oth"], ["create", "write", "unlink"],
-        "issue 13 (analytics): the progress model has no company",
-    ),
-}  # fmt: skip
 
 
 def covered_models(env):
@@ -124,6 +94,23 @@ class TestIsolationMatrix(TransactionCase):
             for model in self.matrix:
                 with self.subTest(model=model, company=world.key):
                     self.assertTrue(world.records.get(model), "no record to check the cells on")
+
+    def test_returns_follow_ticket_teams(self):
+        """An agent outside the ticket's team reads neither its return lines nor their analysis
+        (the matrix's agent is in the team)."""
+        world = self.worlds[0]
+        outsider = new_test_user(
+            self.env,
+            login="iso_a_agent_outside",
+            groups="crm_ext_service.group_service_user",
+            company_id=world.company.id,
+            company_ids=[Command.set(world.company.ids)],
+        )
+        for model in ("crm_ext.return.line", "crm_ext.return.report"):
+            with self.subTest(model=model):
+                domain = [("ticket_id", "=", world.ticket.id)]
+                self.assertTrue(self._user_env(world.users["agent"])[model].search(domain))
+                self.assertFalse(self._user_env(outsider)[model].search(domain))
 
     # ------------------------------------------------------------------ the cells
 

@@ -175,6 +175,7 @@ def make_records(world):
     rec["utm.campaign"] = campaign
     world.campaign = campaign
     segment = env["crm_ext.segment"].create({"name": f"Segment {world.key}", "company_id": company.id})
+    segment.member_ids = customer  # the partner's segments are marketing's (res.partner's w cell)
     world.segment = segment
     rec["crm_ext.segment"] = segment
     make("crm_ext.segment.rule")

@@ -2,7 +2,8 @@
 the other. THE SINGLE SOURCE of that policy (issue 13): the test tests/test_isolation_matrix.py
 checks every cell through the ORM, scripts/isolation_probe.py checks it on a running database over
 XML-RPC, and the module readmes point here. Nothing generates this table: edit it by hand, in the
-same commit as the access rights or record rules it describes.
+same commit as the access rights or record rules it describes. PENDING, at the end, lists the cells
+that other fixes of issue 13 change (the table already states the policy after them).
 
 Roles (columns) and the groups a user of the role has (besides base.group_user, or base.group_portal):
 
@@ -147,7 +148,7 @@ OWNERSHIP = {
     "account.move": _OWN_DOCS + _PORTAL,
     "stock.picking": _PORTAL,
     "res.partner": _PORTAL,
-    "res.users": ["employee"],
+    "res.users": [role for role in ROLES if not role.startswith("portal")],  # each may edit themselves
     "crm_ext.ticket": _FIELD + _PORTAL,
     "crm_ext.ticket.sla": _FIELD,
     "crm_ext.service.report": _FIELD,
@@ -288,6 +289,40 @@ utm.campaign                    own  ---- ---- rc-- rc-- rc-- rc-- rcwd rcwd rc-
                                 oth  ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----
 """
 # fmt: on
+
+
+def _pending(model, roles, scopes, operations, reason):
+    return {(model, role, scope, op): reason for role in roles for scope in scopes for op in operations}
+
+
+INTERNAL = [role for role in ROLES if not role.startswith("portal")]
+MARKETING = ["mkt_user", "mkt_mgr"]
+# PENDING: cells another helper of issue 13 is fixing. The table above states the right policy; the
+# matrix test expects these cells to fail until the fix is merged (and fails, saying so, once one
+# passes); the probe lists them apart. The lead removes the entries when merging the fix.
+# (model, role, scope, operation): reason.
+PENDING = {
+    **_pending(
+        "utm.campaign", [r for r in INTERNAL if r not in MARKETING], ["own"], ["write"],
+        "issue 13 finding 2 (marketing): crm_ext's campaign fields and actions belong to marketing users",
+    ),
+    **_pending(
+        "utm.campaign", INTERNAL, ["oth"], ["read", "create", "write"],
+        "issue 13 finding 2 (marketing): a multi-company rule on the campaign's company_id",
+    ),
+    **_pending(
+        "utm.campaign", MARKETING, ["oth"], ["unlink"],
+        "issue 13 finding 2 (marketing): a multi-company rule on the campaign's company_id",
+    ),
+    **_pending(
+        "crm_ext.analytics.run.progress", ["an_user", "an_mgr"], ["oth"], ["read"],
+        "issue 13 (analytics): the progress model has no company",
+    ),
+    **_pending(
+        "crm_ext.analytics.run.progress", ["an_mgr"], ["oth"], ["create", "write", "unlink"],
+        "issue 13 (analytics): the progress model has no company",
+    ),
+}  # fmt: skip
 
 
 def parse(table=TABLE):
