@@ -54,11 +54,13 @@ class CrmExtForecastReport(models.Model):
                       FROM crm_lead lead
                      WHERE lead.type = 'opportunity' AND lead.active AND lead.forecast_month IS NOT NULL
                  UNION ALL
-                    SELECT adjustment.id * 3 + 1, adjustment.period, adjustment.team_id, NULL, adjustment.company_id,
+                    SELECT adjustment.id * 3 + 1,
+                           adjustment.period, adjustment.team_id, NULL, adjustment.company_id,
                            NULL, NULL, 'adjustment', 0.0, 0.0, adjustment.amount, adjustment.amount, 0.0
                       FROM crm_ext_forecast_adjustment adjustment
                  UNION ALL
-                    SELECT move.id * 3 + 2, date_trunc('month', move.invoice_date)::date, move.team_id, move.invoice_user_id,
+                    SELECT move.id * 3 + 2,
+                           date_trunc('month', move.invoice_date)::date, move.team_id, move.invoice_user_id,
                            move.company_id, move.opportunity_id, opportunity.territory_id, 'invoiced',
                            0.0, 0.0, 0.0, 0.0, move.amount_untaxed_signed
                       FROM account_move move
