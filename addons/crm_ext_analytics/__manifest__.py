@@ -28,7 +28,7 @@
         "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],
-    "demo": ["demo/crm_ext_analytics_run_demo.xml"],
+    "demo": ["demo/crm_ext_analytics_run_demo.xml", "demo/isolation_users_demo.xml"],
     "assets": {
         "web.assets_backend": ["crm_ext_analytics/static/src/**/*"],
         "web.assets_tests": ["crm_ext_analytics/static/tests/tours/**/*"],

@@ -41,9 +41,12 @@ class CrmExtForecastReport(models.Model):
     def _query(self):
         return SQL(
             """
-            SELECT row_number() OVER () AS id, rows.*, company.currency_id
+            SELECT rows.*, company.currency_id
               FROM (
-                    SELECT lead.forecast_month AS month, lead.team_id, lead.user_id, lead.company_id,
+                    -- a row keeps its id from one query to the next: 3 x the source's id, + 1 for
+                    -- adjustments, + 2 for invoices (row_number() numbered the rows anew each time)
+                    SELECT lead.id * 3 AS id,
+                           lead.forecast_month AS month, lead.team_id, lead.user_id, lead.company_id,
                            lead.id AS lead_id, lead.territory_id, lead.forecast_category AS category,
                            lead.expected_revenue, lead.prorated_revenue AS weighted_revenue,
                            0.0 AS adjustment_amount, lead.prorated_revenue AS forecast_amount,
@@ -51,11 +54,13 @@ class CrmExtForecastReport(models.Model):
                       FROM crm_lead lead
                      WHERE lead.type = 'opportunity' AND lead.active AND lead.forecast_month IS NOT NULL
                  UNION ALL
-                    SELECT adjustment.period, adjustment.team_id, NULL, adjustment.company_id,
+                    SELECT adjustment.id * 3 + 1,
+                           adjustment.period, adjustment.team_id, NULL, adjustment.company_id,
                            NULL, NULL, 'adjustment', 0.0, 0.0, adjustment.amount, adjustment.amount, 0.0
                       FROM crm_ext_forecast_adjustment adjustment
                  UNION ALL
-                    SELECT date_trunc('month', move.invoice_date)::date, move.team_id, move.invoice_user_id,
+                    SELECT move.id * 3 + 2,
+                           date_trunc('month', move.invoice_date)::date, move.team_id, move.invoice_user_id,
                            move.company_id, move.opportunity_id, opportunity.territory_id, 'invoiced',
                            0.0, 0.0, 0.0, 0.0, move.amount_untaxed_signed
                       FROM account_move move
