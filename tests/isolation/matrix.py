@@ -177,7 +177,7 @@ crm.lead                        own  ---- ---- ---- -c-- rcw- rcwd -c-- -c-- ---
 crm.stage                       all  ---- ---- r--- r--- r--- rcwd r--- r--- r--- r--- r--- r--- r--- r---
 crm_ext.analytics.run           own  ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- r--- rcwd ----
                                 oth  ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----
-# oth: the progress lines get a company (issue 13, analytics helper): PENDING in the test.
+# Progress lines carry their run's company (a multi-company rule).
 crm_ext.analytics.run.progress  own  ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- r--- rcwd ----
                                 oth  ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----
 crm_ext.analytics.run.stage     own  ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- r--- rcwd ----
@@ -284,7 +284,7 @@ sale.order                      own  r--- ---- ---- -c-- rcw- rcwd -c-- -c-- ---
 stock.picking                   own  r--- ---- ---- rcw- rcw- rcwd rcw- rcw- ---- ---- ---- ---- ---- rcw-
                                 oth  ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----
 # Odoo lets every employee create and edit campaigns; crm_ext's fields (w: segment) and
-# deleting are marketing's. oth: the company rule is being added (issue 13): PENDING in the test.
+# deleting are marketing's. oth: a multi-company rule on the campaign's company.
 utm.campaign                    own  ---- ---- rc-- rc-- rc-- rc-- rcwd rcwd rc-- rc-- rc-- rc-- rc-- rc--
                                 oth  ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----
 """
@@ -301,28 +301,7 @@ MARKETING = ["mkt_user", "mkt_mgr"]
 # matrix test expects these cells to fail until the fix is merged (and fails, saying so, once one
 # passes); the probe lists them apart. The lead removes the entries when merging the fix.
 # (model, role, scope, operation): reason.
-PENDING = {
-    **_pending(
-        "utm.campaign", [r for r in INTERNAL if r not in MARKETING], ["own"], ["write"],
-        "issue 13 finding 2 (marketing): crm_ext's campaign fields and actions belong to marketing users",
-    ),
-    **_pending(
-        "utm.campaign", INTERNAL, ["oth"], ["read", "create", "write"],
-        "issue 13 finding 2 (marketing): a multi-company rule on the campaign's company_id",
-    ),
-    **_pending(
-        "utm.campaign", MARKETING, ["oth"], ["unlink"],
-        "issue 13 finding 2 (marketing): a multi-company rule on the campaign's company_id",
-    ),
-    **_pending(
-        "crm_ext.analytics.run.progress", ["an_user", "an_mgr"], ["oth"], ["read"],
-        "issue 13 (analytics): the progress model has no company",
-    ),
-    **_pending(
-        "crm_ext.analytics.run.progress", ["an_mgr"], ["oth"], ["create", "write", "unlink"],
-        "issue 13 (analytics): the progress model has no company",
-    ),
-}  # fmt: skip
+PENDING = {}  # empty: the campaign (marketing) and progress-company (analytics) fixes are merged
 
 
 def parse(table=TABLE):
