@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Checks the isolation matrix (tests/isolation/matrix.py) on a database with the demo data, over
-XML-RPC, as each role's demo user (login = password = the role's name; crm_ext_analytics' demo).
+XML-RPC, as each role's demo user (login = password = demo_ + the role's name; crm_ext_analytics' demo).
 
     .venv/bin/python scripts/isolation_probe.py --db crm_ext            # starts Odoo on a free port
     .venv/bin/python scripts/isolation_probe.py --url http://127.0.0.1:8069 --db crm_ext
@@ -32,7 +32,10 @@ sys.path.insert(0, str(ROOT))
 from tests.isolation.matrix import OPERATIONS, OWNERSHIP, PENDING, ROLES, WRITE_FIELDS, parse  # noqa: E402
 
 ADMIN = ("admin", "admin")
-# the second demo company's users: login = role + "_2" (when they exist)
+# the demo users' logins: "demo_" + the role (Odoo's own tests create users named "employee",
+# "portal"..., so the demo's logins must not be bare role names); the second demo company's
+# users: + "_2" (when they exist)
+LOGIN_PREFIX = "demo_"
 SECOND = "_2"
 
 
@@ -122,14 +125,14 @@ def probe(url, db):
     companies = admin.call("res.company", "search", [], order="id")
     sessions = {}  # (role, company id) -> Session
     for role in ROLES:
-        for login in (role, role + SECOND):
+        for login in (LOGIN_PREFIX + role, LOGIN_PREFIX + role + SECOND):
             session = Session(url, db, login, login)
             if session.uid:
                 company = admin.call("res.users", "read", [session.uid], ["company_id"])[0]["company_id"][0]
                 sessions[(role, company)] = session
     missing = [role for role in ROLES if not any(key[0] == role for key in sessions)]
     if missing:
-        raise SystemExit(f"no demo user for the roles {missing} (login = password = the role)")
+        raise SystemExit(f"no demo user for the roles {missing} (login = password = demo_ + the role)")
     violations, unexpected, inconclusive, checked = [], [], [], 0
     for model, scopes in sorted(matrix.items()):
         if admin.call("ir.model", "search_count", [("model", "=", model), ("transient", "=", True)]):

@@ -263,7 +263,8 @@ def create_values(world, model, user=None):
     model has an owner (default: the company's sales manager). Unique names get a serial number."""
     env, company, users = world.env, world.company, world.users
     today = fields.Date.context_today(env["res.partner"])
-    key = f"{world.key}{next(SERIAL)}"
+    serial = next(SERIAL)
+    key = f"{world.key}{serial}"
     owner = user or users["sales_mgr"]
 
     def new_customer():
@@ -411,7 +412,7 @@ def create_values(world, model, user=None):
         },
         "crm_ext.analytics.run": lambda: {"company_id": company.id},
         "crm_ext.analytics.run.stage": lambda: {"run_id": world.run.id, "key": "rfm", "name": "RFM"},
-        "crm_ext.analytics.run.progress": lambda: {"run_ref": 10**6 + next(SERIAL)},
+        "crm_ext.analytics.run.progress": lambda: {"run_ref": 10**6 + serial, "company_ref": company.id},
         "crm_ext.customer.rfm": lambda: {
             "partner_id": new_customer(),
             "company_id": company.id,
@@ -428,12 +429,20 @@ def create_values(world, model, user=None):
             "antecedent_ids": [Command.set(world.product.ids)],
             "consequent_ids": [Command.set(world.product.ids)],
         },
+        # one offer per customer, company and product: customer A's is the world's record, the
+        # offers made later (create and delete cells) are for new customers
         "crm_ext.customer.offer": lambda: {
-            "partner_id": world.customer_a.id,
+            "partner_id": (
+                new_customer() if "crm_ext.customer.offer" in world.records else world.customer_a.id
+            ),
             "company_id": company.id,
             "product_id": world.product.id,
         },
-        "crm_ext.revenue.forecast": lambda: {"company_id": company.id, "month": today.replace(day=1)},
+        # months no analytics run writes, one per record (one forecast row per company, team and month)
+        "crm_ext.revenue.forecast": lambda: {
+            "company_id": company.id,
+            "month": datetime.date(2000 + serial // 12, 1 + serial % 12, 1),
+        },
         "crm_ext.interaction.import": lambda: {"file": base64.b64encode(b"summary\n"), "filename": "i.csv"},
         "crm_ext.lead.import": lambda: {"file": base64.b64encode(b"name\n"), "filename": "l.csv"},
         "crm_ext.sales.target.adjust": lambda: {
