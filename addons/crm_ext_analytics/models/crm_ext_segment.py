@@ -16,26 +16,36 @@ class CrmExtSegment(models.Model):
             ("churn_risk", _("Churn risk")),
         ]
 
+    def _rfm_readable(self):
+        """The analytics rows the rules' author may read (as crm_ext_marketing evaluates every
+        rule: an author without the analytics rights gets an AccessError, not the results)."""
+        return self._readable_sql("crm_ext.customer.rfm", "crm_ext_customer_rfm")
+
     def _segment_rule_sql(self, rule):
         if rule.rule_type == "rfm_segment":
             # the current results of the segment's company, from the latest successful run
             return SQL(
-                "SELECT partner_id FROM crm_ext_customer_rfm WHERE company_id = %s AND segment = %s",
+                "SELECT partner_id FROM crm_ext_customer_rfm WHERE company_id = %s AND segment = %s AND %s",
                 self.company_id.id,
                 rule.rfm_segment,
+                self._rfm_readable(),
             )
         if rule.rule_type == "churn_risk":
             return SQL(
-                "SELECT partner_id FROM crm_ext_customer_rfm WHERE company_id = %s AND churn_risk = %s",
+                "SELECT partner_id FROM crm_ext_customer_rfm"
+                " WHERE company_id = %s AND churn_risk = %s AND %s",
                 self.company_id.id,
                 rule.churn_risk,
+                self._rfm_readable(),
             )
         if rule.rule_type == "clv":
             comparison = SQL(">=") if rule.operator == "at_least" else SQL("<")
             return SQL(
-                "SELECT partner_id FROM crm_ext_customer_rfm WHERE company_id = %s AND clv_predicted %s %s",
+                "SELECT partner_id FROM crm_ext_customer_rfm"
+                " WHERE company_id = %s AND clv_predicted %s %s AND %s",
                 self.company_id.id,
                 comparison,
                 rule.amount,
+                self._rfm_readable(),
             )
         return super()._segment_rule_sql(rule)

@@ -1,5 +1,5 @@
-from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.crm_ext_analytics.models.crm_ext_customer_rfm import SEGMENT_SELECTION
 
@@ -56,6 +56,28 @@ class TestSegmentRfmRule(CrmExtAnalyticsCase):
         other.action_refresh_members()
         self.assertIn(self.small, other.member_ids)
         self.assertNotIn(self.big, other.member_ids)
+
+    def test_rules_read_the_results_as_their_author(self):
+        """A marketing manager without the analytics rights cannot learn who is in an RFM segment
+        through a segment's members (issue 13: rules are evaluated as their author)."""
+        big_row = self.Rfm.search([("partner_id", "=", self.big.id), ("company_id", "=", self.company.id)])
+        segment = self._segment(big_row.segment)
+        companies = [(6, 0, self.company.ids)]
+        marketer = new_test_user(
+            self.env, "crm_ext_rfm_rule_marketer", groups="crm_ext_marketing.group_marketing_manager",
+            company_id=self.company.id, company_ids=companies,
+        )  # fmt: skip
+        segment.rules_user_id = marketer
+        with self.assertRaises(AccessError):
+            segment.action_refresh_members()
+        analyst = new_test_user(
+            self.env, "crm_ext_rfm_rule_analyst",
+            groups="crm_ext_marketing.group_marketing_manager,crm_ext_analytics.group_analytics_user",
+            company_id=self.company.id, company_ids=companies,
+        )  # fmt: skip
+        segment.rules_user_id = analyst
+        segment.action_refresh_members()
+        self.assertIn(self.big, segment.member_ids)
 
     def test_rule_needs_a_segment_and_offers_no_period(self):
         with self.assertRaises(ValidationError):
