@@ -48,12 +48,17 @@ def ensure_users(env, role, count, company):
                 "name": f"Load {role.title()} {i + 1}",
                 "login": login,
                 "password": login,
+                # an author without an e-mail address cannot post on a ticket ("Unable to send
+                # message, please configure the sender's email address")
+                "email": f"{login}@load.example.com",
                 "company_id": company.id,
                 "company_ids": [(6, 0, [company.id])],
                 "groups_id": [(6, 0, groups)],
                 "tz": "UTC",
             }
         )
+    for user in users.filtered(lambda u: not u.email):
+        user.email = f"{user.login}@load.example.com"
     return [{"login": u.login, "id": u.id, "company_id": company.id} for u in users[:count]]
 
 
