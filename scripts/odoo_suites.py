@@ -210,8 +210,10 @@ def phase(db, addons_path, suites=None):
     for test_id in missing:
         print(f"  NOT RUN but listed as a known failure (update {KNOWN_FAILURES.name}): {test_id}")
     counts = {"passed": 0, "failed": 0, "skipped": 0}
-    for outcome, _message in outcomes.values():
+    for test_id, (outcome, message) in sorted(outcomes.items()):
         counts[outcome] += 1
+        if outcome == "skipped":  # skipped by Odoo itself (e.g. needs an Enterprise module)
+            print(f"  skipped by Odoo: {test_id}: {message}")
     expected_failures = counts["failed"] - len(unexpected)
     failed = len(unexpected) + len(passing) + len(missing)
     print(f"  {len(outcomes)} Odoo tests in {seconds:.0f} s: {counts['passed']} passed, "

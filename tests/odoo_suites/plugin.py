@@ -50,9 +50,7 @@ def pytest_runtest_logreport(report):
     if report.failed:
         text = str(report.longrepr or "")
         lines = [line.strip() for line in text.splitlines() if line.strip()]
-        message = next(
-            (line for line in reversed(lines) if line.startswith("E ")), lines[-1] if lines else ""
-        )
+        message = next((line for line in lines if line.startswith("E ")), lines[-1] if lines else "")
         _outcomes[test_id] = ("failed", f"{report.when}: {message[:300]}")
     elif report.skipped and previous[0] != "failed":
         _outcomes[test_id] = ("skipped", str(report.longrepr)[-200:])
