@@ -37,7 +37,8 @@ from harness import psql, release_database  # noqa: E402
 
 # Odoo's tests run, relative to Odoo's add-ons directory: the suites of the modules crm_ext
 # depends on that carry its changes (leads, quotations and orders, deliveries, portal, UTM,
-# ratings) and account's customer invoice, credit note and payment tests.
+# ratings, mailings and SMS), stock's picking tours and returns, and account's customer
+# invoice, credit note, payment and reconciliation tests (829 tests).
 SUITES = [
     "crm/tests",
     "sale_crm/tests",
@@ -47,9 +48,14 @@ SUITES = [
     "portal/tests",
     "utm/tests",
     "rating/tests",
+    "mass_mailing/tests",
+    "mass_mailing_sms/tests",
+    "stock/tests/test_picking_tours.py",
+    "stock/tests/test_stock_return_picking.py",
     "account/tests/test_account_move_out_invoice.py",
     "account/tests/test_account_move_out_refund.py",
     "account/tests/test_account_payment_register.py",
+    "account/tests/test_account_move_reconcile.py",
 ]
 
 HEADER = """\
