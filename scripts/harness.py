@@ -2,12 +2,32 @@
 
 import ast
 import re
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
 # "2026-11-22 07:27:33,011 7405 WARNING dbname odoo.models: ..."
 _BAD_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (WARNING|ERROR|CRITICAL) ")
+
+
+def psql(sql):
+    """Runs one SQL statement on the local cluster's ``postgres`` database, ignoring errors."""
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "odoo", "-d", "postgres", "-qc", sql],
+        check=False,
+        capture_output=True,
+    )
+
+
+def release_database(db, keep_db, root):
+    """Drops a throw-away database and its filestore, or says it is kept."""
+    if keep_db:
+        print(f"  kept database {db}")
+    else:
+        psql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        shutil.rmtree(Path(root) / ".state" / "data" / "filestore" / db, ignore_errors=True)
 
 
 def bad_log_lines(text):

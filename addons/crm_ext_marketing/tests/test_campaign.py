@@ -1,7 +1,7 @@
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 from odoo.tests.common import freeze_time
 
 from odoo.addons.mass_mailing.tests.common import MassMailCommon
@@ -285,3 +285,20 @@ class TestJourney(CrmExtMarketingCase, MassMailCommon):
         with freeze_time("2026-12-31"):
             self.assertEqual(self.env["crm_ext.campaign.step"]._cron_advance_journeys(), 0)
         self.assertEqual((self.clicked.state, self.not_opened.state), ("cancelled", "cancelled"))
+
+
+@tagged("post_install", "-at_install")
+class TestCampaignFormForOdooUsers(CrmExtMarketingCase):
+    def test_mass_mailing_user_opens_a_campaign(self):
+        """A mass-mailing user without crm_ext's groups opens campaigns as in Odoo: the form's
+        crm_ext parts (steps, budget, segment) are left out, not refused with an AccessError
+        (issue 14: Odoo's mailing_campaign tour)."""
+        mailer = new_test_user(
+            self.env, login="crm_ext_mailer", groups="base.group_user,mass_mailing.group_mass_mailing_user"
+        )
+        campaign = self.env["utm.campaign"].create({"title": "Newsletter (test)"})
+        self.env["crm_ext.campaign.step"].create(
+            {"campaign_id": campaign.id, "name": "Mail", "channel": "email"}
+        )
+        form = Form(campaign.with_user(mailer))
+        self.assertEqual(form.title, "Newsletter (test)")

@@ -4,6 +4,7 @@ from . import res_partner
 from . import crm_stage
 from . import crm_ext_territory
 from . import crm_lead
+from . import crm_team
 from . import crm_ext_forecast_adjustment
 from . import crm_ext_opportunity_line
 from . import account_move

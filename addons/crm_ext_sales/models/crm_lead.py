@@ -8,6 +8,14 @@ from odoo.tools.sql import column_exists, create_column
 
 from .crm_stage import FORECAST_CATEGORIES
 
+# Computed fields tracked only when written: their changes that follow from another change
+# (the forecast category of a lead marked lost, the territory of a lead whose address changed)
+# are not logged; the change that caused them is.
+TRACKED_WHEN_WRITTEN = ("forecast_category", "territory_id")
+WRITTEN_KEY = "crm_ext_sales.lead_fields_written"
+
+TERRITORY_ROUTING_PARAM = "crm_ext_sales.territory_routing"
+
 
 class CrmLead(models.Model):
     _name = "crm.lead"
@@ -179,6 +187,18 @@ class CrmLead(models.Model):
                 False,
             )
 
+    @api.model
+    def _territory_routing(self):
+        """Where territories route leads: False (off, the default: territories only classify
+        leads and Odoo's assignment alone gives them teams and salespeople), "assignment"
+        (Odoo's rule-based assignment is on: territory leads wait for it, and
+        ``crm.team._allocate_leads`` gives them to their territory's team before the others
+        are allocated by the teams' domains) or "create" (when created or moved)."""
+        params = self.env["ir.config_parameter"].sudo()
+        if not params.get_param(TERRITORY_ROUTING_PARAM):
+            return False
+        return "assignment" if params.get_param("crm.lead.auto.assignment") else "create"
+
     def _route_to_territory(self):
         """Leads of a territory go to its team (and its salesperson when they have none)."""
         for lead in self.filtered("territory_id"):
@@ -194,11 +214,12 @@ class CrmLead(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         leads = super().create(vals_list)
-        # a team chosen explicitly wins over the territory's
-        routed = self.browse(
-            [lead.id for lead, vals in zip(leads, vals_list, strict=True) if not vals.get("team_id")]
-        )
-        routed._route_to_territory()
+        if self._territory_routing() == "create":
+            # a team chosen explicitly wins over the territory's
+            routed = self.browse(
+                [lead.id for lead, vals in zip(leads, vals_list, strict=True) if not vals.get("team_id")]
+            )
+            routed._route_to_territory()
         return leads
 
     @api.depends("stage_id.forecast_category", "active", "probability")
@@ -238,15 +259,35 @@ class CrmLead(models.Model):
             and not self.env.context.get("crm_ext_revenue_from_lines")
         ):
             vals = {**vals, "revenue_from_lines": False}
+        written = set(TRACKED_WHEN_WRITTEN).intersection(vals)
+        if written and self.ids:
+            by_lead = self.env.cr.precommit.data.setdefault(WRITTEN_KEY, {})
+            for lead_id in self.ids:
+                by_lead.setdefault(lead_id, set()).update(written)
         result = super().write(vals)
         if (
             not self.env.context.get("crm_ext_no_routing")
             and {"country_id", "state_id", "zip", "territory_id"} & set(vals)
             and "team_id" not in vals
+            and self._territory_routing() == "create"
         ):
             self.with_context(crm_ext_no_routing=True)._route_to_territory()
         if vals.get("revenue_from_lines"):
             self._update_revenue_from_lines()
+        return result
+
+    def _mail_track(self, tracked_fields, initial_values):
+        written = self.env.cr.precommit.data.get(WRITTEN_KEY, {}).get(self.id, set())
+        followed = [
+            fname for fname in TRACKED_WHEN_WRITTEN if fname in initial_values and fname not in written
+        ]
+        if followed:
+            initial_values = {k: v for k, v in initial_values.items() if k not in followed}
+        return super()._mail_track(tracked_fields, initial_values)
+
+    def _track_finalize(self):
+        result = super()._track_finalize()
+        self.env.cr.precommit.data.pop(WRITTEN_KEY, None)
         return result
 
     def action_create_quotation_from_lines(self):

@@ -7,3 +7,10 @@ class ResConfigSettings(models.TransientModel):
     credit_control_policy = fields.Selection(related="company_id.credit_control_policy", readonly=False)
     date_calendar = fields.Selection(related="company_id.date_calendar", readonly=False)
     date_persian_digits = fields.Boolean(related="company_id.date_persian_digits", readonly=False)
+    territory_routing = fields.Boolean(
+        string="Route Leads by Territory",
+        config_parameter="crm_ext_sales.territory_routing",
+        help="Off: territories only classify leads (reports, targets, forecast) and Odoo's own "
+        "assignment gives them teams. On: a lead of a territory goes to the territory's team, "
+        "and to its salesperson when it has one.",
+    )

@@ -36,6 +36,9 @@ class SaleOrder(models.Model):
             customer = order.partner_id.commercial_partner_id.with_company(order.company_id).sudo()
             limit = customer.credit_limit if order.company_id.account_use_credit_limit else 0.0
             used = customer.credit + customer.credit_to_invoice
+            # Odoo's credit figures have no dependencies: a value cached here (before the order
+            # is confirmed, say) would be what Odoo reads for the rest of the transaction
+            customer.invalidate_model(["credit", "credit_to_invoice"], flush=False)
             if order.state in ("draft", "sent"):
                 used += order.amount_total / (order.currency_rate or 1.0)
             order.customer_credit_used = used
@@ -45,9 +48,10 @@ class SaleOrder(models.Model):
 
     def _credit_blocked(self):
         # read as superuser: whoever confirms (a portal customer signing, an accountant) is
-        # held to the credit policy, whether or not they may see the figures
+        # held to the credit policy, whether or not they may see the figures; the policy
+        # first: under "warn" the figures are not even computed
         blocked = self.sudo().filtered(
-            lambda o: o.credit_limit_exceeded and o.company_id.credit_control_policy == "block"
+            lambda o: o.company_id.credit_control_policy == "block" and o.credit_limit_exceeded
         )
         return self.browse(blocked.ids)
 

@@ -58,6 +58,20 @@ class TestCreditControl(CrmExtSalesCase):
         order.action_confirm()
         self.assertEqual(order.state, "sale")
 
+    def test_odoo_credit_figures_stay_odoo_s(self):
+        """Our credit control reads Odoo's credit figures of the customer before confirming;
+        Odoo's own figures read afterwards are Odoo's, not a value cached before the
+        confirmation (issue 14: Odoo's test_commercial_partner_credit)."""
+        self.customer.credit_limit = 10000.0
+        for policy in ("warn", "block"):
+            self.company.credit_control_policy = policy
+            order = self._order(self.sales_user)
+            order.action_confirm()
+            self.assertEqual(self.customer.credit_to_invoice, 150.0, policy)
+            order._action_cancel()
+            # Odoo's figure has no dependencies: a test reading it again must invalidate it
+            self.customer.invalidate_recordset(["credit_to_invoice"])
+
     def test_within_limit_or_without_limit(self):
         self.company.credit_control_policy = "block"
         self.customer.credit_limit = 1000.0

@@ -51,6 +51,32 @@ class TestForecast(CrmExtSalesCase):
         lost.action_set_lost()
         self.assertEqual(lost.forecast_category, "omitted")
 
+    def _tracked_fields(self, lead, after=0):
+        """Names of the fields tracked on ``lead`` by messages of ids above ``after``."""
+        self.env.flush_all()
+        self.env.cr.flush()  # runs the tracking (precommit), as mail tests flush_tracking()
+        messages = self.env["mail.message"].search(
+            [("model", "=", "crm.lead"), ("res_id", "=", lead.id), ("id", ">", after)]
+        )
+        return sorted(messages.tracking_value_ids.field_id.mapped("name"))
+
+    def test_tracks_what_a_person_changes_not_what_follows(self):
+        """Marking lost logs Odoo's two changes (active, lost reason), not the forecast
+        category that follows; a category set by hand is logged (issue 14, Odoo's
+        test_lead_lost)."""
+        tracked_env = self.env(context=dict(self.env.context, tracking_disable=False, mail_notrack=False))
+        lead = self._opportunity(expected_revenue=500).with_env(tracked_env)
+        reason = self.env["crm.lost.reason"].create({"name": "Too expensive (test)"})
+        self._tracked_fields(lead)  # the creation discards tracking until the next flush
+        lead.action_set_lost(lost_reason_id=reason.id)
+        self.assertEqual(lead.forecast_category, "omitted")
+        self.assertEqual(self._tracked_fields(lead), ["active", "lost_reason_id"])
+        lead.action_unarchive()
+        self._tracked_fields(lead)
+        last = self.env["mail.message"].search([], order="id desc", limit=1).id
+        lead.write({"forecast_category": "best_case"})
+        self.assertEqual(self._tracked_fields(lead, after=last), ["forecast_category"])
+
     def test_report_weighted_adjusted_and_invoiced(self):
         self._opportunity(expected_revenue=1000, probability=40, stage_id=self.stage_commit.id)
         self._opportunity(expected_revenue=200, probability=50)

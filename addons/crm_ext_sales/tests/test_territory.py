@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import CrmExtSalesCase
 
@@ -15,6 +15,10 @@ class TestTerritory(CrmExtSalesCase):
         cls.team_west = cls.env["crm.team"].create({"name": "West (test)"})
         cls.team_europe = cls.env["crm.team"].create({"name": "Europe (test)"})
         cls.industry = cls.env["res.partner.industry"].create({"name": "Furniture retail (test)"})
+        # routing is a setting, off by default; Odoo's rule-based assignment off
+        cls.params = cls.env["ir.config_parameter"]
+        cls.params.set_param("crm_ext_sales.territory_routing", True)
+        cls.params.set_param("crm.lead.auto.assignment", False)
         Territory = cls.env["crm_ext.territory"]
         Territory.search([]).action_archive()  # the demo's territories would match first
         cls.west_zip = Territory.create(
@@ -87,3 +91,50 @@ class TestTerritory(CrmExtSalesCase):
         self.assertEqual(self.west_zip.with_user(self.sales_user).name, "California 90000-92999")
         self._lead(country_id=self.us.id, state_id=self.california.id, zip="90500")
         self.assertEqual(self.west_zip.lead_count, 1)
+
+    def _assignment_team(self, name, domain, user):
+        team = self.env["crm.team"].create(
+            {"name": name, "assignment_domain": domain, "use_leads": True, "company_id": False}
+        )
+        self.env["crm.team.member"].create({"crm_team_id": team.id, "user_id": user.id, "assignment_max": 60})
+        return team
+
+    def test_routing_off_leaves_leads_to_odoo_assignment(self):
+        """Off (the default), a territory only classifies its leads: the team and salesperson
+        are Odoo's, by the teams' assignment domains and the members' quotas."""
+        self.params.set_param("crm_ext_sales.territory_routing", False)
+        lead = self._lead(country_id=self.us.id, state_id=self.california.id, zip="91020", user_id=False)
+        self.assertEqual(lead.territory_id, self.west_zip)
+        self.assertFalse(lead.team_id or lead.user_id, "not routed at creation")
+        lead.write({"zip": "91030"})
+        self.assertFalse(lead.team_id or lead.user_id, "not routed when moved")
+        us_team = self._assignment_team("US (test)", [("country_id", "=", self.us.id)], self.sales_manager)
+        us_team._action_assign_leads(force_quota=True)
+        self.assertEqual((lead.team_id, lead.user_id), (us_team, self.sales_manager))
+
+    def test_routing_within_rule_based_assignment(self):
+        """With Odoo's rule-based assignment, a territory lead waits for the assignment, goes to
+        its territory's team there, and a member of that team gets it within their quota;
+        leads outside territories go by the teams' domains."""
+        self.params.set_param("crm.lead.auto.assignment", True)
+        self.west_zip.user_id = False
+        west_member = new_test_user(
+            self.env, login="crm_ext_west_member", groups="sales_team.group_sale_salesman"
+        )
+        self.env["crm.team.member"].create(
+            {"crm_team_id": self.team_west.id, "user_id": west_member.id, "assignment_max": 30}
+        )
+        us_team = self._assignment_team("US (test)", [("country_id", "=", self.us.id)], self.sales_manager)
+        in_territory = self._lead(
+            country_id=self.us.id, state_id=self.california.id, zip="91020", user_id=False
+        )
+        second = self._lead(country_id=self.us.id, state_id=self.california.id, zip="91021", user_id=False)
+        outside = self._lead(country_id=self.us.id, zip="10001", user_id=False)
+        self.assertEqual(in_territory.territory_id, self.west_zip)
+        self.assertFalse((in_territory | second | outside).team_id, "waiting for the assignment")
+        (self.team_west | us_team)._action_assign_leads(force_quota=True)
+        self.assertEqual((in_territory | second).team_id, self.team_west, "the territory's team")
+        self.assertEqual((outside.team_id, outside.user_id), (us_team, self.sales_manager))
+        # 30 a month: one lead a day for the West member, the other waits in the team
+        self.assertEqual((in_territory | second).user_id, west_member)
+        self.assertEqual(len((in_territory | second).filtered("user_id")), 1)
