@@ -36,7 +36,9 @@ def covered_models(env):
     names = set()
     for name in env.registry:
         Model = env[name]
-        if Model._abstract:
+        # Odoo's Settings form is a wizard of the administrators (base.group_system); what it
+        # holds is stored on the company (res.company's row) or in ir.config_parameter
+        if Model._abstract or name == "res.config.settings":
             continue
         if Model._original_module in MODULES or any(
             field._module in MODULES and field.store for field in Model._fields.values()

@@ -118,6 +118,9 @@ class TestTerritory(CrmExtSalesCase):
         leads outside territories go by the teams' domains."""
         self.params.set_param("crm.lead.auto.assignment", True)
         self.west_zip.user_id = False
+        # the West team takes California only: a lead outside it matches the US team alone (two
+        # matching teams would share it at random, Odoo's assignment being weighted by chance)
+        self.team_west.assignment_domain = str([("state_id", "=", self.california.id)])
         west_member = new_test_user(
             self.env, login="crm_ext_west_member", groups="sales_team.group_sale_salesman"
         )
