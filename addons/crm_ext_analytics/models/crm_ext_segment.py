@@ -17,8 +17,13 @@ class CrmExtSegment(models.Model):
         ]
 
     def _rfm_readable(self):
-        """The analytics rows the rules' author may read (as crm_ext_marketing evaluates every
-        rule: an author without the analytics rights gets an AccessError, not the results)."""
+        """The analytics rows the rules' author may read (crm_ext_marketing evaluates every rule
+        as its author). An author without the analytics rights selects nobody: the segment shows
+        no member rather than results its author may not see, and the nightly refresh of the
+        company's other segments goes on."""
+        results = self._rules_env()["crm_ext.customer.rfm"]
+        if not results.has_access("read"):
+            return SQL("FALSE")
         return self._readable_sql("crm_ext.customer.rfm", "crm_ext_customer_rfm")
 
     def _segment_rule_sql(self, rule):
