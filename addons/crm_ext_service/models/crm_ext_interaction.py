@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .crm_ext_ticket import TICKET_CHANNELS
 
@@ -12,6 +12,20 @@ class CrmExtInteraction(models.Model):
         ondelete="set null",
         groups="crm_ext_service.group_service_user",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # an interaction shows its ticket's name to whoever reads the interaction: link only
+        # tickets the current user may read (as field orders and return lines do)
+        self.env["crm_ext.ticket"].browse(
+            vals["ticket_id"] for vals in vals_list if vals.get("ticket_id")
+        )._check_link_access()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("ticket_id"):
+            self.env["crm_ext.ticket"].browse(vals["ticket_id"])._check_link_access()
+        return super().write(vals)
 
     def action_open_ticket(self):
         """Opens the interaction's ticket, creating it from the interaction if needed."""

@@ -119,3 +119,30 @@ class TestLinkAccess(CrmExtFieldServiceCase):
             self.env["crm_ext.field.order"].with_user(self.field_tech).search([]).ticket_id,
             self.my_ticket | self.second_ticket,
         )
+
+    def test_interaction_links_only_readable_tickets(self):
+        """An interaction shows its ticket's name to its readers: a salesman-agent links only a
+        ticket of their own team, on create and on write (issue 13)."""
+        seller = new_test_user(
+            self.env,
+            login="crm_ext_link_calling_agent",
+            groups="crm_ext_service.group_service_user,crm_ext_sales.group_sales_user",
+        )
+        self.team.member_ids |= seller
+        self._assert_cannot_read(seller, self.foreign_ticket)
+        Interaction = self.env["crm_ext.interaction"].with_user(seller)
+        values = {"summary": "Called about the pump (test)", "partner_id": self.contact.id}
+        with self.assertRaises(AccessError):
+            Interaction.create({**values, "ticket_id": self.foreign_ticket.id})
+        interaction = Interaction.create({**values, "ticket_id": self.my_ticket.id})
+        with self.assertRaises(AccessError):
+            interaction.write({"ticket_id": self.foreign_ticket.id})
+        self.assertEqual(interaction.ticket_id, self.my_ticket, "nothing was written")
+        self.assertFalse(
+            self.env["crm_ext.interaction"].search([("ticket_id", "=", self.foreign_ticket.id)])
+        )
+        # unlinking and moving between readable tickets stay possible
+        interaction.write({"ticket_id": self.second_ticket.id})
+        self.assertEqual(interaction.ticket_id, self.second_ticket)
+        interaction.write({"ticket_id": False})
+        self.assertFalse(interaction.ticket_id)
