@@ -1,7 +1,8 @@
 """Cross-module checks of the four add-ons' security set-up."""
 
+from odoo.exceptions import AccessError
 from odoo.osv.expression import normalize_domain
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
 SECTIONS = ["sales", "marketing", "service", "analytics"]
@@ -59,3 +60,30 @@ class TestSuiteSecurity(TransactionCase):
             menu = self.env.ref(xmlid)
             actions = (menu.child_id | menu.child_id.child_id).mapped("action")
             self.assertTrue(actions, f"{xmlid} opens nothing")
+
+    def test_company_settings_are_internal(self):
+        """Portal and public users read their company (name, logo, address): the settings the
+        add-ons store on it are internal (issue 13). Only how dates are written, which the portal
+        pages themselves follow, stays readable."""
+        display = {"date_calendar", "date_persian_digits"}
+        fields = self.env["ir.model.fields"].search([("model", "=", "res.company")])
+        ours = [
+            field.name
+            for field in fields
+            if any(module.startswith("crm_ext_") for module in field.modules.split(", "))
+        ]
+        self.assertIn("credit_control_policy", ours)
+        self.assertIn("service_portal_attachment_mb", ours)
+        portal = new_test_user(self.env, login="crm_ext_company_portal", groups="base.group_portal")
+        employee = new_test_user(self.env, login="crm_ext_company_employee", groups="base.group_user")
+        company = self.env.company
+        for name in ours:
+            with self.subTest(field=name):
+                if name in display:
+                    company.with_user(portal).read([name])
+                    continue
+                self.assertEqual(self.env["res.company"]._fields[name].groups, "base.group_user")
+                with self.assertRaises(AccessError):
+                    company.with_user(portal).read([name])
+                company.with_user(employee).read([name])
+        self.assertEqual(company.with_user(portal).read(["name"])[0]["name"], company.name)

@@ -9,4 +9,5 @@ class ResCompany(models.Model):
         default=0,
         help="Leads whose score reaches this value are converted to opportunities and "
         "assigned. 0 disables the automatic qualification.",
+        groups="base.group_user",
     )

@@ -12,6 +12,7 @@ class ResCompany(models.Model):
         required=True,
         help="What happens when a quotation is confirmed for a customer over its credit limit: "
         "a warning only, or a refusal that only a Sales Manager may override.",
+        groups="base.group_user",
     )
 
     date_calendar = fields.Selection(

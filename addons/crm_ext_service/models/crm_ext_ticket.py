@@ -419,7 +419,7 @@ class CrmExtTicket(models.Model):
         """Refuses to link a record (field order, return line) to tickets the current user may
         not read: record rules follow those links (a technician reads the tickets of their
         orders), so a link to an unreadable ticket would open it to the user."""
-        if self.env.su:
+        if self.env.su or not self:
             return
         try:
             self.exists().check_access("read")

@@ -10,17 +10,20 @@ class ResCompany(models.Model):
         string="Field Service Labour Product",
         domain="[('type', '=', 'service')]",
         help="Invoiced per hour worked on field orders not covered by a contract or warranty.",
+        groups="base.group_user",
     )
     service_portal_team_id = fields.Many2one(
         "crm_ext.service.team",
         string="Portal Tickets Team",
         domain="[('company_id', '=', id)]",
         help="The team that receives the tickets customers open on the portal; its assignment rules apply.",
+        groups="base.group_user",
     )
     service_portal_attachment_mb = fields.Integer(
         string="Portal Attachment Limit (MB)",
         default=10,
         help="Largest file a customer may attach to a ticket on the portal.",
+        groups="base.group_user",
     )
 
     @api.constrains("service_portal_attachment_mb")
