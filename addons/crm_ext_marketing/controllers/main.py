@@ -96,10 +96,17 @@ class LeadFormController(http.Controller):
         return recent >= limit
 
     def _utm_values(self, values):
+        """The UTM records named in the link the visitor followed. Sources and media are shared by
+        every company; a campaign is taken only from the form's company (or shared by all): the
+        name of another company's campaign must not attach the lead to it."""
         utm = {}
+        company = request.env.company
         for key, model in UTM_FIELDS.items():
             if values.get(key):
-                record = request.env[model].sudo().search([("name", "=", values[key])], limit=1)
+                domain = [("name", "=", values[key])]
+                if model == "utm.campaign":
+                    domain.append(("company_id", "in", [False, company.id]))
+                record = request.env[model].sudo().search(domain, limit=1)
                 if record:
                     utm[key.replace("utm_", "") + "_id"] = record.id
         return utm

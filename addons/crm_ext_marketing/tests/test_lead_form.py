@@ -51,6 +51,24 @@ class TestLeadForm(HttpCase):
         self.assertEqual(interaction.channel, "web")
         self.assertEqual(interaction.direction, "inbound")
 
+    def test_campaign_of_another_company_is_not_attached(self):
+        """A campaign is looked up by name as superuser: only the form's company's campaigns (or
+        shared ones) may be attached, never another company's (issue 13)."""
+        other = self.env["res.company"].create({"name": "Other form company (test)"})
+        foreign = self.env["utm.campaign"].create({"name": "Secret launch (test)", "company_id": other.id})
+        shared = self.env["utm.campaign"].create({"name": "Shared fair (test)", "company_id": False})
+        token, _page = self._token()
+        self._post(token, utm_campaign=foreign.name)
+        lead = self._leads()
+        self.assertEqual(len(lead), 1)
+        self.assertFalse(lead.campaign_id, "another company's campaign is not attached")
+        self.assertFalse(
+            self.env["crm.lead"].with_context(active_test=False).search([("campaign_id", "=", foreign.id)])
+        )
+        token, _page = self._token()
+        self._post(token, utm_campaign=shared.name, email="john.roe@example.com")
+        self.assertEqual(self._leads("john.roe@example.com").campaign_id, shared)
+
     def test_bad_inputs_rejected(self):
         token, _page = self._token()
         cases = {
