@@ -1,18 +1,17 @@
 from datetime import timedelta
 
 from odoo import fields
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import new_test_user
+
+from odoo.addons.crm_ext_sales.tests.common import CrmExtCase
 
 
-class CrmExtMarketingCase(TransactionCase):
+class CrmExtMarketingCase(CrmExtCase):
+    other_company_name = "Other Marketing Co (test)"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(
-            context=dict(cls.env.context, mail_create_nolog=True, mail_notrack=True, tracking_disable=True)
-        )
-        cls.company = cls.env.company
-        cls.other_company = cls.env["res.company"].create({"name": "Other Marketing Co (test)"})
         cls.marketer = new_test_user(
             cls.env, login="crm_ext_marketer", groups="crm_ext_marketing.group_marketing_user"
         )

@@ -1,8 +1,12 @@
 from odoo.tests import TransactionCase, new_test_user
 
 
-class CrmExtSalesCase(TransactionCase):
-    """Users and customers shared by the sales tests."""
+class CrmExtCase(TransactionCase):
+    """The base of the four add-ons' test cases: an environment without chatter logging and
+    tracking (the tests create many records), the current company and a second company for the
+    multi-company checks (named by ``other_company_name``, so each suite's records stay apart)."""
+
+    other_company_name = "Other Co (test)"
 
     @classmethod
     def setUpClass(cls):
@@ -11,7 +15,15 @@ class CrmExtSalesCase(TransactionCase):
             context=dict(cls.env.context, mail_create_nolog=True, mail_notrack=True, tracking_disable=True)
         )
         cls.company = cls.env.company
-        cls.other_company = cls.env["res.company"].create({"name": "Other Co (test)"})
+        cls.other_company = cls.env["res.company"].create({"name": cls.other_company_name})
+
+
+class CrmExtSalesCase(CrmExtCase):
+    """Users and customers shared by the sales tests."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
         cls.sales_user = new_test_user(
             cls.env,
             login="crm_ext_sales_user",

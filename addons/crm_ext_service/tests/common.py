@@ -1,4 +1,6 @@
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import new_test_user
+
+from odoo.addons.crm_ext_sales.tests.common import CrmExtCase
 
 
 def office_hours_calendar(env, company=None):
@@ -18,15 +20,12 @@ def office_hours_calendar(env, company=None):
     )  # fmt: skip
 
 
-class CrmExtServiceCase(TransactionCase):
+class CrmExtServiceCase(CrmExtCase):
+    other_company_name = "Other Service Co (test)"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(
-            context=dict(cls.env.context, mail_create_nolog=True, mail_notrack=True, tracking_disable=True)
-        )
-        cls.company = cls.env.company
-        cls.other_company = cls.env["res.company"].create({"name": "Other Service Co (test)"})
         cls.agent = new_test_user(
             cls.env,
             login="crm_ext_service_agent",
