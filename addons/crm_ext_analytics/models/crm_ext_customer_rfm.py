@@ -46,7 +46,7 @@ class CrmExtCustomerRfm(models.Model):
         string="RFM Cell", readonly=True, help="Recency, frequency and monetary scores, e.g. 545"
     )
     segment = fields.Selection(SEGMENT_SELECTION, required=True, readonly=True, index=True)
-    # lifetime value (A2), written by the run's CLV stage
+    # lifetime value, written by the run's CLV stage
     margin = fields.Monetary(
         string="Net Margin",
         readonly=True,
@@ -67,7 +67,7 @@ class CrmExtCustomerRfm(models.Model):
     clv_expected_purchases = fields.Float(
         string="Expected Purchases (12 months)", readonly=True, aggregator="avg", digits=(16, 2)
     )
-    # churn risk (A3), written by the run's churn stage
+    # churn risk, written by the run's churn stage
     churn_probability = fields.Float(
         string="Churn Risk", readonly=True, aggregator="avg", digits=(16, 3),
         help="Probability of no purchase in the next 90 days (see the run's log for the method).",

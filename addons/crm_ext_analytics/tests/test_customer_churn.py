@@ -14,7 +14,7 @@ from .common import CrmExtAnalyticsCase
 
 @tagged("post_install", "-at_install")
 class TestCustomerChurn(CrmExtAnalyticsCase):
-    """A3: the churn stage reads the company's history, writes probabilities and reasons in words."""
+    """The churn stage reads the company's history, writes probabilities and reasons in words."""
 
     @classmethod
     def setUpClass(cls):

@@ -13,7 +13,7 @@ from .common import CrmExtAnalyticsCase
 
 @tagged("post_install", "-at_install")
 class TestCustomerClv(CrmExtAnalyticsCase):
-    """A2: the CLV stage writes the engine's predictions and the margins onto the customers' rows."""
+    """The lifetime-value stage writes the engine's predictions and the margins onto the customers' rows."""
 
     @classmethod
     def setUpClass(cls):

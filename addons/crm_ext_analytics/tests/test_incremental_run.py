@@ -18,7 +18,7 @@ ROW_FIELDS = [
 
 @tagged("post_install", "-at_install")
 class TestIncrementalRun(CrmExtAnalyticsCase):
-    """A7: after a full run, a run recomputes the inputs of only the customers with invoices or
+    """Incremental runs: after a full run, a run recomputes the inputs of only the customers with invoices or
     credit notes created or changed since, and ends with the results a full run gives."""
 
     @classmethod

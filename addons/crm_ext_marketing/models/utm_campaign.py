@@ -32,7 +32,7 @@ class UtmCampaign(models.Model):
     step_ids = fields.One2many(
         "crm_ext.campaign.step", "campaign_id", string="Steps", copy=True, groups=MARKETING_USER
     )
-    # money (M6): costs from vendor bills, analytic lines and the steps' own costs, revenue from
+    # campaign money: costs from vendor bills, analytic lines and the steps' own costs, revenue from
     # customer invoices, all posted, net of refunds and credit notes; the documents of each company
     # the reader works in, converted from that company's currency into the campaign's company's
     currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")

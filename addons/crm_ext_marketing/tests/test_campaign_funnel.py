@@ -13,7 +13,7 @@ T2 = datetime(2026, 3, 10, 9, 0)  # the letter reaches everyone
 
 @tagged("post_install", "-at_install")
 class TestCampaignFunnel(CrmExtMarketingCase):
-    """Response tracking (M4), campaign money per channel (M6) and the funnel report (M7)."""
+    """Response tracking, campaign money per channel and the funnel report."""
 
     @classmethod
     def setUpClass(cls):

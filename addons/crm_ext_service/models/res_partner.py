@@ -66,7 +66,7 @@ class ResPartner(models.Model):
         action["context"] = {"default_partner_id": self.id}
         return action
 
-    # installed base and contracts (V3/V4)
+    # installed base and service contracts
     equipment_count = fields.Integer(
         compute="_compute_service_base_counts", groups="crm_ext_service.group_service_user"
     )
