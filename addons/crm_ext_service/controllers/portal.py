@@ -12,7 +12,7 @@ from odoo.addons.mail.controllers.attachment import AttachmentController
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
-from ..models.crm_ext_ticket import PORTAL_FILES_PER_TICKET, portal_upload_mimetype
+from ..tools.portal_uploads import PORTAL_FILES_PER_TICKET, portal_upload_mimetype
 
 SUBJECT_MAX = 200
 DESCRIPTION_MAX = 10000

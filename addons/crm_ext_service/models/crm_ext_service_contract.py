@@ -139,3 +139,69 @@ class CrmExtServiceContract(models.Model):
     def _covers(self, on_date):
         """The contracts of self in force on the given date."""
         return self.filtered(lambda c: c.start_date <= on_date <= c.end_date)
+
+    @api.model
+    def _compute_ticket_coverage(self, tickets):
+        """Sets the coverage fields of ``tickets`` from their customers' contracts."""
+        contracts = (
+            self.search(
+                [
+                    ("partner_id", "in", tickets.commercial_partner_id.ids),
+                    ("company_id", "in", tickets.company_id.ids),
+                ]
+            )
+            if tickets.commercial_partner_id
+            else self
+        )
+        for ticket in tickets:
+            on_date = fields.Date.context_today(ticket, ticket.create_date or fields.Datetime.now())
+            ticket.update(contracts._ticket_coverage(ticket, on_date))
+
+    def _ticket_coverage(self, ticket, on_date):
+        """The coverage of ``ticket`` on ``on_date`` among the contracts of self: customer-wide
+        ones and those holding its equipment's serial; the equipment's own warranty counts as
+        well. Returns the values of the ticket's coverage fields."""
+        equipment = ticket.equipment_id
+        candidates = self.filtered(
+            lambda c: (
+                c.partner_id == ticket.commercial_partner_id
+                and c.company_id == ticket.company_id
+                and ((equipment.lot_id and equipment.lot_id in c.lot_ids) or not c.lot_ids)
+            )
+        )
+        in_force = candidates._covers(on_date).sorted("end_date", reverse=True)
+        warranty = equipment.warranty_end_date
+        values = {"coverage_contract_id": in_force[:1].id, "cover_parts": False, "cover_labour": False}
+        if in_force:
+            values["cover_parts"] = any(in_force.mapped("cover_parts"))
+            values["cover_labour"] = any(in_force.mapped("cover_labour"))
+        if warranty and warranty >= on_date:
+            values["cover_parts"] |= equipment.warranty_parts
+            values["cover_labour"] |= equipment.warranty_labour
+        if in_force:
+            note = _(
+                "%(contract)s until %(date)s", contract=in_force[0].display_name, date=in_force[0].end_date
+            )
+            return {**values, "coverage_status": "covered", "coverage_note": note}
+        if warranty and warranty >= on_date:
+            note = _(
+                "Warranty of %(equipment)s until %(date)s", equipment=equipment.display_name, date=warranty
+            )
+            return {**values, "coverage_status": "covered", "coverage_note": note}
+        expired = candidates.filtered(lambda c: c.end_date < on_date).sorted("end_date", reverse=True)
+        if expired:
+            note = _(
+                "%(contract)s ended on %(date)s", contract=expired[0].display_name, date=expired[0].end_date
+            )
+            return {
+                **values,
+                "coverage_status": "expired",
+                "coverage_contract_id": expired[0].id,
+                "coverage_note": note,
+            }
+        if warranty:
+            note = _(
+                "Warranty of %(equipment)s ended on %(date)s", equipment=equipment.display_name, date=warranty
+            )
+            return {**values, "coverage_status": "expired", "coverage_note": note}
+        return {**values, "coverage_status": "not_covered", "coverage_note": False}

@@ -1,12 +1,11 @@
-import os
-
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools.mimetypes import guess_mimetype
 
 from odoo.addons.crm_ext_sales.models.crm_ext_interaction import CHANNELS
+
+from ..tools.portal_uploads import PORTAL_FILES_PER_TICKET, portal_upload_mimetype
 
 TICKET_CHANNELS = [c for c in CHANNELS if c[0] in ("phone", "email", "chat", "web")] + [
     ("portal", "Portal"),
@@ -15,31 +14,6 @@ TICKET_CHANNELS = [c for c in CHANNELS if c[0] in ("phone", "email", "chat", "we
 TICKET_PRIORITIES = [("0", "Low"), ("1", "Normal"), ("2", "High"), ("3", "Urgent")]
 # a change of these fields can change which SLA policies apply
 SLA_MATCH_FIELDS = {"team_id", "priority", "category_id", "tag_ids", "partner_id", "company_id"}
-# files a customer may add to one ticket (new-ticket form and conversation together)
-PORTAL_FILES_PER_TICKET = 20
-# what a customer may upload, by the type read from the file's content (not its name), with
-# the extensions a file of that type may carry (so that it is also served as that type)
-ALLOWED_UPLOADS = {
-    "image/png": (".png",),
-    "image/jpeg": (".jpg", ".jpeg"),
-    "image/gif": (".gif",),
-    "image/webp": (".webp",),
-    "application/pdf": (".pdf",),
-    "text/plain": (".txt", ".log", ".csv"),
-    "text/csv": (".csv",),
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
-    "application/vnd.oasis.opendocument.text": (".odt",),
-    "application/vnd.oasis.opendocument.spreadsheet": (".ods",),
-}
-
-
-def portal_upload_mimetype(name, data):
-    """The type of a customer's file read from its content, when it is one we accept and the
-    file's name agrees with it (so that it is served as that type); None otherwise."""
-    mimetype = guess_mimetype(data or b"", default="application/octet-stream")
-    extension = os.path.splitext(name or "")[1].lower()
-    return mimetype if extension in ALLOWED_UPLOADS.get(mimetype, ()) else None
 
 
 class CrmExtTicket(models.Model):
@@ -243,68 +217,8 @@ class CrmExtTicket(models.Model):
 
     @api.depends("commercial_partner_id", "equipment_id", "company_id")
     def _compute_coverage(self):
-        Contract = self.env["crm_ext.service.contract"].sudo()
-        contracts = (
-            Contract.search(
-                [
-                    ("partner_id", "in", self.commercial_partner_id.ids),
-                    ("company_id", "in", self.company_id.ids),
-                ]
-            )
-            if self.commercial_partner_id
-            else Contract
-        )
-        for ticket in self:
-            on_date = fields.Date.context_today(ticket, ticket.create_date or fields.Datetime.now())
-            ticket.update(ticket._coverage_values(contracts, on_date))
-
-    def _coverage_values(self, contracts, on_date):
-        """The ticket's contracts: customer-wide ones and those holding its equipment's serial;
-        the equipment's own warranty counts as well."""
-        equipment = self.equipment_id
-        candidates = contracts.filtered(
-            lambda c: (
-                c.partner_id == self.commercial_partner_id
-                and c.company_id == self.company_id
-                and ((equipment.lot_id and equipment.lot_id in c.lot_ids) or not c.lot_ids)
-            )
-        )
-        in_force = candidates._covers(on_date).sorted("end_date", reverse=True)
-        warranty = equipment.warranty_end_date
-        values = {"coverage_contract_id": in_force[:1].id, "cover_parts": False, "cover_labour": False}
-        if in_force:
-            values["cover_parts"] = any(in_force.mapped("cover_parts"))
-            values["cover_labour"] = any(in_force.mapped("cover_labour"))
-        if warranty and warranty >= on_date:
-            values["cover_parts"] |= equipment.warranty_parts
-            values["cover_labour"] |= equipment.warranty_labour
-        if in_force:
-            note = _(
-                "%(contract)s until %(date)s", contract=in_force[0].display_name, date=in_force[0].end_date
-            )
-            return {**values, "coverage_status": "covered", "coverage_note": note}
-        if warranty and warranty >= on_date:
-            note = _(
-                "Warranty of %(equipment)s until %(date)s", equipment=equipment.display_name, date=warranty
-            )
-            return {**values, "coverage_status": "covered", "coverage_note": note}
-        expired = candidates.filtered(lambda c: c.end_date < on_date).sorted("end_date", reverse=True)
-        if expired:
-            note = _(
-                "%(contract)s ended on %(date)s", contract=expired[0].display_name, date=expired[0].end_date
-            )
-            return {
-                **values,
-                "coverage_status": "expired",
-                "coverage_contract_id": expired[0].id,
-                "coverage_note": note,
-            }
-        if warranty:
-            note = _(
-                "Warranty of %(equipment)s ended on %(date)s", equipment=equipment.display_name, date=warranty
-            )
-            return {**values, "coverage_status": "expired", "coverage_note": note}
-        return {**values, "coverage_status": "not_covered", "coverage_note": False}
+        # contracts are read as superuser: agents see a ticket's coverage, not every contract
+        self.env["crm_ext.service.contract"].sudo()._compute_ticket_coverage(self)
 
     def _compute_field_order_count(self):
         counts = dict(

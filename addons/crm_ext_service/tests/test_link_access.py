@@ -138,9 +138,7 @@ class TestLinkAccess(CrmExtFieldServiceCase):
         with self.assertRaises(AccessError):
             interaction.write({"ticket_id": self.foreign_ticket.id})
         self.assertEqual(interaction.ticket_id, self.my_ticket, "nothing was written")
-        self.assertFalse(
-            self.env["crm_ext.interaction"].search([("ticket_id", "=", self.foreign_ticket.id)])
-        )
+        self.assertFalse(self.env["crm_ext.interaction"].search([("ticket_id", "=", self.foreign_ticket.id)]))
         # unlinking and moving between readable tickets stay possible
         interaction.write({"ticket_id": self.second_ticket.id})
         self.assertEqual(interaction.ticket_id, self.second_ticket)
