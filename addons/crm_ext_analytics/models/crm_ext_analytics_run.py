@@ -824,12 +824,15 @@ class CrmExtAnalyticsRun(models.Model):
 
     def _company_locked_elsewhere(self):
         """Whether another database session holds the run lock of the run's company (without
-        taking it)."""
+        taking it). pg_locks lists the locks of every database of the server: only this
+        database's count (company ids repeat from one database to the next)."""
         self.ensure_one()
         self.env.cr.execute(
             SQL(
                 """SELECT EXISTS (SELECT 1 FROM pg_locks
                                    WHERE locktype = 'advisory' AND granted AND objsubid = 2
+                                     AND database = (SELECT oid FROM pg_database
+                                                      WHERE datname = current_database())
                                      AND classid = %s AND objid = %s AND pid != pg_backend_pid())""",
                 RUN_LOCK_KEY,
                 self.company_id.id,

@@ -14,6 +14,7 @@ from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged, users
 from odoo.tools import mute_logger
 
+from ..models.crm_ext_analytics_run import RUN_LOCK_KEY
 from .common import CrmExtAnalyticsCase
 
 LOGGER = "odoo.addons.crm_ext_analytics.models.crm_ext_analytics_run"
@@ -292,3 +293,24 @@ class TestRunConcurrency(TransactionCase):
                 with self.assertLogs(LOGGER, "WARNING"):
                     env2["crm_ext.analytics.run"]._fail_stale_runs()
                 self.assertEqual(running.state, "failed")
+
+    def test_a_run_in_another_database_does_not_block(self):
+        """Advisory locks are per database but pg_locks lists every database's: a run of company
+        1 in another database of the server (another tenant) must not block company 1 here."""
+        main = self.env.ref("base.main_company")
+        run = self.env["crm_ext.analytics.run"].create({"company_id": main.id})
+        params = self.env.cr._cnx.get_dsn_parameters()
+        other = psycopg2.connect(
+            dbname="postgres", host=params.get("host"), port=params.get("port"), user=params.get("user")
+        )
+        try:
+            with other.cursor() as cr:
+                cr.execute("SELECT pg_advisory_lock(%s, %s)", [RUN_LOCK_KEY, main.id])
+            self.assertFalse(run._company_locked_elsewhere(), "another database's lock")
+            run._check_company_free()  # no "already in progress"
+            with self._process() as env1:
+                holder = env1["crm_ext.analytics.run"].create({"company_id": main.id})
+                self.assertTrue(holder._lock_company())
+                self.assertTrue(run._company_locked_elsewhere(), "this database's lock counts")
+        finally:
+            other.close()
