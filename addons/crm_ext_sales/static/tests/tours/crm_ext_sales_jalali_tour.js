@@ -149,6 +149,47 @@ registry.category("web_tour.tours").add("crm_ext_sales_jalali_tour", {
             trigger: ".o_data_row td[name=validity_date]:contains(1405/09/16)",
         },
         {
+            content: "Open the search's filters",
+            trigger: ".o_searchview_dropdown_toggler",
+            run: "click",
+        },
+        {
+            content: "Open the creation date's periods",
+            trigger: ".o_filter_menu .o_accordion_toggle",
+            run: "click",
+        },
+        {
+            content: "The periods are Jalali months and years",
+            trigger: ".o_filter_menu .o_item_option",
+            run() {
+                const options = [...document.querySelectorAll(".o_filter_menu .o_item_option")].map((o) =>
+                    o.textContent.trim()
+                );
+                if (!JALALI_MONTH.test(options[0]) || !options.some((o) => /^14\d\d$/.test(o))) {
+                    throw new Error(`the periods are ${options.join(", ")}`);
+                }
+            },
+        },
+        {
+            content: "Filter on this Jalali month",
+            trigger: ".o_filter_menu .o_item_option:first",
+            run: "click",
+        },
+        {
+            content: "The facet names the Jalali month and year",
+            trigger: ".o_searchview_facet .o_facet_value:contains(/14\\d\\d/)",
+            run() {
+                const text = this.anchor.textContent;
+                if (!JALALI_MONTH.test(text) || GREGORIAN_MONTH.test(text) || /20\d\d/.test(text)) {
+                    throw new Error(`the facet reads "${text}"`);
+                }
+            },
+        },
+        {
+            content: "The quotation made this month is found",
+            trigger: ".o_data_row:contains(Tabriz Rugs)",
+        },
+        {
             content: "Switch to the kanban view",
             trigger: ".o_switch_view.o_kanban",
             run: "click",
