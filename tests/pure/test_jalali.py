@@ -150,3 +150,19 @@ def test_period_labels():
     assert jalali.period_label(day, "month", "fa_IR", persian_digits=True) == "آذر ۱۴۰۵"
     assert jalali.period_label(day, "quarter") == "Q3 1405"
     assert jalali.period_label(day, "year") == "1405"
+
+
+def test_jalali_months_start_in_successive_gregorian_months():
+    """The forecast counts Jalali months on Gregorian proxies (crm_ext.jalali.month): every
+    Jalali month from 1300 to 1500 starts between the 19th and the 24th of a Gregorian month,
+    the next Jalali month in the next Gregorian month, and the proxy gives the month back."""
+    previous = None
+    for year in range(1300, 1501):
+        for month in range(1, 13):
+            start = jdatetime.date(year, month, 1).togregorian()
+            assert 19 <= start.day <= 24
+            proxy = start.replace(day=1)
+            assert jalali.next_period_start(proxy, "month") == start
+            if previous is not None:
+                assert (proxy.year * 12 + proxy.month) - (previous.year * 12 + previous.month) == 1
+            previous = proxy

@@ -37,8 +37,8 @@ class ResCompany(models.Model):
     date_analytics_jalali = fields.Boolean(
         string="Jalali Months in Analytics",
         help="The analyses that compute figures per month and keep them (the customer cohorts "
-        "of Customer Analytics) count Jalali months (Farvardin to Esfand) instead of Gregorian "
-        "ones, so that Persian users see their fiscal months.",
+        "and the revenue forecast of Customer Analytics) count Jalali months (Farvardin to "
+        "Esfand) instead of Gregorian ones, so that Persian users see their fiscal months.",
     )
 
     def _date_calendar_for(self, lang_code):
