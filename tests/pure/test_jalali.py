@@ -166,3 +166,22 @@ def test_jalali_months_start_in_successive_gregorian_months():
             if previous is not None:
                 assert (proxy.year * 12 + proxy.month) - (previous.year * 12 + previous.month) == 1
             previous = proxy
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (datetime.date(2026, 11, 22), 1, datetime.date(2026, 12, 22)),  # Azar 1 -> Dey 1
+        (datetime.date(2026, 9, 22), 1, datetime.date(2026, 10, 22)),  # Shahrivar 31 -> Mehr 30
+        (datetime.date(2025, 2, 19), 1, datetime.date(2025, 3, 21)),  # Esfand 1 1403 -> Farvardin 1 1404
+        (datetime.date(2024, 2, 20), 12, datetime.date(2025, 2, 19)),  # Esfand 1 1402 -> Esfand 1 1403
+        (
+            datetime.date(2025, 3, 20),
+            12,
+            datetime.date(2026, 3, 20),
+        ),  # Esfand 30 1403 (leap) -> Esfand 29 1404
+        (datetime.date(2026, 12, 7), -3, datetime.date(2026, 9, 7)),  # 1405/09/16 -> 1405/06/16
+    ],
+)
+def test_add_months(day, months, expected):
+    assert jalali.add_months(day, months) == expected

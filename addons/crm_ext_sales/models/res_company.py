@@ -36,7 +36,7 @@ class ResCompany(models.Model):
 
     date_analytics_jalali = fields.Boolean(
         string="Jalali Months in Analytics",
-        help="The analyses that compute figures per month and keep them (the customer cohorts "
+        help="The figures computed per month and kept (sales targets, and the customer cohorts "
         "and the revenue forecast of Customer Analytics) count Jalali months (Farvardin to "
         "Esfand) instead of Gregorian ones, so that Persian users see their fiscal months.",
     )
