@@ -39,6 +39,7 @@ class ResCompany(models.Model):
         help="The figures computed per month and kept (sales targets, and the customer cohorts "
         "and the revenue forecast of Customer Analytics) count Jalali months (Farvardin to "
         "Esfand) instead of Gregorian ones, so that Persian users see their fiscal months.",
+        groups="base.group_user",
     )
 
     def _date_calendar_for(self, lang_code):
