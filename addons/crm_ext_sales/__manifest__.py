@@ -36,6 +36,7 @@
         "web.assets_backend": [
             "crm_ext_sales/static/src/lib/jalaali.js",
             "crm_ext_sales/static/src/jalali/*.js",
+            "crm_ext_sales/static/src/jalali_backend/*.js",
         ],
         "web.assets_frontend": [
             "crm_ext_sales/static/src/lib/jalaali.js",

@@ -150,3 +150,38 @@ def test_period_labels():
     assert jalali.period_label(day, "month", "fa_IR", persian_digits=True) == "آذر ۱۴۰۵"
     assert jalali.period_label(day, "quarter") == "Q3 1405"
     assert jalali.period_label(day, "year") == "1405"
+
+
+def test_jalali_months_start_in_successive_gregorian_months():
+    """The forecast counts Jalali months on Gregorian proxies (crm_ext.jalali.month): every
+    Jalali month from 1300 to 1500 starts between the 19th and the 24th of a Gregorian month,
+    the next Jalali month in the next Gregorian month, and the proxy gives the month back."""
+    previous = None
+    for year in range(1300, 1501):
+        for month in range(1, 13):
+            start = jdatetime.date(year, month, 1).togregorian()
+            assert 19 <= start.day <= 24
+            proxy = start.replace(day=1)
+            assert jalali.next_period_start(proxy, "month") == start
+            if previous is not None:
+                assert (proxy.year * 12 + proxy.month) - (previous.year * 12 + previous.month) == 1
+            previous = proxy
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (datetime.date(2026, 11, 22), 1, datetime.date(2026, 12, 22)),  # Azar 1 -> Dey 1
+        (datetime.date(2026, 9, 22), 1, datetime.date(2026, 10, 22)),  # Shahrivar 31 -> Mehr 30
+        (datetime.date(2025, 2, 19), 1, datetime.date(2025, 3, 21)),  # Esfand 1 1403 -> Farvardin 1 1404
+        (datetime.date(2024, 2, 20), 12, datetime.date(2025, 2, 19)),  # Esfand 1 1402 -> Esfand 1 1403
+        (
+            datetime.date(2025, 3, 20),
+            12,
+            datetime.date(2026, 3, 20),
+        ),  # Esfand 30 1403 (leap) -> Esfand 29 1404
+        (datetime.date(2026, 12, 7), -3, datetime.date(2026, 9, 7)),  # 1405/09/16 -> 1405/06/16
+    ],
+)
+def test_add_months(day, months, expected):
+    assert jalali.add_months(day, months) == expected

@@ -1262,6 +1262,14 @@ class CrmExtAnalyticsRun(models.Model):
 
     # ------------------------------------------------------------------ forecast
 
+    def _forecast_month_sql(self, day):
+        """SQL: the month of ``day`` that the forecast counts in: its Gregorian month, or for a
+        company with *Jalali Months in Analytics* the proxy of its Jalali month (crm_ext_sales's
+        ``crm_ext.jalali.month``), turned back into the Jalali month when written."""
+        if self.company_id.date_analytics_jalali:
+            return self.env["crm_ext.jalali.month"]._gregorian_proxy_sql(day)
+        return SQL("date_trunc('month', %s)::date", day)
+
     def _read_monthly_revenue(self):
         """Posted invoices net of credit notes of the company, per month and sales team."""
         self.env["account.move"].flush_model(
@@ -1270,13 +1278,13 @@ class CrmExtAnalyticsRun(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT team_id, date_trunc('month', invoice_date)::date AS month,
-                       SUM(amount_untaxed_signed) AS amount
+                SELECT team_id, %s AS month, SUM(amount_untaxed_signed) AS amount
                   FROM account_move
                  WHERE state = 'posted' AND move_type IN ('out_invoice', 'out_refund')
                    AND company_id = %s AND invoice_date IS NOT NULL
               GROUP BY team_id, month
                 """,
+                self._forecast_month_sql(SQL.identifier("invoice_date")),
                 self.company_id.id,
             )
         )
@@ -1291,12 +1299,16 @@ class CrmExtAnalyticsRun(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT team_id, forecast_month, SUM(prorated_revenue)
+                SELECT team_id, %s AS month, SUM(prorated_revenue)
                   FROM crm_lead
                  WHERE type = 'opportunity' AND active AND company_id = %s
                    AND forecast_month IS NOT NULL AND COALESCE(probability, 0) < 100
-              GROUP BY team_id, forecast_month
+              GROUP BY team_id, month
                 """,
+                # an open opportunity's forecast month is the month of its expected closing
+                self._forecast_month_sql(SQL("COALESCE(date_deadline, forecast_month)"))
+                if self.company_id.date_analytics_jalali
+                else SQL.identifier("forecast_month"),
                 self.company_id.id,
             )
         )
@@ -1364,7 +1376,9 @@ class CrmExtAnalyticsRun(models.Model):
                     run=self.id,
                     uid=self.env.uid,
                     teams=[int(key) for key in keys],
-                    months=months.tolist(),
+                    months=[self.env["crm_ext.jalali.month"]._from_gregorian_proxy(month) for month in months]
+                    if self.company_id.date_analytics_jalali
+                    else months.tolist(),
                     is_forecast=frame["actual"].isna().tolist(),
                     methods=frame["method"].tolist(),
                     **{

@@ -4,7 +4,10 @@ from odoo.tools import SQL, drop_view_if_exists
 
 class CrmExtCohortReport(models.Model):
     """Cohort retention: customers grouped by the month of their first posted invoice in a
-    company, and the share of each cohort that bought again N months later."""
+    company, and the share of each cohort that bought again N months later.
+
+    The months are Jalali (Farvardin to Esfand, from crm_ext_sales's table of Jalali months) for
+    the companies that choose *Jalali Months in Analytics*, Gregorian otherwise."""
 
     _name = "crm_ext.cohort.report"
     _inherit = ["crm_ext.analytics.export.mixin"]
@@ -39,24 +42,41 @@ class CrmExtCohortReport(models.Model):
             "state", "move_type", "company_id", "commercial_partner_id", "invoice_date",
             "amount_untaxed_signed",
         ],
+        "res.company": ["date_analytics_jalali"],
     }  # fmt: skip
 
     def _query(self):
         return SQL(
             """
             WITH moves AS (
-                SELECT company_id, commercial_partner_id AS partner_id,
-                       date_trunc('month', invoice_date)::date AS month,
-                       move_type = 'out_invoice' AS is_invoice, amount_untaxed_signed AS amount
-                  FROM account_move
-                 WHERE state = 'posted' AND move_type IN ('out_invoice', 'out_refund')
-                   AND commercial_partner_id IS NOT NULL AND invoice_date IS NOT NULL
+                SELECT move.company_id, move.commercial_partner_id AS partner_id,
+                       CASE WHEN move_company.date_analytics_jalali THEN jalali.date_start
+                            ELSE date_trunc('month', move.invoice_date)::date END AS month,
+                       CASE WHEN move_company.date_analytics_jalali
+                            THEN jalali.jalali_year * 12 + jalali.jalali_month
+                            ELSE EXTRACT(YEAR FROM move.invoice_date)::int * 12
+                                 + EXTRACT(MONTH FROM move.invoice_date)::int END AS month_index,
+                       move.move_type = 'out_invoice' AS is_invoice, move.amount_untaxed_signed AS amount
+                  FROM account_move move
+                  JOIN res_company move_company ON move_company.id = move.company_id
+                  -- the Jalali month of the invoice (crm_ext_sales's table), for the companies
+                  -- that count Jalali months in analytics
+             LEFT JOIN LATERAL (
+                           SELECT date_start, jalali_year, jalali_month
+                             FROM crm_ext_jalali_month
+                            WHERE move_company.date_analytics_jalali AND date_start <= move.invoice_date
+                         ORDER BY date_start DESC
+                            LIMIT 1
+                       ) jalali ON TRUE
+                 WHERE move.state = 'posted' AND move.move_type IN ('out_invoice', 'out_refund')
+                   AND move.commercial_partner_id IS NOT NULL AND move.invoice_date IS NOT NULL
             ), activity AS (
-                SELECT company_id, partner_id, month, SUM(amount) AS revenue, BOOL_OR(is_invoice) AS bought
+                SELECT company_id, partner_id, month, month_index,
+                       SUM(amount) AS revenue, BOOL_OR(is_invoice) AS bought
                   FROM moves
-              GROUP BY company_id, partner_id, month
+              GROUP BY company_id, partner_id, month, month_index
             ), firsts AS (
-                SELECT company_id, partner_id, MIN(month) AS cohort
+                SELECT company_id, partner_id, MIN(month) AS cohort, MIN(month_index) AS cohort_index
                   FROM activity
                  WHERE bought
               GROUP BY company_id, partner_id
@@ -67,9 +87,7 @@ class CrmExtCohortReport(models.Model):
             )
             SELECT row_number() OVER (ORDER BY firsts.company_id, firsts.cohort, activity.month) AS id,
                    firsts.company_id, company.currency_id, firsts.cohort AS cohort_month,
-                   ((EXTRACT(YEAR FROM activity.month) - EXTRACT(YEAR FROM firsts.cohort)) * 12
-                    + EXTRACT(MONTH FROM activity.month) - EXTRACT(MONTH FROM firsts.cohort))::int
-                       AS months_since,
+                   activity.month_index - firsts.cohort_index AS months_since,
                    COUNT(*) FILTER (WHERE activity.bought) AS customer_count,
                    sizes.size AS cohort_size,
                    100.0 * COUNT(*) FILTER (WHERE activity.bought) / sizes.size AS retention,
@@ -80,7 +98,8 @@ class CrmExtCohortReport(models.Model):
                          AND activity.month >= firsts.cohort
               JOIN sizes ON sizes.company_id = firsts.company_id AND sizes.cohort = firsts.cohort
               JOIN res_company company ON company.id = firsts.company_id
-          GROUP BY firsts.company_id, company.currency_id, firsts.cohort, activity.month, sizes.size
+          GROUP BY firsts.company_id, company.currency_id, firsts.cohort, firsts.cohort_index,
+                   activity.month, activity.month_index, sizes.size
             """
         )
 

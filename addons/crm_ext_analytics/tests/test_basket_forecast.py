@@ -174,6 +174,29 @@ class TestBasketForecast(CrmExtAnalyticsCase):
         )
         self.assertIn(self.team.name, self.basket_run.log)
 
+    def test_forecast_in_jalali_months(self):
+        # Tir 1405 starts on 2026-06-22, Mordad on 07-23, Shahrivar on 08-23, Mehr on 09-23,
+        # Aban on 10-23, Azar on 11-22 and Dey on 12-22 (jdatetime)
+        self.company.date_analytics_jalali = True
+        self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})._execute()
+        rows = self.env["crm_ext.revenue.forecast"].search([("company_id", "=", self.company.id)])
+        company_rows = rows.filtered(lambda r: not r.team_id)
+        self.assertEqual(
+            {str(r.month): r.actual for r in company_rows if not r.is_forecast},
+            {"2026-06-22": 100, "2026-07-23": 150, "2026-08-23": 300, "2026-09-23": 150},
+        )
+        future = company_rows.filtered("is_forecast").sorted("month")
+        self.assertEqual([str(m) for m in future.mapped("month")], ["2026-10-23", "2026-11-22", "2026-12-22"])
+        self.assertAlmostEqual(future[0].forecast, 175.0)
+        # the deal expected on 15 December (24 Azar) is in Azar's pipeline
+        self.assertEqual(future.filtered(lambda r: str(r.month) == "2026-11-22").weighted_pipeline, 500)
+        self.assertEqual(future.filtered(lambda r: str(r.month) == "2026-12-22").weighted_pipeline, 0)
+        team_rows = rows.filtered(lambda r: r.team_id == self.team)
+        self.assertEqual(
+            {str(r.month): r.actual for r in team_rows if not r.is_forecast},
+            {"2026-08-23": 300, "2026-09-23": 0},
+        )
+
     def test_settings_are_checked_and_a_failed_run_keeps_results(self):
         with self.assertRaises(ValidationError):
             self.company.crm_ext_basket_min_support = 0

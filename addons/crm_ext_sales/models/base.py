@@ -11,6 +11,19 @@ from ..tools import jalali
 
 JALALI_GRANULARITIES = {"month": "date_start", "quarter": "quarter_start", "year": "year_start"}
 
+#: how exported dates are written for Jalali users (Latin digits: spreadsheets read them)
+EXPORT_DATE_PATTERN = "y/MM/dd"
+EXPORT_DATETIME_PATTERN = "y/MM/dd HH:mm:ss"
+
+
+def _jalali_export_cell(value):
+    """A date (or a datetime, already in the user's time zone) as Jalali text; others as they are."""
+    if isinstance(value, datetime.datetime):
+        return jalali.format_jalali(value, EXPORT_DATETIME_PATTERN)
+    if isinstance(value, datetime.date):
+        return jalali.format_jalali(value, EXPORT_DATE_PATTERN)
+    return value
+
 
 def _date_groupby(model, spec):
     """``(field, granularity)`` of a date(time) groupby by month, quarter or year, else ``None``."""
@@ -42,6 +55,18 @@ class Base(models.AbstractModel):
                 # empty periods are filled with Gregorian months: not for Jalali groups
                 self = self.with_context(crm_ext_jalali_groups=True, fill_temporal=False)
         return super().read_group(domain, fields, groupby, offset, limit, orderby, lazy)
+
+    def _export_rows(self, fields, *, _is_toplevel_call=True):
+        """Exports that are not import-compatible (the list's Export with that box unticked)
+        write dates in Jalali for Jalali users; import-compatible exports keep ISO Gregorian
+        dates, so that they import back unchanged."""
+        rows = super()._export_rows(fields, _is_toplevel_call=_is_toplevel_call)
+        if not _is_toplevel_call or self.env.context.get("import_compat", True):
+            return rows
+        calendar, __ = self.env.user._date_style(self.env.lang)
+        if calendar != "jalali":
+            return rows
+        return [[_jalali_export_cell(value) for value in row] for row in rows]
 
     def _read_group_groupby(self, groupby_spec: str, query: Query) -> SQL:
         date_groupby = self.env.context.get("crm_ext_jalali_groups") and _date_groupby(self, groupby_spec)

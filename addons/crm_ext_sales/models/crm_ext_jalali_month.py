@@ -1,6 +1,6 @@
 import jdatetime
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools import jalali
@@ -28,6 +28,29 @@ class JalaliMonth(models.Model):
     jalali_month = fields.Integer(required=True, readonly=True)
 
     _sql_constraints = [("date_start_uniq", "unique(date_start)", "A Jalali month starts on one day only.")]
+
+    @api.model
+    def _gregorian_proxy_sql(self, day):
+        """SQL: the first day of the Gregorian month in which the Jalali month of the date
+        ``day`` (an SQL expression) starts.
+
+        Every Jalali month from 1300 to 1500 starts between the 19th and the 24th of a
+        Gregorian month, the next one in the next Gregorian month (tests/pure/test_jalali.py),
+        so this is one-to-one and keeps the months' order and succession: code that counts
+        Gregorian months (pandas' ``MS`` frequency) counts Jalali months on these proxies, and
+        :meth:`_from_gregorian_proxy` gives the Jalali months back.
+        """
+        return SQL(
+            "date_trunc('month', (SELECT date_start FROM %s WHERE date_start <= %s "
+            "ORDER BY date_start DESC LIMIT 1))::date",
+            SQL.identifier(self._table),
+            day,
+        )
+
+    @api.model
+    def _from_gregorian_proxy(self, month):
+        """The Gregorian first day of the Jalali month whose proxy is ``month`` (a date)."""
+        return jalali.next_period_start(month.replace(day=1), "month")
 
     def init(self):
         self.env.cr.execute(SQL("SELECT 1 FROM %s LIMIT 1", SQL.identifier(self._table)))

@@ -3,6 +3,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools import jalali
+
 
 class CrmExtSalesTarget(models.Model):
     """A quota for a salesperson or a team over a month or a quarter, measured on
@@ -22,9 +24,7 @@ class CrmExtSalesTarget(models.Model):
     period_type = fields.Selection(
         [("month", "Month"), ("quarter", "Quarter")], default="month", required=True
     )
-    date_from = fields.Date(
-        string="From", required=True, default=lambda self: fields.Date.context_today(self).replace(day=1)
-    )
+    date_from = fields.Date(string="From", required=True, default=lambda self: self._default_date_from())
     date_to = fields.Date(
         string="To", compute="_compute_date_to", store=True, readonly=False, required=True, precompute=True
     )
@@ -45,20 +45,35 @@ class CrmExtSalesTarget(models.Model):
         ),
     ]
 
-    @api.depends("date_from", "period_type")
+    @api.model
+    def _default_date_from(self):
+        """The first day of this month: a Jalali month for a company with Jalali Months in
+        Analytics."""
+        today = fields.Date.context_today(self)
+        if self.env.company.date_analytics_jalali:
+            return jalali.period_start(today, "month")
+        return today.replace(day=1)
+
+    @api.depends("date_from", "period_type", "company_id.date_analytics_jalali")
     def _compute_date_to(self):
         for target in self:
             if target.date_from:
                 months = 3 if target.period_type == "quarter" else 1
-                target.date_to = target.date_from + relativedelta(months=months, days=-1)
+                if target.company_id.date_analytics_jalali:
+                    target.date_to = jalali.add_months(target.date_from, months) - relativedelta(days=1)
+                else:
+                    target.date_to = target.date_from + relativedelta(months=months, days=-1)
             else:
                 target.date_to = False
 
-    @api.depends("user_id", "team_id", "date_from", "date_to")
+    @api.depends("user_id", "team_id", "date_from", "date_to", "company_id.date_analytics_jalali")
     def _compute_name(self):
         for target in self:
             who = target.user_id.name or target.team_id.name or ""
-            target.name = f"{who} {target.date_from or ''}…{target.date_to or ''}".strip()
+            dates = [target.date_from, target.date_to]
+            if target.company_id.date_analytics_jalali:
+                dates = [jalali.format_jalali(value, "y/MM/dd") for value in dates]
+            target.name = f"{who} {dates[0] or ''}…{dates[1] or ''}".strip()
 
     @api.constrains("date_from", "date_to")
     def _check_dates(self):

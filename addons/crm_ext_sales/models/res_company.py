@@ -34,6 +34,14 @@ class ResCompany(models.Model):
         "digits (۱۴۰۵/۰۹/۱۶) when the reader has no preference of their own.",
     )
 
+    date_analytics_jalali = fields.Boolean(
+        string="Jalali Months in Analytics",
+        help="The figures computed per month and kept (sales targets, and the customer cohorts "
+        "and the revenue forecast of Customer Analytics) count Jalali months (Farvardin to "
+        "Esfand) instead of Gregorian ones, so that Persian users see their fiscal months.",
+        groups="base.group_user",
+    )
+
     def _date_calendar_for(self, lang_code):
         """The company's default calendar for a reader of the language ``lang_code``."""
         self.ensure_one()

@@ -7,6 +7,7 @@ class ResConfigSettings(models.TransientModel):
     credit_control_policy = fields.Selection(related="company_id.credit_control_policy", readonly=False)
     date_calendar = fields.Selection(related="company_id.date_calendar", readonly=False)
     date_persian_digits = fields.Boolean(related="company_id.date_persian_digits", readonly=False)
+    date_analytics_jalali = fields.Boolean(related="company_id.date_analytics_jalali", readonly=False)
     territory_routing = fields.Boolean(
         string="Route Leads by Territory",
         config_parameter="crm_ext_sales.territory_routing",

@@ -166,6 +166,49 @@ class TestJalaliRendering(JalaliCase):
         )
         self.assertEqual(rendered[order.id], "12/21/2026|12/07/2026 00:30:00")
 
+    def test_delivery_slip(self):
+        order = self._quotation(self.fa_customer)
+        order.action_confirm()
+        picking = order.picking_ids
+        picking.scheduled_date = datetime.datetime(2026, 12, 6, 21, 0)  # 1405/09/16 00:30 in Tehran
+        report = self.env["ir.actions.report"].with_user(self.en_user).with_context(tz="Asia/Tehran")
+        html = report._render_qweb_html("stock.action_report_delivery", picking.ids)[0].decode()
+        self.assertIn("1405/09/16", html)
+        self.assertNotIn("12/07/2026", html)
+        picking.partner_id.lang = "en_US"  # the same slip for an English customer: Gregorian
+        html = report._render_qweb_html("stock.action_report_delivery", picking.ids)[0].decode()
+        self.assertIn("12/07/2026", html)
+        self.assertNotIn("1405/", html)
+
+    def _export(self, user, records, fields, import_compat):
+        user.groups_id |= self.env.ref("base.group_allow_export") | self.env.ref(
+            "sales_team.group_sale_salesman_all_leads"
+        )
+        records = records.with_user(user).with_context(
+            lang=user.lang, tz=user.tz, import_compat=import_compat
+        )
+        return records.export_data(fields)["datas"]
+
+    def test_exports(self):
+        order = self._quotation(self.fa_customer)
+        fields = ["name", "validity_date", "date_order"]
+        self.assertEqual(
+            self._export(self.fa_user, order, fields, import_compat=False),
+            [[order.name, "1405/09/30", "1405/09/16 00:30:00"]],
+        )
+        # import-compatible exports keep ISO Gregorian values: they import back unchanged
+        self.assertEqual(
+            self._export(self.fa_user, order, fields, import_compat=True),
+            [[order.name, datetime.date(2026, 12, 21), datetime.datetime(2026, 12, 7, 0, 30)]],
+        )
+        self.assertEqual(
+            self._export(self.en_user, order, fields, import_compat=False),
+            [[order.name, datetime.date(2026, 12, 21), datetime.datetime(2026, 12, 7, 0, 30)]],
+        )
+        # a one2many's dates (a row per line) are written in Jalali too
+        rows = self._export(self.fa_user, order, ["name", "order_line/create_date"], import_compat=False)
+        self.assertRegex(rows[0][1], r"^14\d\d/\d\d/\d\d \d\d:\d\d:\d\d$")
+
 
 @tagged("post_install", "-at_install")
 class TestJalaliGroups(JalaliCase):
@@ -218,7 +261,9 @@ class TestJalaliGroups(JalaliCase):
     def test_gregorian_users_and_python_code_unchanged(self):
         groups = self._groups(self.en_user, "date_deadline:month")
         self.assertEqual(sorted(groups), ["December 2026", "November 2026"])
-        rows = self.env["crm.lead"].with_user(self.fa_user)._read_group(
-            [("id", "in", self.leads.ids)], ["date_deadline:month"], ["__count"]
+        rows = (
+            self.env["crm.lead"]
+            .with_user(self.fa_user)
+            ._read_group([("id", "in", self.leads.ids)], ["date_deadline:month"], ["__count"])
         )
         self.assertEqual(rows, [(datetime.date(2026, 11, 1), 1), (datetime.date(2026, 12, 1), 2)])

@@ -71,3 +71,51 @@ class TestJalaliTour(HttpCase):
         html = self._report_html(self.en_user)
         self.assertIn("12/24/2026", html)
         self.assertNotIn("1405/", html)
+
+
+@tagged("post_install", "-at_install")
+class TestJalaliPortal(HttpCase):
+    """The portal's quotation list is dated in the portal user's calendar."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("fa_IR")
+        cls.env.company.date_calendar = "language"
+        product = cls.env["product.product"].create({"name": "Gabbeh", "list_price": 80.0})
+        cls.portal_users = {}
+        for lang in ("fa_IR", "en_US"):
+            user = new_test_user(
+                cls.env,
+                login=f"jalali_portal_{lang}",
+                groups="base.group_portal",
+                lang=lang,
+                tz="Asia/Tehran",
+            )
+            order = cls.env["sale.order"].create(
+                {
+                    "partner_id": user.partner_id.id,
+                    "validity_date": datetime.date(2026, 12, 21),  # 1405/09/30
+                    "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": 1})],
+                }
+            )
+            order.state = "sent"
+            order.message_subscribe(partner_ids=user.partner_id.ids)  # the portal lists followed orders
+            cls.portal_users[lang] = user
+
+    def _quotes_page(self, lang):
+        user = self.portal_users[lang]
+        self.authenticate(user.login, user.login)
+        response = self.url_open("/my/quotes", timeout=120)
+        self.assertEqual(response.status_code, 200)
+        return response.text
+
+    def test_persian_portal_user_reads_jalali(self):
+        html = self._quotes_page("fa_IR")
+        self.assertIn("1405/09/30", html)
+        self.assertNotIn("12/21/2026", html)
+
+    def test_english_portal_user_reads_gregorian(self):
+        html = self._quotes_page("en_US")
+        self.assertIn("12/21/2026", html)
+        self.assertNotIn("1405/", html)

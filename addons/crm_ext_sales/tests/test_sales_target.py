@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 from psycopg2.errors import CheckViolation
 
@@ -7,6 +7,7 @@ from odoo.fields import Command
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..tools import jalali
 from .common import CrmExtSalesCase
 
 
@@ -60,6 +61,31 @@ class TestSalesTarget(CrmExtSalesCase):
             [("target_id", "in", (quarter | may_team).ids)], ["target_id"], ["gap_amount:sum"]
         )
         self.assertEqual(dict(rows), {quarter: 1300.0, may_team: -200.0})
+
+    def test_jalali_months_and_quarters(self):
+        self.env.company.date_analytics_jalali = True
+        self._move("out_invoice", 400, "2030-11-21")  # 1409/08/30, the last day of Aban
+        self._move("out_invoice", 700, "2030-11-22")  # 1409/09/01, Azar
+        self._move("out_invoice", 300, "2030-12-21")  # 1409/09/30, the last day of Azar
+        Target = self.env["crm_ext.sales.target"]
+        azar = Target.create({"team_id": self.team.id, "date_from": "2030-11-22", "amount": 2000})
+        self.assertEqual(azar.date_to, date(2030, 12, 21))
+        self.assertEqual(azar.name, f"{self.team.name} 1409/09/01…1409/09/30")
+        self.assertEqual(azar.achieved_amount, 1000.0)
+        autumn = Target.create(  # Jalali Q3: Mehr, Aban and Azar
+            {"team_id": self.team.id, "period_type": "quarter", "date_from": "2030-09-23", "amount": 1}
+        )
+        self.assertEqual(autumn.date_to, date(2030, 12, 21))
+        self.assertEqual(autumn.achieved_amount, 1400.0)
+        default = Target.create({"team_id": self.team.id, "amount": 1})
+        self.assertEqual(jalali.to_jalali(default.date_from).day, 1)
+        self.assertEqual(jalali.to_jalali(default.date_to + timedelta(days=1)).day, 1)
+        self.assertEqual(
+            jalali.add_months(date(2026, 9, 22), 1), date(2026, 10, 22)
+        )  # 31 Shahrivar -> 30 Mehr
+        self.env.company.date_analytics_jalali = False
+        gregorian = Target.create({"team_id": self.team.id, "date_from": "2030-11-01", "amount": 1})
+        self.assertEqual(gregorian.date_to, date(2030, 11, 30))
 
     def test_bad_targets_are_refused(self):
         Target = self.env["crm_ext.sales.target"]

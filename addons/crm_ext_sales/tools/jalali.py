@@ -215,6 +215,18 @@ def next_period_start(value, granularity):
     return to_gregorian(month_index // 12, month_index % 12 + 1, 1)
 
 
+def add_months(value, months):
+    """The Gregorian date ``months`` Jalali months after ``value`` (the same Jalali day, or the
+    last day of a shorter month: Shahrivar 31 plus one month is Mehr 30)."""
+    jvalue = to_jalali(value)
+    year, month = divmod(jvalue.year * 12 + jvalue.month - 1 + months, 12)
+    month += 1
+    length = jdatetime.j_days_in_month[month - 1]
+    if month == 12 and jdatetime.date(year, 1, 1).isleap():
+        length = 30
+    return to_gregorian(year, month, min(jvalue.day, length))
+
+
 def period_label(value, granularity, lang_code="en_US", persian_digits=False):
     """``Azar 1405``, ``Q3 1405`` or ``1405`` for the Jalali period that holds ``value``."""
     jvalue = to_jalali(value)

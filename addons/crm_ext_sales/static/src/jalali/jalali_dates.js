@@ -11,7 +11,8 @@
  *   strings stay Gregorian: the server format (``serializeDate``/``serializeDateTime`` ask
  *   for Latin digits), ISO-like ``yyyy-MM-dd`` formats, and a lone month name or year
  *   (``MMMM``, ``yyyy``), which Odoo uses to name Gregorian periods (search filter options,
- *   the calendar view's month title) that are not changed;
+ *   the calendar view's titles): in the backend those are named, and the periods made,
+ *   Jalali by ``jalali_backend/search_model_patch.js`` and ``calendar_view_patch.js``;
  * - input: ``DateTime.fromFormat`` (the first parser of ``parseDateTime``) reads a typed year
  *   below 1700 as a Jalali year: ``1405/09/16`` is 7 December 2026; ``2026/12/07`` stays
  *   Gregorian.

@@ -5,6 +5,9 @@ import * as jalaali from "@crm_ext_sales/lib/jalaali";
 
 const { DateTime } = luxon;
 
+const JALALI_MONTH = /فروردین|اردیبهشت|خرداد|تیر|مرداد|شهریور|مهر|آبان|آذر|دی|بهمن|اسفند/;
+const GREGORIAN_MONTH = /ژانویه|فوریه|مارس|آوریل|ژوئن|ژوئیه|اوت|سپتامبر|اکتبر|نوامبر|دسامبر/;
+
 function checkValue(expected) {
     return function () {
         if (this.anchor.value !== expected) {
@@ -49,6 +52,16 @@ registry.category("web_tour.tours").add("crm_ext_sales_jalali_tour", {
             content: "The browser's Persian calendar and the picker's conversion agree, 1300 to 1500",
             trigger: ".o_form_view",
             run: checkCalendarsAgree,
+        },
+        {
+            content: "The chatter dates its messages in Jalali",
+            trigger: ".o-mail-Message .o-mail-Message-date[title]",
+            run() {
+                const title = this.anchor.getAttribute("title").replace(/[۰-۹]/g, (d) => "۰۱۲۳۴۵۶۷۸۹".indexOf(d));
+                if (!/14\d\d/.test(title) || /20\d\d/.test(title)) {
+                    throw new Error(`the message is dated "${title}"`);
+                }
+            },
         },
         {
             content: "Type a Jalali date",
@@ -134,6 +147,82 @@ registry.category("web_tour.tours").add("crm_ext_sales_jalali_tour", {
         {
             content: "The list shows the picked day in Jalali",
             trigger: ".o_data_row td[name=validity_date]:contains(1405/09/16)",
+        },
+        {
+            content: "Open the search's filters",
+            trigger: ".o_searchview_dropdown_toggler",
+            run: "click",
+        },
+        {
+            content: "Open the creation date's periods",
+            trigger: ".o_filter_menu .o_accordion_toggle",
+            run: "click",
+        },
+        {
+            content: "The periods are Jalali months and years",
+            trigger: ".o_filter_menu .o_item_option",
+            run() {
+                const options = [...document.querySelectorAll(".o_filter_menu .o_item_option")].map((o) =>
+                    o.textContent.trim()
+                );
+                if (!JALALI_MONTH.test(options[0]) || !options.some((o) => /^14\d\d$/.test(o))) {
+                    throw new Error(`the periods are ${options.join(", ")}`);
+                }
+            },
+        },
+        {
+            content: "Filter on this Jalali month",
+            trigger: ".o_filter_menu .o_item_option:first",
+            run: "click",
+        },
+        {
+            content: "The facet names the Jalali month and year",
+            trigger: ".o_searchview_facet .o_facet_value:contains(/14\\d\\d/)",
+            run() {
+                const text = this.anchor.textContent;
+                if (!JALALI_MONTH.test(text) || GREGORIAN_MONTH.test(text) || /20\d\d/.test(text)) {
+                    throw new Error(`the facet reads "${text}"`);
+                }
+            },
+        },
+        {
+            content: "The quotation made this month is found",
+            trigger: ".o_data_row:contains(Tabriz Rugs)",
+        },
+        {
+            content: "Switch to the kanban view",
+            trigger: ".o_switch_view.o_kanban",
+            run: "click",
+        },
+        {
+            content: "The kanban card shows the quotation's date in Jalali",
+            trigger: ".o_kanban_record:contains(Tabriz Rugs):contains(/14\\d\\d\\/\\d\\d\\/\\d\\d/)",
+        },
+        {
+            content: "Switch to the calendar view",
+            trigger: ".o_switch_view.o_calendar",
+            run: "click",
+        },
+        {
+            content: "The calendar's month page is titled by the Jalali months it spans",
+            trigger: ".o_calendar_container h5",
+            run() {
+                const title = this.anchor.textContent.trim();
+                if (!JALALI_MONTH.test(title) || GREGORIAN_MONTH.test(title) || !/14\d\d/.test(title)) {
+                    throw new Error(`the calendar's title is "${title}"`);
+                }
+            },
+        },
+        {
+            content: "Its cells give Jalali days: the first of a Jalali month has its name",
+            trigger: ".o_calendar_container .fc-daygrid-day-number",
+            run() {
+                const cells = [...document.querySelectorAll(".o_calendar_container .fc-daygrid-day-number")];
+                const firsts = cells.filter((cell) => JALALI_MONTH.test(cell.textContent));
+                if (!firsts.length || !firsts.every((cell) => cell.textContent.replace(/\D/g, "") === "1")) {
+                    throw new Error(`no Jalali month starts among ${cells.map((c) => c.textContent).join(",")}`);
+                }
+            },
         },
     ],
 });
