@@ -468,14 +468,24 @@ class CrmExtCampaignStep(models.Model):
 
     def _letter_pages(self):
         """``[(partner, body, recommended products)]``: the letter rendered for each recipient,
-        with the same placeholders as the e-mails (``object`` is the customer)."""
+        with the same placeholders as the e-mails (``object`` is the customer), in the
+        recipient's language, so that dates follow the recipient's calendar as e-mails do."""
         self.ensure_one()
         partners = self._invitees()
         if not partners:
             return []
-        bodies = self.env["mail.render.mixin"]._render_template(
-            self.body_html or "", "res.partner", partners.ids, engine="qweb", options={"post_process": True}
-        )
+        bodies = {}
+        Render = self.env["mail.render.mixin"]
+        for lang, group in partners.grouped(lambda partner: partner.lang or self.env.lang).items():
+            bodies.update(
+                Render.with_context(lang=lang)._render_template(
+                    self.body_html or "",
+                    "res.partner",
+                    group.ids,
+                    engine="qweb",
+                    options={"post_process": True},
+                )
+            )
         return [
             (partner, Markup(bodies.get(partner.id) or ""), partner.crm_ext_recommended_product_ids)
             for partner in partners

@@ -1,5 +1,7 @@
 from datetime import datetime
 
+import jdatetime
+
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.tests import tagged
@@ -254,6 +256,28 @@ class TestCampaignFunnel(CrmExtMarketingCase):
         self.assertEqual(self._report_name(action), "crm_ext_marketing.report_campaign_letters")
         with self.assertRaisesRegex(UserError, "Launch the step first"):
             self.email.action_print_letters()
+
+    def test_letters_in_each_recipients_language_and_calendar(self):
+        """A letter is rendered in its recipient's language, so its dates follow the recipient's
+        calendar as the e-mails do: Jalali for a Persian customer, Gregorian for the others."""
+        self.env["res.lang"]._activate_lang("fa_IR")
+        self.env.company.date_calendar = "language"
+        persian, english = self.vip[0], self.vip[1]
+        persian.lang, english.lang = "fa_IR", "en_US"
+        self.letter.body_html = "<p>Dated <t t-out='format_date(object.create_date)'/></p>"
+        pages = {partner: str(body) for partner, body, _products in self.letter._letter_pages()}
+        created = persian.create_date.date()
+        jalali = jdatetime.date.fromgregorian(date=created)
+        self.assertIn(f"Dated {jalali.year}/{jalali.month:02d}/{jalali.day:02d}", pages[persian])
+        created = english.create_date.date()
+        self.assertIn(f"Dated {created.month:02d}/{created.day:02d}/{created.year}", pages[english])
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("crm_ext_marketing.action_report_campaign_letters", self.letter.ids)[0]
+            .decode()
+        )
+        self.assertEqual(html.count("o_crm_ext_letter_body"), 3)
+        self.assertIn(f"Dated {jalali.year}/{jalali.month:02d}/{jalali.day:02d}", html)
 
     def test_invitation_list(self):
         event = self.env["crm_ext.campaign.step"].create(
