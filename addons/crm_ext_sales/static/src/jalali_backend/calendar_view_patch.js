@@ -1,13 +1,22 @@
 /**
- * The calendar view for Jalali users: its title names the Jalali days and months of the
- * page (a month page, which stays a Gregorian month of FullCalendar's grid, is titled by the
- * Jalali months it spans, "Azar - Dey 1405"), the day and week pages' column headers and the
- * month page's cells give Jalali day numbers (the first of a Jalali month with its name).
+ * The calendar view for Jalali users: the month page is a Jalali month (the six weeks from
+ * the week of its first day, the days of other months dimmed, "previous" and "next" moving by
+ * Jalali months) titled "Azar 1405"; the day and week pages are titled by their Jalali days and
+ * months; column headers and the month page's cells give Jalali day numbers (the first of a
+ * Jalali month with its name). The year page stays Odoo's twelve Gregorian months, titled by
+ * the Jalali years they span.
  */
 import { CalendarController } from "@web/views/calendar/calendar_controller";
+import { CalendarModel } from "@web/views/calendar/calendar_model";
 import { CalendarCommonRenderer } from "@web/views/calendar/calendar_common/calendar_common_renderer";
 import { patch } from "@web/core/utils/patch";
-import { formatJalaliNumber, isJalali, jalaliMonthNames, toJalali } from "@crm_ext_sales/jalali/jalali_dates";
+import {
+    formatJalaliNumber,
+    isJalali,
+    jalaliMonthNames,
+    jalaliMonthStart,
+    toJalali,
+} from "@crm_ext_sales/jalali/jalali_dates";
 
 const { DateTime } = luxon;
 
@@ -45,7 +54,14 @@ patch(CalendarController.prototype, {
         if (!isJalali()) {
             return super.currentMonth;
         }
-        return jalaliSpanTitle(this.date.startOf("month"), this.date.endOf("month"));
+        const { jy, jm } = toJalali(this.date);
+        return `${jalaliMonthNames("long")[jm - 1]} ${formatJalaliNumber(jy)}`;
+    },
+    async setDate(move) {
+        if (!isJalali() || this.model.scale !== "month" || !["next", "previous"].includes(move)) {
+            return super.setDate(move);
+        }
+        await this.model.load({ date: jalaliMonthStart(this.model.date, move === "next" ? 1 : -1) });
     },
     get currentYear() {
         if (!isJalali()) {
@@ -57,14 +73,45 @@ patch(CalendarController.prototype, {
     },
 });
 
+/** Whether the calendar shows a Jalali month page. */
+function isJalaliMonthPage(model) {
+    return isJalali() && model.scale === "month";
+}
+
+patch(CalendarModel.prototype, {
+    /** The month page's range: six weeks from the week of the Jalali month's first day. */
+    computeRange() {
+        if (!isJalaliMonthPage(this.meta)) {
+            return super.computeRange();
+        }
+        const first = jalaliMonthStart(this.meta.date);
+        const start = first.minus({ days: (first.weekday - this.meta.firstDayOfWeek + 7) % 7 }).startOf("day");
+        return { start, end: start.plus({ weeks: 6, days: -1 }).endOf("day") };
+    },
+});
+
 patch(CalendarCommonRenderer.prototype, {
     get options() {
         const options = super.options;
-        if (!isJalali() || this.props.model.scale !== "month") {
+        if (!isJalaliMonthPage(this.props.model)) {
             return options;
         }
+        const { jy, jm } = toJalali(this.props.model.date);
+        const getDayCellClassNames = options.dayCellClassNames;
         return {
             ...options,
+            // FullCalendar's month view over six weeks from the Jalali month's first day (the
+            // view keeps its name, so Odoo's styles of the month page apply)
+            initialDate: jalaliMonthStart(this.props.model.date).toISODate(),
+            views: { dayGridMonth: { duration: { weeks: 6 } } },
+            dayCellClassNames: (info) => {
+                const classes = [...getDayCellClassNames.call(this, info)];
+                const day = toJalali(DateTime.fromJSDate(info.date, { zone: "UTC" }));
+                if (day.jy !== jy || day.jm !== jm) {
+                    classes.push("fc-day-other");
+                }
+                return classes;
+            },
             // FullCalendar gives the month page's days without a time zone
             dayCellContent: ({ date }) => {
                 const { jm, jd } = toJalali(DateTime.fromJSDate(date, { zone: "UTC" }));

@@ -5,7 +5,15 @@ import * as jalaali from "@crm_ext_sales/lib/jalaali";
 
 const { DateTime } = luxon;
 
-const JALALI_MONTH = /فروردین|اردیبهشت|خرداد|تیر|مرداد|شهریور|مهر|آبان|آذر|دی|بهمن|اسفند/;
+const PERSIAN_MONTHS = ["فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند"];
+const JALALI_MONTH = new RegExp(PERSIAN_MONTHS.join("|"));
+
+/** "Dey 1405" (in Persian) when today is in Azar 1405: the title of the next month page. */
+function nextJalaliMonthTitle() {
+    const today = DateTime.local();
+    const { jy, jm } = jalaali.toJalaali(today.year, today.month, today.day);
+    return `${PERSIAN_MONTHS[jm % 12]} ${jm === 12 ? jy + 1 : jy}`;
+}
 const GREGORIAN_MONTH = /ژانویه|فوریه|مارس|آوریل|ژوئن|ژوئیه|اوت|سپتامبر|اکتبر|نوامبر|دسامبر/;
 
 function checkValue(expected) {
@@ -224,8 +232,35 @@ registry.category("web_tour.tours").add("crm_ext_sales_jalali_tour", {
                 }
             },
         },
+        {
+            content: "The month page is one Jalali month: its days not dimmed run from the 1st",
+            trigger: ".o_calendar_container .fc-daygrid-day:not(.fc-day-other) .fc-daygrid-day-number",
+            run: checkJalaliMonthPage,
+        },
+        {
+            content: "Next month",
+            trigger: ".o_calendar_button_next",
+            run: "click",
+        },
+        {
+            content: "The next page is the next Jalali month, from its 1st",
+            trigger: `.o_calendar_container h5:contains(${nextJalaliMonthTitle()})`,
+            run: checkJalaliMonthPage,
+        },
     ],
 });
+
+/** The month page's days of its own month (not dimmed) are 1, 2, ... 29 to 31, in order. */
+function checkJalaliMonthPage() {
+    const cells = document.querySelectorAll(
+        ".o_calendar_container .fc-daygrid-day:not(.fc-day-other) .fc-daygrid-day-number"
+    );
+    const days = [...cells].map((cell) => Number(cell.textContent.replace(/\D/g, "")));
+    const ok = days.length >= 29 && days.length <= 31 && days.every((day, index) => day === index + 1);
+    if (!ok) {
+        throw new Error(`the month page's own days are ${days.join(",")}`);
+    }
+}
 
 registry.category("web_tour.tours").add("crm_ext_sales_gregorian_tour", {
     steps: () => [
