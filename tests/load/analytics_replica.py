@@ -17,6 +17,9 @@ cron worker), its results committed; the database needs the four modules (demo d
    since this run's start).
 3. replay resumed: another invoice; the next incremental run reads the replica and counts it.
 4. unreachable: ``db_replica_port`` on a port nobody listens on: the run reads the primary, no error.
+5. stopped mid-run: the replica is stopped (``pg_ctl stop -m fast``) after the RFM stage of a run
+   that reads it; the next reads go to the primary (``read_source`` = both), the run succeeds with
+   the figures of a full run on the primary. The replica is started again afterwards.
 
 Prints a Markdown table; exit code 1 when a check fails. The Odoo logs are in .state/logs/.
 """
@@ -34,6 +37,12 @@ import psycopg2
 ROOT = Path(__file__).resolve().parents[2]
 STATE = ROOT / ".state"
 PYTHON = ROOT / ".venv" / "bin" / "python"
+
+
+def pg_ctl(*command):
+    replica = STATE / "prod" / "replica"
+    return ["runuser", "-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "-D", str(replica), "-w",
+            *command]  # fmt: skip
 
 
 def child(spec):
@@ -70,13 +79,23 @@ def child(spec):
             move.action_post()
             result = {"move_id": move.id}
         else:
+            if spec.get("stop_replica_after_rfm"):
+                run_class = type(env["crm_ext.analytics.run"])
+                stage_rfm = run_class._stage_rfm
+
+                def stop_after_rfm(run):
+                    result = stage_rfm(run)
+                    subprocess.run(pg_ctl("stop", "-m", "fast"), check=True, capture_output=True)
+                    return result
+
+                run_class._stage_rfm = stop_after_rfm
             env["ir.config_parameter"].set_param("crm_ext_analytics.replica_max_lag", spec.get("max_lag", 30))
             run = env["crm_ext.analytics.run"].create({"company_id": company.id, "full_run": spec["full"]})
             run._execute()
             result = {
                 name: run[name]
                 for name in ("state", "mode", "read_source", "read_source_note", "invoice_count",
-                             "customer_count", "changed_customer_count", "duration")
+                             "customer_count", "changed_customer_count", "order_count", "duration")
             }  # fmt: skip
             result["log"] = run.log
     print("RESULT " + json.dumps(result, default=str))
@@ -248,6 +267,27 @@ class Check:
             down["state"] == "done" and down["read_source"] == "primary",
             f"{down['read_source_note']}; Odoo's log: "
             + " | ".join(warning.split(" ", 4)[-1] for warning in down["warnings"]),
+        )
+        # 5. stopped mid-run
+        stopped = self.odoo("stopped", "run", replica_port=port, full=True, stop_replica_after_rfm=True)
+        subprocess.run(
+            pg_ctl("start", "-l", str(STATE / "prod" / "replica.log")), check=False, capture_output=True
+        )
+        full = self.odoo("full-primary", "run", full=True)
+        own = [w for w in stopped["warnings"] if "the replica failed" in w]
+        others = [w for w in stopped["warnings"] if w not in own]
+        self.record(
+            "replica stopped mid-run: the run ends on the primary, with the primary's figures",
+            stopped["state"] == "done"
+            and stopped["read_source"] == "both"
+            and all(stopped[key] == full[key] for key in ("invoice_count", "customer_count", "order_count")),
+            f"{stopped['read_source_note']}; invoices {stopped['invoice_count']} / {full['invoice_count']}, "
+            f"orders {stopped['order_count']} / {full['order_count']}",
+        )
+        self.record(
+            "replica stopped mid-run: one WARNING (the run's own), nothing else in the log",
+            len(own) == 1 and not others,
+            " | ".join(w.split(" ", 4)[-1] for w in stopped["warnings"])[:400],
         )
         quiet = [primary, replica, lagging, resumed]
         self.record(

@@ -234,7 +234,7 @@ class CrmExtAnalyticsRun(models.Model):
             _logger.warning(
                 "Analytics run %s: the replica failed (%s); the run reads the primary from now on",
                 self.id,
-                str(error).strip(),
+                " ".join(str(error).split()),
             )
             self.write(
                 {
@@ -242,7 +242,7 @@ class CrmExtAnalyticsRun(models.Model):
                     "read_source_note": _(
                         "The replica failed during the run (%(error)s): from then on the inputs were read "
                         "from the primary.",
-                        error=str(error).strip(),
+                        error=" ".join(str(error).split()),
                     ),
                 }
             )
@@ -324,7 +324,10 @@ class CrmExtAnalyticsRun(models.Model):
         except psycopg2.Error as error:
             self._close_quietly(replica)
             return self._use_primary(
-                _("The replica failed (%(error)s): inputs read from the primary.", error=str(error).strip())
+                _(
+                    "The replica failed (%(error)s): inputs read from the primary.",
+                    error=" ".join(str(error).split()),
+                )
             )
         if not in_recovery:
             self._close_quietly(replica)
