@@ -18,6 +18,8 @@
 #     --no-replica     no replica: every request on the primary
 #     --no-prepare     serve the database as it is (no install or update of the modules)
 #     --detach         start and return; `scripts/prod.sh stop` stops
+#   scripts/prod.sh replica   start the streaming replica only (no Odoo, no nginx) and return;
+#                             `scripts/prod.sh stop` stops it (tests/load/analytics_replica.py)
 #   scripts/prod.sh stop      stop what a detached start started (nothing else);
 #                             CRM_EXT_KEEP_REPLICA=1 leaves the replica running (load runs)
 #   scripts/prod.sh status    what runs, and the replica lag
@@ -402,6 +404,18 @@ cmd_start() {
     done
 }
 
+cmd_replica() {
+    [ -f "$MANIFEST" ] && die "make prod already runs (or was not stopped): scripts/prod.sh stop"
+    ensure_postgres
+    [ -x "$PG_BIN/pg_basebackup" ] || die "PostgreSQL 15's tools are missing ($PG_BIN): apt-get install postgresql-15"
+    : > "$MANIFEST"
+    trap 'rc=$?; trap - EXIT; [ "$rc" = 0 ] || stop_started; exit $rc' EXIT
+    setup_primary
+    start_replica
+    report_lag
+    say "the replica runs on 127.0.0.1:$REPLICA_PORT: scripts/prod.sh stop stops it"
+}
+
 cmd_unsetup() {
     stop_started
     stop_replica
@@ -421,8 +435,9 @@ cmd_unsetup() {
 case "${1:-start}" in
     start) shift || true; cmd_start "$@" ;;
     --*) cmd_start "$@" ;;
+    replica) cmd_replica ;;
     stop) stop_started ;;
     status) status ;;
     unsetup) cmd_unsetup ;;
-    *) die "unknown command $1 (start, stop, status, unsetup)" ;;
+    *) die "unknown command $1 (start, replica, stop, status, unsetup)" ;;
 esac

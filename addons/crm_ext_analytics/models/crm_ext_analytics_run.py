@@ -6,10 +6,11 @@ from datetime import timedelta
 
 import numpy as np
 import pandas as pd
+import psycopg2
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, format_amount
+from odoo.tools import SQL, config, format_amount
 
 from ..engine.basket import association_rules, next_best_offers
 from ..engine.churn import churn_risk
@@ -25,6 +26,11 @@ _logger = logging.getLogger(__name__)
 WATERMARK_MARGIN = timedelta(hours=1)
 # the first key of PostgreSQL's two-key advisory locks meaning "an analytics run of company <second key>"
 RUN_LOCK_KEY = 0x43524D41  # "CRMA"
+# the ir.config_parameter of how long a run waits for the replica to catch up, and its default
+REPLICA_MAX_LAG_PARAM = "crm_ext_analytics.replica_max_lag"
+REPLICA_MAX_LAG_DEFAULT = 30
+# seconds between two looks at how far the replica has replayed the primary's WAL
+REPLICA_POLL_SECONDS = 0.2
 # the invoice fields the runs read with SQL (flushed first)
 INVOICE_FIELDS = [
     "state", "move_type", "company_id", "commercial_partner_id", "invoice_date", "amount_untaxed_signed",
@@ -95,6 +101,15 @@ class CrmExtAnalyticsRun(models.Model):
         readonly=True,
         help="Incremental runs: customers whose invoices or credit notes changed since the previous run.",
     )
+    read_source = fields.Selection(
+        [("primary", "Primary"), ("replica", "Replica"), ("both", "Replica, then primary")],
+        string="Input Read From",
+        readonly=True,
+        help="The database server the run read its input datasets from (invoices, orders, leads, "
+        "tickets...): the streaming replica when Odoo has one that had caught up with the primary at "
+        "the run's start, else the primary. Results are always written on the primary.",
+    )
+    read_source_note = fields.Char(readonly=True)
     stage_ids = fields.One2many("crm_ext.analytics.run.stage", "run_id", string="Stages", readonly=True)
     progress = fields.Char(compute="_compute_progress", help="The stage a running run is at.")
     progress_percent = fields.Float(compute="_compute_progress")
@@ -189,6 +204,167 @@ class CrmExtAnalyticsRun(models.Model):
         executes), or None outside a run."""
         return self.env.cr.cache.get(("crm_ext_analytics_run", self.id))
 
+    # ------------------------------------------------------------------ read source
+
+    def _read_cursor(self):
+        """The cursor a run reads its input datasets with (invoices, orders, leads, tickets...):
+        the replica's (``_open_replica_cursor``), or the run's own on the primary. Chosen at the
+        run's first read and kept for the run (one snapshot for every dataset); outside a run the
+        current cursor. The results and the run's own stored inputs are read and written with
+        ``self.env.cr``."""
+        memo = self._memo()
+        if memo is None:
+            return self.env.cr
+        if "read_cr" not in memo:
+            memo["read_cr"] = self._open_replica_cursor()
+        return memo["read_cr"] or self.env.cr
+
+    def _read_with(self, read):
+        """``read(cr)`` with ``_read_cursor()``. When the replica fails under it (stopped, or a
+        query cancelled by a recovery conflict), the run reads the primary from then on, this read
+        first."""
+        read_cr = self._read_cursor()
+        try:
+            return read(read_cr)
+        except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:
+            if read_cr is self.env.cr:
+                raise
+            self._memo()["read_cr"] = None
+            self._close_quietly(read_cr)
+            _logger.warning(
+                "Analytics run %s: the replica failed (%s); the run reads the primary from now on",
+                self.id,
+                " ".join(str(error).split()),
+            )
+            self.write(
+                {
+                    "read_source": "both",
+                    "read_source_note": _(
+                        "The replica failed during the run (%(error)s): from then on the inputs were read "
+                        "from the primary.",
+                        error=" ".join(str(error).split()),
+                    ),
+                }
+            )
+            return read(self.env.cr)
+
+    def _read_rows(self, query):
+        """The rows of ``query`` (SQL), read with ``_read_with``."""
+
+        def read(cr):
+            cr.execute(query, log_exceptions=False)
+            return cr.fetchall()
+
+        return self._read_with(read)
+
+    @staticmethod
+    def _close_quietly(cr):
+        try:
+            cr.close()
+        except psycopg2.Error as error:  # its connection is gone: the pool drops it
+            _logger.debug("Analytics run: closing a replica cursor whose connection is gone: %s", error)
+
+    def _open_replica_cursor(self):
+        """A read-only cursor on Odoo's replica (``db_replica_host``) for the run's reads, or None
+        to read the primary; the choice and why on the run (``read_source``) and in the log.
+
+        An incremental run reads the customers with invoices changed since the previous run:
+        reading a replica that lags would miss the latest changes, and the next run would not look
+        for them again. So the replica is used only once it has replayed the primary's WAL up to
+        where it was at this point, which is past every transaction committed before the run
+        started: its snapshot (taken after that) then holds all the run's own snapshot holds, and
+        maybe more recent rows, which the next run reads again anyway. It is measured in WAL
+        positions, not with ``now() - pg_last_xact_replay_timestamp()``, which grows on an idle
+        primary while the replica is fully caught up. The run waits up to the setting
+        ``crm_ext_analytics.replica_max_lag`` seconds for it, else reads the primary; so it does
+        when the replica does not answer (Odoo then gives the primary and logs why) or is not
+        in recovery (promoted, or the primary itself)."""
+        if config["db_replica_host"] is False:  # Odoo's own test (odoo.modules.registry)
+            return self._use_primary(
+                _("No replica configured (db_replica_host): inputs read from the primary.")
+            )
+        max_lag = max(
+            0,
+            int(
+                self.env["ir.config_parameter"]
+                .sudo()
+                .get_param(REPLICA_MAX_LAG_PARAM, REPLICA_MAX_LAG_DEFAULT)
+            ),
+        )
+        self.env.cr.execute(SQL("SELECT pg_current_wal_lsn()"))
+        target = self.env.cr.fetchone()[0]
+        replica = self.env.registry.cursor(readonly=True)
+        if not replica.readonly:
+            self._close_quietly(replica)
+            return self._use_primary(
+                _(
+                    "The replica did not answer (Odoo tries it again 20 minutes after a failure): "
+                    "inputs read from the primary."
+                )
+            )
+        started = time.monotonic()
+        try:
+            while True:
+                replica.execute(
+                    SQL(
+                        """SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn() >= %(target)s::pg_lsn,
+                                  pg_wal_lsn_diff(%(target)s::pg_lsn, pg_last_wal_replay_lsn())::bigint,
+                                  EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())::int""",
+                        target=target,
+                    ),
+                    log_exceptions=False,
+                )
+                in_recovery, caught_up, behind, replayed_ago = replica.fetchone()
+                waited = time.monotonic() - started
+                if not in_recovery or caught_up or waited >= max_lag:
+                    break
+                time.sleep(min(REPLICA_POLL_SECONDS, max_lag - waited))
+            # the reads get a new snapshot, taken after the replay reached the target
+            replica.rollback()
+        except psycopg2.Error as error:
+            self._close_quietly(replica)
+            return self._use_primary(
+                _(
+                    "The replica failed (%(error)s): inputs read from the primary.",
+                    error=" ".join(str(error).split()),
+                )
+            )
+        if not in_recovery:
+            self._close_quietly(replica)
+            return self._use_primary(
+                _(
+                    "The replica is not in recovery (promoted, or the primary itself): "
+                    "inputs read from the primary."
+                )
+            )
+        if not caught_up:
+            self._close_quietly(replica)
+            return self._use_primary(
+                _(
+                    "The replica was %(bytes)s bytes of WAL behind the primary's position at the run's "
+                    "start after %(seconds)s s (allowed lag: %(max)s s): inputs read from the primary.",
+                    bytes=behind,
+                    seconds=round(waited, 1),
+                    max=max_lag,
+                )
+            )
+        # closed with the run's transaction, when the results are committed (or rolled back)
+        self.env.cr.postcommit.add(lambda: self._close_quietly(replica))
+        self.env.cr.postrollback.add(lambda: self._close_quietly(replica))
+        note = _(
+            "The replica had replayed the primary's WAL up to the run's start after %(seconds)s s: "
+            "inputs read from the replica.",
+            seconds=round(waited, 1),
+        )
+        _logger.info("Analytics run %s: %s (last replayed transaction %s s old)", self.id, note, replayed_ago)
+        self.write({"read_source": "replica", "read_source_note": note})
+        return replica
+
+    def _use_primary(self, note):
+        _logger.info("Analytics run %s: %s", self.id, note)
+        self.write({"read_source": "primary", "read_source_note": note})
+        return None
+
     def _changed_partner_ids(self):
         """None on a full run; else the customers (commercial partners) of the company with an
         invoice or credit note created or changed since ``since``: one query, once per run."""
@@ -198,7 +374,7 @@ class CrmExtAnalyticsRun(models.Model):
         if memo is not None and "changed" in memo:
             return memo["changed"]
         self.env["account.move"].flush_model(["write_date", "commercial_partner_id", "move_type"])
-        self.env.cr.execute(
+        rows = self._read_rows(
             SQL(
                 """
                 SELECT DISTINCT commercial_partner_id FROM account_move
@@ -209,7 +385,7 @@ class CrmExtAnalyticsRun(models.Model):
                 self.since,
             )
         )
-        changed = np.array([row[0] for row in self.env.cr.fetchall()], dtype="int64")
+        changed = np.array([row[0] for row in rows], dtype="int64")
         if memo is not None:
             memo["changed"] = changed
         return changed
@@ -242,7 +418,7 @@ class CrmExtAnalyticsRun(models.Model):
         ``engine.rfm.rfm_summary``) from posted invoices and credit notes, net, company currency,
         aggregated in one query; ``partner_ids``: only these customers. Also the invoices read."""
         self.env["account.move"].flush_model(INVOICE_FIELDS)
-        self.env.cr.execute(
+        rows = self._read_rows(
             SQL(
                 """
                 SELECT company_id, commercial_partner_id,
@@ -264,7 +440,7 @@ class CrmExtAnalyticsRun(models.Model):
             )
         )
         frame = pd.DataFrame(
-            self.env.cr.fetchall(),
+            rows,
             columns=["company_id", "partner_id", "last_date", "frequency", "monetary", "invoices"],
         )
         frame["monetary"] = frame["monetary"].astype("float64")
@@ -273,7 +449,7 @@ class CrmExtAnalyticsRun(models.Model):
     def _read_invoices(self, partner_ids=None):
         """Posted customer invoices and credit notes, net, in company currency."""
         self.env["account.move"].flush_model(INVOICE_FIELDS)
-        self.env.cr.execute(
+        rows = self._read_rows(
             SQL(
                 """
                 SELECT company_id, commercial_partner_id AS partner_id,
@@ -289,9 +465,7 @@ class CrmExtAnalyticsRun(models.Model):
                 self._partner_filter(SQL.identifier("commercial_partner_id"), partner_ids),
             )
         )
-        return pd.DataFrame(
-            self.env.cr.fetchall(), columns=["company_id", "partner_id", "invoice_date", "amount"]
-        )
+        return pd.DataFrame(rows, columns=["company_id", "partner_id", "invoice_date", "amount"])
 
     def _write_rfm_results(self, scores, as_of):
         """Brings the company's current RFM rows to ``scores`` and logs segment changes.
@@ -479,7 +653,7 @@ class CrmExtAnalyticsRun(models.Model):
         self.env["account.move.line"].flush_model(
             ["move_id", "balance", "quantity", "product_id", "display_type"]
         )
-        self.env.cr.execute(
+        rows = self._read_rows(
             SQL(
                 """
                 SELECT move.commercial_partner_id,
@@ -500,7 +674,7 @@ class CrmExtAnalyticsRun(models.Model):
                 partners=self._partner_filter(SQL("move.commercial_partner_id"), partner_ids),
             )
         )
-        return pd.DataFrame(self.env.cr.fetchall(), columns=["partner_id", "margin"])
+        return pd.DataFrame(rows, columns=["partner_id", "margin"])
 
     def _read_clv_inputs(self):
         """Per customer with a purchase: the inputs of ``engine.clv.purchase_inputs`` and the net
@@ -643,8 +817,8 @@ class CrmExtAnalyticsRun(models.Model):
     # ------------------------------------------------------------------ churn risk
 
     def _read_dated(self, query):
-        self.env.cr.execute(query)
-        return pd.DataFrame(self.env.cr.fetchall(), columns=["partner_id", "date"])
+        rows = self._read_rows(query)
+        return pd.DataFrame(rows, columns=["partner_id", "date"])
 
     def _read_churn_events(self):
         """Dated events per customer, one query each: tickets (complaints), returns, SLA breaches,
@@ -707,7 +881,7 @@ class CrmExtAnalyticsRun(models.Model):
     def _read_overdue(self):
         """The company's customer invoices still unpaid, with their due dates (company currency)."""
         self.env["account.move"].flush_model()
-        self.env.cr.execute(
+        rows = self._read_rows(
             SQL(
                 """
                 SELECT commercial_partner_id, invoice_date_due, amount_residual_signed
@@ -719,7 +893,7 @@ class CrmExtAnalyticsRun(models.Model):
                 self.company_id.id,
             )
         )
-        return pd.DataFrame(self.env.cr.fetchall(), columns=["partner_id", "due_date", "amount"])
+        return pd.DataFrame(rows, columns=["partner_id", "due_date", "amount"])
 
     def _churn_reason_templates(self):
         """The reasons' sentences, translated once per run (``_`` called here, in the method)."""
@@ -1107,7 +1281,13 @@ class CrmExtAnalyticsRun(models.Model):
         as fetching tuples. The query's parameters are bound by psycopg2 (``mogrify``)."""
         buffer = io.StringIO()
         statement = self.env.cr.mogrify(query.code, query.params).decode()
-        self.env.cr.copy_expert(f"COPY ({statement}) TO STDOUT", buffer)
+
+        def read(cr):
+            buffer.seek(0)
+            buffer.truncate()  # what a failed replica streamed before failing
+            cr.copy_expert(f"COPY ({statement}) TO STDOUT", buffer)
+
+        self._read_with(read)
         if not buffer.tell():  # no row: nothing for read_csv to parse
             return pd.DataFrame(columns=list(columns)).astype(columns)
         buffer.seek(0)
@@ -1275,7 +1455,7 @@ class CrmExtAnalyticsRun(models.Model):
         self.env["account.move"].flush_model(
             ["state", "move_type", "company_id", "invoice_date", "team_id", "amount_untaxed_signed"]
         )
-        self.env.cr.execute(
+        rows = self._read_rows(
             SQL(
                 """
                 SELECT team_id, %s AS month, SUM(amount_untaxed_signed) AS amount
@@ -1288,7 +1468,7 @@ class CrmExtAnalyticsRun(models.Model):
                 self.company_id.id,
             )
         )
-        return pd.DataFrame(self.env.cr.fetchall(), columns=["team_id", "date", "amount"])
+        return pd.DataFrame(rows, columns=["team_id", "date", "amount"])
 
     def _read_weighted_pipeline(self):
         """Open opportunities' expected revenue times probability, per closing month, for the
@@ -1296,7 +1476,7 @@ class CrmExtAnalyticsRun(models.Model):
         self.env["crm.lead"].flush_model(
             ["type", "active", "company_id", "forecast_month", "team_id", "prorated_revenue"]
         )
-        self.env.cr.execute(
+        rows = self._read_rows(
             SQL(
                 """
                 SELECT team_id, %s AS month, SUM(prorated_revenue)
@@ -1313,7 +1493,7 @@ class CrmExtAnalyticsRun(models.Model):
             )
         )
         pipeline = {}
-        for team_id, month, amount in self.env.cr.fetchall():
+        for team_id, month, amount in rows:
             # key 0 is the whole company, other keys are teams
             for key in {0, team_id or 0}:
                 pipeline[(key, month)] = pipeline.get((key, month), 0.0) + amount

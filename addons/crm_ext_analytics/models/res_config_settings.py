@@ -18,3 +18,11 @@ class ResConfigSettings(models.TransientModel):
     crm_ext_analytics_full_days = fields.Integer(
         related="company_id.crm_ext_analytics_full_days", readonly=False
     )
+    crm_ext_analytics_replica_max_lag = fields.Integer(
+        string="Replica Lag Allowed",
+        config_parameter="crm_ext_analytics.replica_max_lag",
+        default=30,
+        help="Seconds an analytics run waits for Odoo's read-only replica (db_replica_host) to catch up "
+        "with the primary before reading its input datasets there; past that, or without a replica, "
+        "it reads the primary. Results are always written on the primary.",
+    )
