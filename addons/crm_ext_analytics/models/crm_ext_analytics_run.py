@@ -451,6 +451,7 @@ class CrmExtAnalyticsRun(models.Model):
         number of customers (an unchanged indexed column lets PostgreSQL update in place).
         """
         self.ensure_one()
+        started = time.perf_counter()
         Rfm, History = self.env["crm_ext.customer.rfm"], self.env["crm_ext.customer.rfm.history"]
         History.flush_model()
         cr, company_id = self.env.cr, self.company_id.id
@@ -544,13 +545,14 @@ class CrmExtAnalyticsRun(models.Model):
             ["rfm_clv_predicted", "rfm_clv_p_alive", "rfm_churn_probability", "rfm_churn_reasons"]
         )
         _logger.info(
-            "Analytics run %s: customer rows of %s: %s inserted, %s updated, %s deleted, %s unchanged",
+            "Analytics run %s, rows of %s: %s inserted, %s updated, %s deleted, %s unchanged (%.2f s)",
             self.id,
             self.company_id.name,
             int(new.sum()),
             int(changed.sum()),
             len(gone),
             int(len(target) - new.sum() - changed.sum()),
+            time.perf_counter() - started,
         )
 
     def _copy_rows(self, table, frame):
