@@ -102,7 +102,6 @@ class CrmExtCustomerRfm(models.Model):
     )
 
     def init(self):
-        super().init()
         # an index of earlier versions on a column every run rewrites: a changed value in an indexed
         # column makes the update of a row a new row version in every index
         for column in UNINDEXED:
