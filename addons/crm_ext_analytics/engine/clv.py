@@ -109,12 +109,60 @@ def bgnbd_log_likelihood(params, x, t_x, T):
     return a1 + a2 + np.logaddexp(a3, a4)
 
 
-def _fit(negative_log_likelihood, n_params):
-    """Minimises over the logarithms of the parameters (all positive); None when it fails."""
-    best = None
-    for start in (np.zeros(n_params), np.full(n_params, 0.5), np.full(n_params, -0.5)):
+def bgnbd_log_likelihood_gradient(params, x, t_x, T):
+    """The derivatives of :func:`bgnbd_log_likelihood` by ``r``, ``alpha``, ``a`` and ``b``, per
+    customer (rows: the four parameters), in closed form."""
+    r, alpha, a, b = params
+    x, t_x, T = (np.asarray(v, dtype="float64") for v in (x, t_x, T))
+    a3 = -(r + x) * np.log(alpha + T)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a4 = np.where(x > 0, np.log(a) - np.log(b + x - 1) - (r + x) * np.log(alpha + t_x), -np.inf)
+    total = np.logaddexp(a3, a4)
+    # the shares of the two terms of the sum inside the last logarithm
+    w3, w4 = np.exp(a3 - total), np.exp(a4 - total)
+    repeat = x > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d_b_term = np.where(repeat, -1.0 / (b + x - 1), 0.0)
+    dr = (
+        special.digamma(r + x)
+        - special.digamma(r)
+        + np.log(alpha)
+        - w3 * np.log(alpha + T)
+        - w4 * np.where(repeat, np.log(alpha + t_x), 0.0)
+    )
+    dalpha = r / alpha - w3 * (r + x) / (alpha + T) - w4 * np.where(repeat, (r + x) / (alpha + t_x), 0.0)
+    common = special.digamma(a + b) - special.digamma(a + b + x)
+    da = common + w4 / a
+    db = common + special.digamma(b + x) - special.digamma(b) + w4 * d_b_term
+    return np.vstack([dr, dalpha, da, db])
+
+
+def _distinct(*columns):
+    """The distinct rows of ``columns`` (arrays of one length) and how often each occurs: the
+    likelihoods are sums over customers, and customers with the same figures count once, weighted."""
+    unique, counts = np.unique(np.column_stack(columns), axis=0, return_counts=True)
+    return [unique[:, i] for i in range(unique.shape[1])], counts.astype("float64")
+
+
+def _fit(negative_log_likelihood, n_params, start=None):
+    """Minimises over the logarithms of the parameters (all positive); None when it fails.
+    ``negative_log_likelihood`` returns the value and its gradient. ``start`` (parameters, e.g. the
+    previous run's): tried alone first, and kept when the fit from there converges; else (or
+    without it) the best of three fixed starting points."""
+    if start is not None:
         result = optimize.minimize(
-            negative_log_likelihood, start, method="L-BFGS-B", bounds=[(-12, 12)] * n_params
+            negative_log_likelihood,
+            np.clip(np.log(np.asarray(start, dtype="float64")), -12, 12),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-12, 12)] * n_params,
+        )
+        if result.success and np.isfinite(result.fun) and result.fun < 1e300:
+            return np.exp(result.x)
+    best = None
+    for first in (np.zeros(n_params), np.full(n_params, 0.5), np.full(n_params, -0.5)):
+        result = optimize.minimize(
+            negative_log_likelihood, first, jac=True, method="L-BFGS-B", bounds=[(-12, 12)] * n_params
         )
         if np.isfinite(result.fun) and (best is None or result.fun < best.fun):
             best = result
@@ -123,16 +171,25 @@ def _fit(negative_log_likelihood, n_params):
     return np.exp(best.x)
 
 
-def fit_bgnbd(x, t_x, T):
-    """``{r, alpha, a, b}`` maximising the BG/NBD likelihood, or None."""
+def fit_bgnbd(x, t_x, T, start=None):
+    """``{r, alpha, a, b}`` maximising the BG/NBD likelihood, or None. ``start``: parameters to
+    start from (a previous fit's), tried before the fixed starting points."""
     x, t_x, T = (np.asarray(v, dtype="float64") for v in (x, t_x, T))
     scale = max(float(np.max(T)), 1.0) / 10.0  # time rescaled for the optimiser, undone below
+    (x, t_x, T), weights = _distinct(x, t_x / scale, T / scale)
 
     def nll(log_params):
-        value = -np.sum(bgnbd_log_likelihood(np.exp(log_params), x, t_x / scale, T / scale))
-        return value if np.isfinite(value) else 1e300
+        params = np.exp(log_params)
+        value = -np.sum(weights * bgnbd_log_likelihood(params, x, t_x, T))
+        if not np.isfinite(value):
+            return 1e300, np.zeros(4)
+        # by the logarithms of the parameters: d/d(log p) = p * d/dp
+        gradient = -(bgnbd_log_likelihood_gradient(params, x, t_x, T) @ weights) * params
+        return value, np.where(np.isfinite(gradient), gradient, 0.0)
 
-    params = _fit(nll, 4)
+    if start is not None:
+        start = [start["r"], start["alpha"] / scale, start["a"], start["b"]]
+    params = _fit(nll, 4, start)
     if params is None:
         return None
     r, alpha, a, b = params
@@ -174,16 +231,37 @@ def gamma_gamma_log_likelihood(params, x, m):
     )
 
 
-def fit_gamma_gamma(x, m):
-    """``{p, q, v}`` maximising the Gamma-Gamma likelihood over repeat customers, or None."""
+def gamma_gamma_log_likelihood_gradient(params, x, m):
+    """The derivatives of :func:`gamma_gamma_log_likelihood` by ``p``, ``q`` and ``v``, per
+    customer (rows: the three parameters), in closed form."""
+    p, q, v = params
+    x, m = np.asarray(x, dtype="float64"), np.asarray(m, dtype="float64")
+    both = special.digamma(p * x + q)
+    log_total = np.log(v + m * x)
+    dp = x * (both - special.digamma(p * x) + np.log(m) + np.log(x) - log_total)
+    dq = both - special.digamma(q) + np.log(v) - log_total
+    dv = q / v - (p * x + q) / (v + m * x)
+    return np.vstack([dp, dq, dv])
+
+
+def fit_gamma_gamma(x, m, start=None):
+    """``{p, q, v}`` maximising the Gamma-Gamma likelihood over repeat customers, or None.
+    ``start``: parameters to start from (a previous fit's), tried before the fixed starting points."""
     x, m = np.asarray(x, dtype="float64"), np.asarray(m, dtype="float64")
     scale = max(float(np.median(m)), 1e-9)  # values rescaled for the optimiser, undone below
+    (x, m), weights = _distinct(x, m / scale)
 
     def nll(log_params):
-        value = -np.sum(gamma_gamma_log_likelihood(np.exp(log_params), x, m / scale))
-        return value if np.isfinite(value) else 1e300
+        params = np.exp(log_params)
+        value = -np.sum(weights * gamma_gamma_log_likelihood(params, x, m))
+        if not np.isfinite(value):
+            return 1e300, np.zeros(3)
+        gradient = -(gamma_gamma_log_likelihood_gradient(params, x, m) @ weights) * params
+        return value, np.where(np.isfinite(gradient), gradient, 0.0)
 
-    params = _fit(nll, 3)
+    if start is not None:
+        start = [start["p"], start["q"], start["v"] / scale]
+    params = _fit(nll, 3, start)
     if params is None:
         return None
     p, q, v = params

@@ -1,3 +1,4 @@
+import csv
 import io
 import logging
 import resource
@@ -35,6 +36,61 @@ REPLICA_POLL_SECONDS = 0.2
 INVOICE_FIELDS = [
     "state", "move_type", "company_id", "commercial_partner_id", "invoice_date", "amount_untaxed_signed",
 ]  # fmt: skip
+
+
+# the columns of crm_ext_customer_rfm a run writes, by kind, per stage (``run_id``: the run that
+# last changed the customer's RFM figures)
+RFM_COLUMNS = {
+    "last_purchase_date": "date", "frequency": "int", "monetary": "numeric", "r_score": "int",
+    "f_score": "int", "m_score": "int", "rfm_cell": "varchar", "segment": "varchar",
+}  # fmt: skip
+CLV_COLUMNS = {
+    "margin": "numeric", "clv_predicted": "numeric", "clv_p_alive": "numeric",
+    "clv_expected_purchases": "numeric", "clv_decile": "int", "clv_first_date": "date",
+    "clv_last_date": "date", "clv_repeat": "int", "clv_repeat_value": "numeric",
+}  # fmt: skip
+CHURN_COLUMNS = {"churn_probability": "numeric", "churn_risk": "varchar", "churn_reasons": "varchar"}
+CUSTOMER_COLUMNS = {"run_id": "int", **RFM_COLUMNS, **CLV_COLUMNS, **CHURN_COLUMNS}
+# how ``_read_customer_rows`` reads each kind of column (numbers as float8, dates parsed after)
+READ_DTYPES = {"int": "Int64", "numeric": "float64", "date": "object", "varchar": "object"}
+# the stages whose results are columns of a customer's row, written together once per run
+CUSTOMER_PARTS = ("rfm", "clv", "churn")
+# a temporary table of at least this many rows is analysed before it is joined (below, any plan is fast)
+ANALYZE_ROWS = 1000
+# two numbers closer than this are the same value (every stored figure is rounded to 4 decimals or fewer)
+SAME_NUMBER = 5e-7
+
+
+def _differs(new, old):
+    """Per row, whether ``new`` and ``old`` (two aligned Series) hold different values: a missing
+    value equals a missing value only, numbers are compared to ``SAME_NUMBER``, dates as dates."""
+    new_missing, old_missing = new.isna().to_numpy(), old.isna().to_numpy()
+    result = new_missing != old_missing
+    both = ~new_missing & ~old_missing
+    if pd.api.types.is_datetime64_any_dtype(new) and pd.api.types.is_datetime64_any_dtype(old):
+        a, b = new.to_numpy("datetime64[D]"), old.to_numpy("datetime64[D]")
+        result[both] = a[both] != b[both]
+    elif pd.api.types.is_numeric_dtype(new) and pd.api.types.is_numeric_dtype(old):
+        a = new.to_numpy("float64", na_value=np.nan)
+        b = old.to_numpy("float64", na_value=np.nan)
+        result[both] = np.abs(a[both] - b[both]) > SAME_NUMBER
+    else:
+        a, b = new.to_numpy(object), old.to_numpy(object)
+        result[both] = a[both] != b[both]
+    return result
+
+
+def _as_copy_rows(frame):
+    """``frame`` (columns of crm_ext_customer_rfm) as ``_copy_rows`` writes them: whole numbers
+    without a decimal point, dates as ISO dates, missing values empty (NULL)."""
+    out = frame.copy()
+    for name in out.columns:
+        kind = CUSTOMER_COLUMNS.get(name, "int")
+        if kind == "int":
+            out[name] = out[name].astype("Int64")
+        elif kind == "date":
+            out[name] = pd.to_datetime(out[name]).dt.strftime("%Y-%m-%d")
+    return out
 
 
 def _process_memory_mb():
@@ -468,25 +524,16 @@ class CrmExtAnalyticsRun(models.Model):
         return pd.DataFrame(rows, columns=["company_id", "partner_id", "invoice_date", "amount"])
 
     def _write_rfm_results(self, scores, as_of):
-        """Brings the company's current RFM rows to ``scores`` and logs segment changes.
-
-        The company's rows are read in one query and compared with ``scores`` in pandas, so
-        that only what changed is written, whatever the number of customers: the new
-        customers' rows and every history row (a customer scored for the first time or
-        moving to another segment or RFM cell) are copied in (COPY), the rows whose figures
-        changed are updated from a temporary table (COPY, then one UPDATE; ``run_id`` is the
-        run that last changed a row) and the customers no longer scored are deleted (one
-        DELETE). The caller holds a savepoint.
-        """
+        """The RFM stage's part of the company's customer rows (``_put_customer_results``): the
+        scores of every scored customer; the customers no longer scored lose their row, a customer
+        scored for the first time or moving to another segment or RFM cell gets a history row, and
+        ``run_id`` is the run that last changed a row's RFM figures. The caller holds a savepoint."""
         self.ensure_one()
-        self.env["crm_ext.customer.rfm"].flush_model()
-        self.env["crm_ext.customer.rfm.history"].flush_model()
-        company_id = self.company_id.id
-        cr = self.env.cr
+        keys = {label: key for key, label in SEGMENT_SELECTION}
         rows = pd.DataFrame(
             {
                 "partner_id": scores["partner_id"].to_numpy("int64"),
-                "last_date": (
+                "last_purchase_date": (
                     pd.Timestamp(as_of) - pd.to_timedelta(scores["recency_days"].to_numpy("int64"), unit="D")
                 ),
                 "frequency": scores["frequency"].to_numpy("int64"),
@@ -497,64 +544,167 @@ class CrmExtAnalyticsRun(models.Model):
             }
         )
         rows["rfm_cell"] = (rows["r_score"] * 100 + rows["f_score"] * 10 + rows["m_score"]).astype(str)
-        keys = {label: key for key, label in SEGMENT_SELECTION}
         rows["segment"] = scores["segment"].map(keys).to_numpy()
-        current = self._read_stored_inputs(
-            ["last_purchase_date", "frequency", "monetary", "rfm_cell", "segment"]
+        self._put_customer_results("rfm", rows, as_of=as_of)
+
+    # ------------------------------------------------------------------ the customers' rows, once per run
+
+    def _put_customer_results(self, part, rows, as_of=None):
+        """Hands a stage's part of the customers' rows (``part``: one of ``CUSTOMER_PARTS``) to
+        the write. In a run (``_memo``) the part is kept until the run's last customer stage is
+        done (``_customer_stage_done``), and the company's rows are then written once, every
+        stage's columns together; outside a run (a stage's method called on its own) it is
+        written at once."""
+        memo = self._memo()
+        if memo is None:
+            self._write_customer_rows({part: rows}, as_of)
+            return
+        memo.setdefault("customer_rows", {})[part] = rows
+        if as_of is not None:
+            memo["customer_rows_as_of"] = as_of
+
+    def _customer_stage_done(self, key):
+        """Called by the RFM, lifetime-value and churn stages when they end (whatever they found):
+        after the last of those the run has, the company's customer rows are written, once."""
+        memo = self._memo()
+        if memo is None:
+            return
+        done = memo.setdefault("customer_stages_done", set())
+        done.add(key)
+        expected = {stage for stage, __, __ in self._analytics_stages() if stage in CUSTOMER_PARTS}
+        if expected <= done and not memo.get("customer_rows_written"):
+            memo["customer_rows_written"] = True
+            self._write_customer_rows(memo.get("customer_rows", {}), memo.get("customer_rows_as_of"))
+
+    def _read_customer_rows(self):
+        """The company's rows of crm_ext_customer_rfm as they are, every column the run writes,
+        streamed with COPY from the run's own cursor (the rows it is about to rewrite)."""
+        Rfm = self.env["crm_ext.customer.rfm"]
+        Rfm.flush_model()
+        kinds = {"partner_id": "int", **CUSTOMER_COLUMNS}
+        select = SQL(", ").join(
+            SQL("%s::float8", SQL.identifier(name)) if kind == "numeric" else SQL.identifier(name)
+            for name, kind in kinds.items()
         )
-        merged = rows.merge(current, on="partner_id", how="left", suffixes=("", "_old"), indicator=True)
-        new = (merged["_merge"] == "left_only").to_numpy()
-        moved = (
-            ~new
-            & (
-                (merged["segment"] != merged["segment_old"]) | (merged["rfm_cell"] != merged["rfm_cell_old"])
-            ).to_numpy()
+        query = SQL("SELECT %s FROM crm_ext_customer_rfm WHERE company_id = %s", select, self.company_id.id)
+        buffer = io.StringIO()
+        statement = self.env.cr.mogrify(query.code, query.params).decode()
+        self.env.cr.copy_expert(f"COPY ({statement}) TO STDOUT", buffer)
+        dtypes = {name: READ_DTYPES[kind] for name, kind in kinds.items()} | {"partner_id": "int64"}
+        if not buffer.tell():
+            return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in dtypes.items()})
+        buffer.seek(0)
+        frame = pd.read_csv(
+            buffer,
+            sep="\t",
+            header=None,
+            names=list(kinds),
+            dtype=dtypes,
+            na_values=["\\N"],
+            keep_default_na=False,
+            quoting=csv.QUOTE_NONE,
         )
-        changed = ~new & (
-            moved
-            | (merged["last_date"] != pd.to_datetime(merged["last_purchase_date"])).to_numpy()
-            | (merged["frequency"] != merged["frequency_old"]).to_numpy()
-            | ((merged["monetary"] - merged["monetary_old"].astype("float64")).abs() > 0.001).to_numpy()
+        for name, kind in kinds.items():
+            if kind == "date":
+                frame[name] = pd.to_datetime(frame[name], format="%Y-%m-%d")
+        return frame
+
+    def _write_customer_rows(self, parts, as_of=None):
+        """Brings the company's rows of crm_ext_customer_rfm to the run's results, each customer's
+        row written at most once: ``parts`` maps ``rfm``, ``clv`` and ``churn`` to what those stages
+        found (a part missing: that stage wrote nothing, e.g. no customer with a purchase, and the
+        rows keep their values).
+
+        - ``rfm``: the scored customers; new ones are inserted (COPY), those no longer scored
+          deleted (one DELETE); without it the rows stay those there are.
+        - ``clv``: the predictions of the customers with a purchase; the other rows get none.
+        - ``churn``: the risk of the customers the stage scored; the other rows keep theirs.
+
+        The rows are read once (COPY), compared in pandas, and only those with a value changed
+        are updated: COPY into a temporary table and one UPDATE of every column, whatever the
+        number of customers (an unchanged indexed column lets PostgreSQL update in place).
+        """
+        self.ensure_one()
+        started = time.perf_counter()
+        Rfm, History = self.env["crm_ext.customer.rfm"], self.env["crm_ext.customer.rfm.history"]
+        History.flush_model()
+        cr, company_id = self.env.cr, self.company_id.id
+        current = self._read_customer_rows()
+        rfm, clv, churn = parts.get("rfm"), parts.get("clv"), parts.get("churn")
+        if rfm is not None:
+            # the columns only the table has (run, lifetime value, churn) come with their values
+            target = rfm.merge(current, on="partner_id", how="left", suffixes=("", "_old"), indicator=True)
+            new = (target["_merge"] == "left_only").to_numpy()
+            moved = ~new & (
+                _differs(target["segment"], target["segment_old"])
+                | _differs(target["rfm_cell"], target["rfm_cell_old"])
+            )
+            rfm_changed = ~new & np.logical_or.reduce(
+                [_differs(target[name], target[f"{name}_old"]) for name in RFM_COLUMNS]
+            )
+            target["run_id"] = target["run_id"].astype("Int64").where(~(new | rfm_changed), self.id)
+            target = target[["partner_id", *CUSTOMER_COLUMNS]]
+            gone = current.loc[~current["partner_id"].isin(rfm["partner_id"]), "partner_id"]
+        else:
+            target = current.copy()
+            new = moved = np.zeros(len(target), dtype=bool)
+            gone = current["partner_id"].iloc[:0]
+        if clv is not None:
+            # the customers without a purchase (no longer) get no prediction
+            target = target.drop(columns=list(CLV_COLUMNS)).merge(
+                clv[["partner_id", *CLV_COLUMNS]], on="partner_id", how="left"
+            )
+        if churn is not None:
+            # the customers the stage did not score keep their risk
+            found = target[["partner_id"]].merge(
+                churn[["partner_id", *CHURN_COLUMNS]], on="partner_id", how="left", indicator=True
+            )
+            scored = (found["_merge"] == "both").to_numpy()
+            for name in CHURN_COLUMNS:
+                column = target[name] if name == "churn_probability" else target[name].astype(object)
+                target[name] = column.where(~scored, found[name].to_numpy())
+        target = target[["partner_id", *CUSTOMER_COLUMNS]]
+        old = target[["partner_id"]].merge(current, on="partner_id", how="left")
+        changed = ~new & np.logical_or.reduce(
+            [_differs(target[name], old[name]) for name in CUSTOMER_COLUMNS]
         )
-        rows["company_id"] = company_id
-        rows["run_id"] = self.id
-        rows["last_date"] = rows["last_date"].dt.strftime("%Y-%m-%d")
-        columns = [
-            "partner_id", "company_id", "run_id", "last_date", "frequency", "monetary",
-            "r_score", "f_score", "m_score", "rfm_cell", "segment",
-        ]  # fmt: skip
         if new.any():
             self._copy_rows(
-                "crm_ext_customer_rfm",
-                rows.loc[new, columns].rename(columns={"last_date": "last_purchase_date"}),
+                "crm_ext_customer_rfm", _as_copy_rows(target.loc[new].assign(company_id=company_id))
             )
         if (new | moved).any():
-            history = rows.loc[new | moved, ["partner_id", "company_id", "run_id", "segment", "rfm_cell"]]
-            history.insert(3, "date", fields.Date.to_string(as_of))
+            history = target.loc[new | moved, ["partner_id", "segment", "rfm_cell"]].assign(
+                company_id=company_id, run_id=self.id, date=fields.Date.to_string(as_of)
+            )
             self._copy_rows("crm_ext_customer_rfm_history", history)
         if changed.any():
-            self._update_from_rows(
-                "crm_ext_customer_rfm",
-                "partner_id",
-                {
-                    "run_id": "int",
-                    "last_date": "date",
-                    "frequency": "int",
-                    "monetary": "numeric",
-                    "r_score": "int",
-                    "f_score": "int",
-                    "m_score": "int",
-                    "rfm_cell": "varchar",
-                    "segment": "varchar",
-                },  # fmt: skip
-                rows.loc[changed],
+            names = ["partner_id", *CUSTOMER_COLUMNS]
+            cr.execute(
                 SQL(
-                    "run_id = src.run_id, last_purchase_date = src.last_date, frequency = src.frequency,"
-                    " monetary = src.monetary, r_score = src.r_score, f_score = src.f_score,"
-                    " m_score = src.m_score, rfm_cell = src.rfm_cell, segment = src.segment"
-                ),
+                    "CREATE TEMPORARY TABLE crm_ext_analytics_src ON COMMIT DROP AS"
+                    " SELECT %s FROM crm_ext_customer_rfm WITH NO DATA",
+                    SQL(", ").join(SQL.identifier(name) for name in names),
+                )
             )
-        gone = current.loc[~current["partner_id"].isin(rows["partner_id"]), "partner_id"]
+            self._copy_rows("crm_ext_analytics_src", _as_copy_rows(target.loc[changed, names]))
+            if changed.sum() >= ANALYZE_ROWS:
+                # the planner's row count and key statistics for the join below
+                cr.execute(SQL("ANALYZE crm_ext_analytics_src"))
+            cr.execute(
+                SQL(
+                    """
+                    UPDATE crm_ext_customer_rfm current SET %s
+                      FROM crm_ext_analytics_src src
+                     WHERE current.company_id = %s AND current.partner_id = src.partner_id
+                    """,
+                    SQL(", ").join(
+                        SQL("%s = src.%s", SQL.identifier(name), SQL.identifier(name))
+                        for name in CUSTOMER_COLUMNS
+                    ),
+                    company_id,
+                )
+            )
+            cr.execute(SQL("DROP TABLE crm_ext_analytics_src"))
         if len(gone):
             cr.execute(
                 SQL(
@@ -563,7 +713,21 @@ class CrmExtAnalyticsRun(models.Model):
                     gone.astype(int).tolist(),
                 )
             )
+        Rfm.invalidate_model()
         self._invalidate_rfm_caches()
+        self.env["res.partner"].invalidate_model(
+            ["rfm_clv_predicted", "rfm_clv_p_alive", "rfm_churn_probability", "rfm_churn_reasons"]
+        )
+        _logger.info(
+            "Analytics run %s, rows of %s: %s inserted, %s updated, %s deleted, %s unchanged (%.2f s)",
+            self.id,
+            self.company_id.name,
+            int(new.sum()),
+            int(changed.sum()),
+            len(gone),
+            int(len(target) - new.sum() - changed.sum()),
+            time.perf_counter() - started,
+        )
 
     def _copy_rows(self, table, frame):
         """COPY ``frame`` (numbers, dates and our own keys: no tab, newline or backslash; missing
@@ -624,6 +788,7 @@ class CrmExtAnalyticsRun(models.Model):
             self._write_rfm_results(scores, as_of)
             sizes = scores["segment"].value_counts().sort_index()
             log = "\n".join(f"{segment}: {count}" for segment, count in sizes.items())
+        self._customer_stage_done("rfm")
         return {
             "invoice_count": invoices_read,
             "customer_count": len(scores),
@@ -711,6 +876,7 @@ class CrmExtAnalyticsRun(models.Model):
         summary = summary_from_inputs(inputs, as_of)
         values, info = customer_lifetime_value(summary, horizon_weeks=52)
         if values.empty:
+            self._customer_stage_done("clv")
             return {"rows": rows_read, "log": _("Lifetime value: no customer with a purchase.")}
         values = values.merge(inputs, on="partner_id", how="left")
         # deciles 1-10 of predicted value, ties by order: one vectorised step
@@ -718,19 +884,12 @@ class CrmExtAnalyticsRun(models.Model):
             np.ceil(values["clv"].rank(method="first", pct=True) * 10).clip(1, 10).astype("int64")
         )
         self._write_clv_results(values)
+        self._customer_stage_done("clv")
         method = {
             "bgnbd": _("Lifetime value (BG/NBD + Gamma-Gamma): %(message)s", message=info["message"]),
             "historical": _("Lifetime value, fallback: %(message)s", message=info["message"]),
         }.get(info["method"], info["message"])
         return {"rows": rows_read, "log": method}
-
-    def _update_rfm_rows(self, columns, rows, assignments, reset=None):
-        """Writes ``rows`` (a DataFrame: ``partner_id`` then ``columns``) onto the company's RFM
-        rows with ``_update_from_rows``."""
-        Rfm = self.env["crm_ext.customer.rfm"]
-        Rfm.flush_model()
-        self._update_from_rows("crm_ext_customer_rfm", "partner_id", columns, rows, assignments, reset)
-        Rfm.invalidate_model()
 
     def _update_from_rows(self, table, key, columns, rows, assignments, reset=None):
         """Writes ``rows`` (a DataFrame: ``key``, an integer column, then ``columns``, a dict name
@@ -745,6 +904,8 @@ class CrmExtAnalyticsRun(models.Model):
         )
         cr.execute(SQL("CREATE TEMPORARY TABLE crm_ext_analytics_src (%s) ON COMMIT DROP", definition))
         self._copy_rows("crm_ext_analytics_src", rows[[key, *columns]])
+        if len(rows) >= ANALYZE_ROWS:
+            cr.execute(SQL("ANALYZE crm_ext_analytics_src"))
         matches = SQL("current.%s = src.%s", SQL.identifier(key), SQL.identifier(key))
         cr.execute(
             SQL(
@@ -776,43 +937,24 @@ class CrmExtAnalyticsRun(models.Model):
         cr.execute(SQL("DROP TABLE crm_ext_analytics_src"))
 
     def _write_clv_results(self, values):
-        """The predictions, the margin and the inputs of the next incremental run, on every scored
-        customer with a purchase; the customers without one (no longer) get none."""
+        """The lifetime-value stage's part of the customers' rows (``_put_customer_results``): the
+        predictions, the margin and the inputs of the next incremental run of every customer with a
+        purchase; the customers without one (no longer) get none."""
         rows = pd.DataFrame(
             {
                 "partner_id": values["partner_id"].astype("int64"),
                 "margin": values["margin"].astype("float64").round(2),
-                "clv": values["clv"].astype("float64").round(2),
-                "p_alive": values["p_alive"].astype("float64").round(4),
-                "purchases": values["expected_purchases"].astype("float64").round(3),
-                "decile": values["decile"].astype("int64"),
-                "first_date": pd.to_datetime(values["first_date"]).dt.strftime("%Y-%m-%d"),
-                "last_date": pd.to_datetime(values["last_date"]).dt.strftime("%Y-%m-%d"),
-                "repeat": values["repeat"].astype("int64"),
-                "repeat_value": values["repeat_value"].astype("float64").round(2),
+                "clv_predicted": values["clv"].astype("float64").round(2),
+                "clv_p_alive": values["p_alive"].astype("float64").round(4),
+                "clv_expected_purchases": values["expected_purchases"].astype("float64").round(3),
+                "clv_decile": values["decile"].astype("int64"),
+                "clv_first_date": pd.to_datetime(values["first_date"]),
+                "clv_last_date": pd.to_datetime(values["last_date"]),
+                "clv_repeat": values["repeat"].astype("int64"),
+                "clv_repeat_value": values["repeat_value"].astype("float64").round(2),
             }
         )
-        columns = {
-            "margin": "numeric", "clv": "numeric", "p_alive": "double precision",
-            "purchases": "double precision", "decile": "int", "first_date": "date", "last_date": "date",
-            "repeat": "int", "repeat_value": "numeric",
-        }  # fmt: skip
-        self._update_rfm_rows(
-            columns,
-            rows,
-            SQL(
-                "margin = src.margin, clv_predicted = src.clv, clv_p_alive = src.p_alive,"
-                " clv_expected_purchases = src.purchases, clv_decile = src.decile,"
-                " clv_first_date = src.first_date, clv_last_date = src.last_date, clv_repeat = src.repeat,"
-                " clv_repeat_value = src.repeat_value"
-            ),
-            reset=SQL(
-                "margin = NULL, clv_predicted = NULL, clv_p_alive = NULL, clv_expected_purchases = NULL,"
-                " clv_decile = NULL, clv_first_date = NULL, clv_last_date = NULL, clv_repeat = NULL,"
-                " clv_repeat_value = NULL"
-            ),
-        )
-        self.env["res.partner"].invalidate_model(["rfm_clv_predicted", "rfm_clv_p_alive"])
+        self._put_customer_results("clv", rows)
 
     # ------------------------------------------------------------------ churn risk
 
@@ -956,6 +1098,7 @@ class CrmExtAnalyticsRun(models.Model):
         rows_read = len(purchases) + len(overdue) + sum(len(frame) for frame in events.values())
         frame, info = churn_risk(purchases, as_of, horizon_days=90, events=events, overdue=overdue)
         if frame.empty:
+            self._customer_stage_done("churn")
             return {"rows": rows_read, "churn_auc": 0.0, "log": _("Churn risk: no customer with a purchase.")}
         frame["risk"] = pd.cut(
             frame["probability"], [-1, 0.3, 0.6, 2], right=False, labels=["low", "medium", "high"]
@@ -963,6 +1106,7 @@ class CrmExtAnalyticsRun(models.Model):
         templates = self._churn_reason_templates()
         frame["reasons"] = self._churn_reason_texts(frame, templates)
         self._write_churn_results(frame)
+        self._customer_stage_done("churn")
         if info["method"] == "model":
             log = _("Churn risk (model): %(message)s", message=info["message"])
         else:
@@ -970,21 +1114,17 @@ class CrmExtAnalyticsRun(models.Model):
         return {"rows": rows_read, "churn_auc": info["auc"] or 0.0, "log": log}
 
     def _write_churn_results(self, frame):
+        """The churn stage's part of the customers' rows (``_put_customer_results``)."""
         rows = pd.DataFrame(
             {
                 "partner_id": frame["partner_id"].astype("int64"),
-                "probability": frame["probability"].astype("float64").round(4),
-                "risk": frame["risk"].astype(str),
+                "churn_probability": frame["probability"].astype("float64").round(4),
+                "churn_risk": frame["risk"].astype(str),
                 # the reasons are our own words and numbers; tabs, newlines and backslashes cannot occur
-                "reasons": frame["reasons"].str.replace(r"[\t\n\\]", " ", regex=True),
+                "churn_reasons": frame["reasons"].str.replace(r"[\t\n\\]", " ", regex=True),
             }
         )
-        self._update_rfm_rows(
-            {"probability": "double precision", "risk": "varchar", "reasons": "varchar"},
-            rows,
-            SQL("churn_probability = src.probability, churn_risk = src.risk, churn_reasons = src.reasons"),
-        )
-        self.env["res.partner"].invalidate_model(["rfm_churn_probability", "rfm_churn_reasons"])
+        self._put_customer_results("churn", rows)
 
     # ------------------------------------------------------------------ queue, lock, status
 
@@ -1199,6 +1339,10 @@ class CrmExtAnalyticsRun(models.Model):
                     company=self.company_id.name,
                 )
             )
+        # the run's transaction does not wait for its WAL to reach the disk when it commits: a crash
+        # right after the commit loses at most this run's results (the previous ones are kept: the
+        # run is lost as a whole), which the next run computes again
+        self.env.cr.execute(SQL("SET LOCAL synchronous_commit = off"))
         started = time.perf_counter()
         self.write({"state": "running", "date_start": fields.Datetime.now()})
         values, logs, timings = {}, [], []
