@@ -39,6 +39,8 @@ class CrmExtCohortReport(models.Model):
             "state", "move_type", "company_id", "commercial_partner_id", "invoice_date",
             "amount_untaxed_signed",
         ],
+        "crm_ext.sales.history": ["company_id", "partner_id", "date", "amount_company"],
+        "res.company": ["crm_ext_analytics_sales_history"],
     }  # fmt: skip
 
     def _query(self):
@@ -51,6 +53,12 @@ class CrmExtCohortReport(models.Model):
                   FROM account_move
                  WHERE state = 'posted' AND move_type IN ('out_invoice', 'out_refund')
                    AND commercial_partner_id IS NOT NULL AND invoice_date IS NOT NULL
+             UNION ALL  -- the sales history before Odoo, unless the company's setting is off
+                SELECT history.company_id, history.partner_id, date_trunc('month', history.date)::date,
+                       history.amount_company > 0, history.amount_company
+                  FROM crm_ext_sales_history history
+                  JOIN res_company company ON company.id = history.company_id
+                 WHERE company.crm_ext_analytics_sales_history
             ), activity AS (
                 SELECT company_id, partner_id, month, SUM(amount) AS revenue, BOOL_OR(is_invoice) AS bought
                   FROM moves
