@@ -58,6 +58,22 @@ def _timed_steps(Wizard, timings):
     return originals
 
 
+def _print_slow_statements(cr, seconds):
+    execute = cr.execute
+
+    def timed(query, params=None, log_exceptions=True):
+        start = time.perf_counter()
+        try:
+            return execute(query, params, log_exceptions)
+        finally:
+            spent = time.perf_counter() - start
+            if spent > seconds:
+                text = " ".join(str(getattr(query, "code", query)).split())
+                print(f"    {spent:.1f} s: {text[:150]}")
+
+    cr.execute = timed
+
+
 def _prepare(env, customers, products, seed):
     Partner = env["res.partner"].with_context(mail_create_nolog=True, tracking_disable=True)
     partners = Partner.browse()
@@ -132,6 +148,7 @@ def main():
     parser.add_argument("--products", type=int, default=500)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--commit", action="store_true", help="keep the data (default: roll back)")
+    parser.add_argument("--slow", type=float, default=0, help="print the statements slower than this (s)")
     args = parser.parse_args()
 
     with odoo_environment(args) as env:
@@ -148,6 +165,8 @@ def main():
         )
         History = env["crm_ext.sales.history"]
         Wizard = env["crm_ext.sales.history.import"]
+        if args.slow:
+            _print_slow_statements(cr, args.slow)
         cr.execute("SELECT COUNT(*) FROM crm_ext_sales_history")
         before = cr.fetchone()[0]
         for attempt in ("first import", "same file again"):

@@ -7,8 +7,10 @@ are always query parameters or COPY data, never SQL text.
 """
 
 import base64
+import datetime
 import io
 import logging
+import re
 import time
 
 from odoo import _, fields, models
@@ -22,13 +24,51 @@ COLUMNS = (
     "line", "customer_ref", "customer_vat", "customer_email", "product", "quantity", "currency", "company",
 )  # fmt: skip
 COPY_ROWS = 100_000  # rows per COPY statement
+WORK_MEM = "256MB"
 RAW = "crm_ext_history_raw"  # the file's cells, as text
 ROWS = "crm_ext_history_rows"  # the rows parsed and matched
 CUSTOMERS = "crm_ext_history_customers"  # one line per customer of the file
 PRODUCTS = "crm_ext_history_products"  # one line per product text of the file
-NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
+NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 VAT_NOISE = r"[\s.-]"  # spaces, dots and dashes people type in VAT numbers
-DATE = r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}( 00:00(:00)?)?$"
+
+
+def _parse_cells(date_text, amount_text, quantity_text, line_text):
+    """The COPY fields (tab-separated) of a row's parsed date, amount, quantity, line and the codes
+    of their problems (comma-separated); checked here, in Python, once per row: cheaper than
+    regular expressions in SQL."""
+    problems = []
+    date = "\\N"
+    text = date_text[:10] if date_text.endswith(" 00:00:00") else date_text
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            date = datetime.date.fromisoformat(text).isoformat()
+        except ValueError:
+            problems.append("date")
+    else:
+        problems.append("date")
+    amount = "\\N"
+    if NUMBER.fullmatch(amount_text):
+        amount = amount_text
+    else:
+        problems.append("amount")
+    quantity = "1"
+    if quantity_text:
+        if not NUMBER.fullmatch(quantity_text):
+            problems.append("quantity")
+            quantity = "\\N"
+        elif quantity_text.startswith("-") and float(quantity_text):
+            problems.append("negative")
+            quantity = "\\N"
+        else:
+            quantity = quantity_text
+    line = "\\N"
+    if line_text:
+        if line_text.isdigit() and len(line_text) <= 9 and line_text.isascii():
+            line = line_text
+        else:
+            problems.append("line")
+    return f"{date}\t{amount}\t{quantity}\t{line}\t{','.join(problems)}"
 
 
 def _copy_text(value):
@@ -72,7 +112,12 @@ class CrmExtSalesHistoryImport(models.TransientModel):
         definition = SQL(", ").join(SQL("%s text", SQL.identifier(name)) for name in COLUMNS)
         cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(RAW)))
         cr.execute(
-            SQL("CREATE TEMPORARY TABLE %s (row_no int, %s) ON COMMIT DROP", SQL.identifier(RAW), definition)
+            SQL(
+                """CREATE TEMPORARY TABLE %s (row_no int, %s, parsed_date date, parsed_amount numeric,
+                   parsed_quantity numeric, parsed_line int, parsed_problems text) ON COMMIT DROP""",
+                SQL.identifier(RAW),
+                definition,
+            )
         )
         header, positions, count, buffer = None, None, 0, io.StringIO()
         for number, cells in records:
@@ -83,6 +128,9 @@ class CrmExtSalesHistoryImport(models.TransientModel):
                 self._import_check_header(header)
                 positions = [header.index(name) if name in header else None for name in COLUMNS]
                 width = len(header)
+                date_at, amount_at, quantity_at, line_at = (
+                    positions[COLUMNS.index(name)] for name in ("date", "amount", "quantity", "line")
+                )
                 continue
             if count == self._import_max_rows:
                 raise UserError(
@@ -99,6 +147,15 @@ class CrmExtSalesHistoryImport(models.TransientModel):
                 buffer.write("\t")
                 if position is not None:
                     buffer.write(_copy_text(cells[position]))
+            buffer.write("\t")
+            buffer.write(
+                _parse_cells(
+                    cells[date_at],
+                    cells[amount_at],
+                    cells[quantity_at] if quantity_at is not None else "",
+                    cells[line_at] if line_at is not None else "",
+                )
+            )
             buffer.write("\n")
             count += 1
             if count % COPY_ROWS == 0:
@@ -142,59 +199,34 @@ class CrmExtSalesHistoryImport(models.TransientModel):
                        btrim(raw.document) AS document,
                        btrim(raw.customer) AS customer,
                        btrim(COALESCE(raw.customer_ref, '')) AS customer_ref,
-                       upper(regexp_replace(COALESCE(raw.customer_vat, ''), %(vat_noise)s, '', 'g'))
-                           AS customer_vat,
+                       CASE WHEN COALESCE(raw.customer_vat, '') = '' THEN ''
+                            ELSE upper(regexp_replace(raw.customer_vat, %(vat_noise)s, '', 'g'))
+                       END AS customer_vat,
                        lower(btrim(COALESCE(raw.customer_email, ''))) AS customer_email,
                        btrim(COALESCE(raw.product, '')) AS product,
-                       CASE WHEN raw.amount ~ %(number)s THEN raw.amount::numeric END AS amount,
-                       CASE WHEN COALESCE(raw.quantity, '') = '' THEN 1
-                            WHEN raw.quantity ~ %(number)s THEN raw.quantity::numeric END AS quantity,
-                       CASE WHEN raw.line ~ '^[0-9]{1,9}$' THEN raw.line::int END AS line,
-                       parsed.date,
+                       raw.parsed_amount AS amount,
+                       raw.parsed_quantity AS quantity,
+                       raw.parsed_line AS line,
+                       raw.parsed_date AS date,
                        array_remove(ARRAY[
                            CASE WHEN company.id IS NULL THEN 'company' END,
                            CASE WHEN company.id IS NOT NULL AND currency.id IS NULL THEN 'currency' END,
-                           CASE WHEN parsed.date IS NULL THEN 'date' END,
-                           CASE WHEN COALESCE(btrim(raw.document), '') = '' THEN 'document' END,
-                           CASE WHEN COALESCE(btrim(raw.customer), '') = '' THEN 'customer' END,
-                           CASE WHEN raw.amount !~ %(number)s OR raw.amount IS NULL THEN 'amount' END,
-                           CASE WHEN COALESCE(raw.quantity, '') != '' AND raw.quantity !~ %(number)s
-                                THEN 'quantity' END,
-                           CASE WHEN raw.quantity ~ %(number)s AND raw.quantity::numeric < 0
-                                THEN 'negative' END,
-                           CASE WHEN COALESCE(raw.line, '') != '' AND raw.line !~ '^[0-9]{1,9}$'
-                                THEN 'line' END
-                       ], NULL) AS problems
+                           CASE WHEN btrim(raw.document) = '' THEN 'document' END,
+                           CASE WHEN btrim(raw.customer) = '' THEN 'customer' END
+                       ], NULL) || string_to_array(NULLIF(raw.parsed_problems, ''), ',') AS problems
                   FROM %(raw)s raw
              LEFT JOIN unnest(%(keys)s::text[], %(ids)s::int[]) AS allowed(key, id)
                     ON allowed.key = CASE WHEN COALESCE(btrim(raw.company), '') = '' THEN %(default)s
                                           ELSE lower(btrim(raw.company)) END
              LEFT JOIN res_company company ON company.id = allowed.id
+             LEFT JOIN res_currency company_currency ON company_currency.id = company.currency_id
              LEFT JOIN res_currency currency
                     ON currency.name = CASE WHEN COALESCE(btrim(raw.currency), '') = ''
-                                            THEN (SELECT name FROM res_currency
-                                                   WHERE id = company.currency_id)
+                                            THEN company_currency.name
                                             ELSE upper(btrim(raw.currency)) END
-             LEFT JOIN LATERAL (
-                    -- nested CASEs: PostgreSQL promises neither the order of an AND's operands nor
-                    -- that a WHERE is applied before the SELECT list
-                    SELECT CASE WHEN btrim(raw.date) ~ %(date)s THEN
-                             CASE WHEN parts[2]::int BETWEEN 1 AND 12
-                                   AND parts[1]::int BETWEEN 1000 AND 9999 THEN
-                               CASE WHEN parts[3]::int BETWEEN 1 AND extract(
-                                           day from make_date(parts[1]::int, parts[2]::int, 1)
-                                                    + interval '1 month - 1 day')
-                                    THEN make_date(parts[1]::int, parts[2]::int, parts[3]::int) END
-                             END
-                           END AS date
-                      FROM (SELECT regexp_split_to_array(split_part(btrim(raw.date), ' ', 1), '-')
-                                   AS parts) split
-                  ) parsed ON TRUE
                 """,
                 rows=SQL.identifier(ROWS),
                 raw=SQL.identifier(RAW),
-                number=NUMBER,
-                date=DATE,
                 keys=keys,
                 ids=ids,
                 default=str(self.env.company.id),
@@ -224,6 +256,7 @@ class CrmExtSalesHistoryImport(models.TransientModel):
                 rows=SQL.identifier(ROWS),
             )
         )
+        cr.execute(SQL("ANALYZE %s", SQL.identifier(CUSTOMERS)))
         matches = [
             SQL("c.customer_ref != '' AND p.ref = c.customer_ref"),
             SQL(
@@ -338,6 +371,7 @@ class CrmExtSalesHistoryImport(models.TransientModel):
             )
         )
         cr.execute(SQL("DROP TABLE crm_ext_history_checked"))
+        cr.execute(SQL("ANALYZE %s", SQL.identifier(ROWS)))
 
     def _history_rejected(self):
         """(row number, reason) of the rejected rows, in the file's order."""
@@ -497,14 +531,17 @@ class CrmExtSalesHistoryImport(models.TransientModel):
             SQL(
                 """
                 DELETE FROM crm_ext_sales_history history
-                 USING (SELECT DISTINCT company_id, document FROM %(rows)s
-                         WHERE cardinality(issues) = 0) documents
-                 WHERE history.company_id = documents.company_id
-                   AND history.document_number = documents.document
-                   AND NOT EXISTS (SELECT 1 FROM %(rows)s r
-                                    WHERE r.company_id = history.company_id
-                                      AND r.document = history.document_number
-                                      AND r.line_no = history.line AND cardinality(r.issues) = 0)
+                 USING (SELECT stored.id
+                          FROM crm_ext_sales_history stored
+                          JOIN (SELECT DISTINCT company_id, document FROM %(rows)s
+                                 WHERE cardinality(issues) = 0) documents
+                            ON documents.company_id = stored.company_id
+                           AND documents.document = stored.document_number
+                     LEFT JOIN %(rows)s r
+                            ON r.company_id = stored.company_id AND r.document = stored.document_number
+                           AND r.line_no = stored.line AND cardinality(r.issues) = 0
+                         WHERE r.row_no IS NULL) gone
+                 WHERE history.id = gone.id
                 """,
                 rows=SQL.identifier(ROWS),
             )
@@ -580,6 +617,9 @@ class CrmExtSalesHistoryImport(models.TransientModel):
         History.check_access("create")
         History.check_access("write")
         start = time.monotonic()
+        # the joins, sorts and windows over a million rows fit in memory (the default 4 MB spills
+        # them to disk); for this transaction only
+        self.env.cr.execute(SQL("SET LOCAL work_mem = %s", WORK_MEM))
         self._import_progress(0, 5)
         header, total = self._history_copy()
         self._import_progress(1, 5)
