@@ -97,6 +97,13 @@ class CrmExtSalesHistoryImport(models.TransientModel):
     new_count = fields.Integer(string="New Rows", readonly=True)
     updated_count = fields.Integer(string="Rows Updated", readonly=True)
 
+    def init(self):
+        # the uploaded file (up to a hundred megabytes) is kept uncompressed: PostgreSQL's
+        # compression of it took longer than the whole import of its rows
+        self.env.cr.execute(
+            SQL("ALTER TABLE %s ALTER COLUMN file SET STORAGE EXTERNAL", SQL.identifier(self._table))
+        )
+
     # ------------------------------------------------------------------ reading into the database
 
     def _history_copy(self):
