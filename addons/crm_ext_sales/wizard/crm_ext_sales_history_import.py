@@ -533,6 +533,9 @@ class CrmExtSalesHistoryImport(models.TransientModel):
                 rows=SQL.identifier(ROWS),
             )
         )
+        # statistics of the small temporary tables, or the planner may loop over them per row
+        cr.execute(SQL("ANALYZE crm_ext_history_rates"))
+        cr.execute(SQL("ANALYZE %s", SQL.identifier(PRODUCTS)))
         # documents of the file already imported: their lines that the file no longer has go
         cr.execute(
             SQL(
