@@ -14,6 +14,7 @@
         "data/spreadsheet_dashboard_data.xml",
         "views/crm_ext_interaction_views.xml",
         "views/crm_ext_interaction_import_views.xml",
+        "views/crm_ext_sales_history_views.xml",
         "views/crm_ext_forecast_views.xml",
         "views/crm_ext_sales_target_views.xml",
         "views/crm_ext_sales_reports_views.xml",

@@ -140,6 +140,7 @@ def make_records(world):
     make("crm_ext.forecast.adjustment")
     make("crm_ext.territory")
     make("crm_ext.sales.target")
+    make("crm_ext.sales.history")
     rec["crm_ext.jalali.month"] = env["crm_ext.jalali.month"].search([("date_start", "<=", today)], limit=1)
     order = env["sale.order"].create(
         {
@@ -236,7 +237,7 @@ def make_records(world):
         make(model)
     # wizards: one made by the superuser (nobody else may read it)
     for model in ("crm_ext.interaction.import", "crm_ext.lead.import", "crm_ext.sales.target.adjust",
-                  "crm_ext.ticket.merge"):  # fmt: skip
+                  "crm_ext.sales.history.import", "crm_ext.ticket.merge"):  # fmt: skip
         make(model)
     env.flush_all()
     # the SQL views: the row of the records above
@@ -445,6 +446,16 @@ def create_values(world, model, user=None):
         },
         "crm_ext.interaction.import": lambda: {"file": base64.b64encode(b"summary\n"), "filename": "i.csv"},
         "crm_ext.lead.import": lambda: {"file": base64.b64encode(b"name\n"), "filename": "l.csv"},
+        "crm_ext.sales.history": lambda: {
+            "partner_id": world.customer_a.id,
+            "date": today,
+            "document_number": f"OLD-{key}",
+            "currency_id": company.currency_id.id,
+            "amount": 100.0,
+            "amount_company": 100.0,
+            "company_id": company.id,
+        },
+        "crm_ext.sales.history.import": lambda: {"file": base64.b64encode(b"date\n"), "filename": "h.csv"},
         "crm_ext.sales.target.adjust": lambda: {
             "target_id": world.records["crm_ext.sales.target"].id,
             "amount": 5.0,

@@ -127,6 +127,8 @@ WRITE_FIELDS = {
     "crm_ext.interaction.import": "encoding",
     "crm_ext.lead.import": "encoding",
     "crm_ext.sales.target.adjust": "amount",
+    "crm_ext.sales.history": "quantity",
+    "crm_ext.sales.history.import": "encoding",
     "crm_ext.ticket.merge": "ticket_ids",
 }
 
@@ -231,6 +233,11 @@ crm_ext.return.report           own  ---- ---- ---- ---- ---- ---- ---- ---- ---
                                 oth  ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----
 crm_ext.revenue.forecast        own  ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- r--- rcwd ----
                                 oth  ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----
+# Sales before Odoo (imported): the company's salespeople read it as they read Customer 360; sales
+# managers and accountants import, correct and delete it.
+crm_ext.sales.history           own  ---- ---- ---- r--- r--- rcwd r--- r--- ---- ---- ---- ---- ---- rcwd
+                                oth  ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----
+crm_ext.sales.history.import    all  ---- ---- ---- ---- ---- -c-- ---- ---- ---- ---- ---- ---- ---- -c--
 crm_ext.sales.target            own  ---- ---- ---- r--- r--- rcwd r--- r--- ---- ---- ---- ---- ---- ----
                                 oth  ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ---- ----
 crm_ext.sales.target.adjust     all  ---- ---- ---- ---- ---- -c-- ---- ---- ---- ---- ---- ---- ---- ----

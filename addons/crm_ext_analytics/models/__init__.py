@@ -1,5 +1,6 @@
 from . import crm_ext_analytics_export_mixin
 from . import crm_ext_analytics_run
+from . import crm_ext_analytics_run_history
 from . import crm_ext_analytics_run_stage
 from . import crm_ext_customer_rfm
 from . import crm_ext_customer_rfm_history

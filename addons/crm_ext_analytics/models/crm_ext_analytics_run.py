@@ -436,9 +436,11 @@ class CrmExtAnalyticsRun(models.Model):
                 SELECT DISTINCT commercial_partner_id FROM account_move
                  WHERE company_id = %s AND move_type IN ('out_invoice', 'out_refund')
                    AND commercial_partner_id IS NOT NULL AND write_date >= %s
+                %s
                 """,
                 self.company_id.id,
                 self.since,
+                self._history_changed_partners(),
             )
         )
         changed = np.array([row[0] for row in rows], dtype="int64")
@@ -483,16 +485,19 @@ class CrmExtAnalyticsRun(models.Model):
                        COUNT(*) FILTER (WHERE amount_untaxed_signed > 0),
                        SUM(amount_untaxed_signed),
                        COUNT(*)
-                  FROM account_move
-                 WHERE state = 'posted'
-                   AND move_type IN ('out_invoice', 'out_refund')
-                   AND company_id = %s
-                   AND commercial_partner_id IS NOT NULL
-                   %s
+                  FROM (SELECT company_id, commercial_partner_id, invoice_date, amount_untaxed_signed
+                          FROM account_move
+                         WHERE state = 'posted'
+                           AND move_type IN ('out_invoice', 'out_refund')
+                           AND company_id = %s
+                           AND commercial_partner_id IS NOT NULL
+                           %s
+                        %s) documents
               GROUP BY company_id, commercial_partner_id
                 """,
                 self.company_id.id,
                 self._partner_filter(SQL.identifier("commercial_partner_id"), partner_ids),
+                self._history_documents(partner_ids),
             )
         )
         frame = pd.DataFrame(
@@ -516,9 +521,11 @@ class CrmExtAnalyticsRun(models.Model):
                    AND company_id = %s
                    AND commercial_partner_id IS NOT NULL
                    %s
+                %s
                 """,
                 self.company_id.id,
                 self._partner_filter(SQL.identifier("commercial_partner_id"), partner_ids),
+                self._history_documents(partner_ids),
             )
         )
         return pd.DataFrame(rows, columns=["company_id", "partner_id", "invoice_date", "amount"])
@@ -821,22 +828,24 @@ class CrmExtAnalyticsRun(models.Model):
         rows = self._read_rows(
             SQL(
                 """
-                SELECT move.commercial_partner_id,
-                       SUM(-line.balance) - SUM(
-                           line.quantity
-                           * COALESCE((product.standard_price ->> %(company)s::text)::numeric, 0)
-                           * CASE WHEN move.move_type = 'out_refund' THEN -1 ELSE 1 END)
-                  FROM account_move_line line
-                  JOIN account_move move ON move.id = line.move_id
-             LEFT JOIN product_product product ON product.id = line.product_id
-                 WHERE move.state = 'posted' AND move.move_type IN ('out_invoice', 'out_refund')
-                   AND move.company_id = %(company)s AND move.commercial_partner_id IS NOT NULL
-                   AND line.display_type = 'product'
-                   %(partners)s
-              GROUP BY move.commercial_partner_id
+                SELECT partner_id, SUM(revenue) - SUM(cost)
+                  FROM (SELECT move.commercial_partner_id AS partner_id, -line.balance AS revenue,
+                               line.quantity
+                               * COALESCE((product.standard_price ->> %(company)s::text)::numeric, 0)
+                               * CASE WHEN move.move_type = 'out_refund' THEN -1 ELSE 1 END AS cost
+                          FROM account_move_line line
+                          JOIN account_move move ON move.id = line.move_id
+                     LEFT JOIN product_product product ON product.id = line.product_id
+                         WHERE move.state = 'posted' AND move.move_type IN ('out_invoice', 'out_refund')
+                           AND move.company_id = %(company)s AND move.commercial_partner_id IS NOT NULL
+                           AND line.display_type = 'product'
+                           %(partners)s
+                        %(history)s) lines
+              GROUP BY partner_id
                 """,
                 company=self.company_id.id,
                 partners=self._partner_filter(SQL("move.commercial_partner_id"), partner_ids),
+                history=self._history_margin_lines(partner_ids),
             )
         )
         return pd.DataFrame(rows, columns=["partner_id", "margin"])
@@ -1411,8 +1420,10 @@ class CrmExtAnalyticsRun(models.Model):
                   JOIN res_partner partner ON partner.id = so.partner_id
                  WHERE so.state = 'sale' AND so.company_id = %s
                    AND sol.product_id IS NOT NULL AND sol.display_type IS NULL
+                %s
                 """,
                 self.company_id.id,
+                self._history_baskets(),
             ),
             {"basket_id": "int64", "product_id": "int64", "partner_id": "int64"},
         )
@@ -1603,13 +1614,16 @@ class CrmExtAnalyticsRun(models.Model):
             SQL(
                 """
                 SELECT team_id, %s AS month, SUM(amount_untaxed_signed) AS amount
-                  FROM account_move
-                 WHERE state = 'posted' AND move_type IN ('out_invoice', 'out_refund')
-                   AND company_id = %s AND invoice_date IS NOT NULL
+                  FROM (SELECT team_id, invoice_date, amount_untaxed_signed
+                          FROM account_move
+                         WHERE state = 'posted' AND move_type IN ('out_invoice', 'out_refund')
+                           AND company_id = %s AND invoice_date IS NOT NULL
+                        %s) documents
               GROUP BY team_id, month
                 """,
                 self._forecast_month_sql(SQL.identifier("invoice_date")),
                 self.company_id.id,
+                self._history_team_amounts(),
             )
         )
         return pd.DataFrame(rows, columns=["team_id", "date", "amount"])

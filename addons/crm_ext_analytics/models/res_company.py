@@ -31,6 +31,13 @@ class ResCompany(models.Model):
         help="Recompute the RFM and lifetime-value inputs only for the customers with invoices or "
         "credit notes created or changed since the last run.",
     )
+    crm_ext_analytics_sales_history = fields.Boolean(
+        string="Analyse the Sales History",
+        default=True,
+        groups=INTERNAL,
+        help="Read the sales history imported from a former system together with the posted invoices "
+        "(RFM, lifetime value, churn, market basket, forecast).",
+    )
     crm_ext_analytics_full_days = fields.Integer(
         string="Full Run Every (Days)",
         default=7,

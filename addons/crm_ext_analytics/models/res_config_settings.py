@@ -15,6 +15,9 @@ class ResConfigSettings(models.TransientModel):
     crm_ext_analytics_incremental = fields.Boolean(
         related="company_id.crm_ext_analytics_incremental", readonly=False
     )
+    crm_ext_analytics_sales_history = fields.Boolean(
+        related="company_id.crm_ext_analytics_sales_history", readonly=False
+    )
     crm_ext_analytics_full_days = fields.Integer(
         related="company_id.crm_ext_analytics_full_days", readonly=False
     )

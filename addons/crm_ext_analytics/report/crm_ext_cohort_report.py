@@ -42,34 +42,45 @@ class CrmExtCohortReport(models.Model):
             "state", "move_type", "company_id", "commercial_partner_id", "invoice_date",
             "amount_untaxed_signed",
         ],
-        "res.company": ["date_analytics_jalali"],
+        "crm_ext.sales.history": ["company_id", "partner_id", "date", "amount_company"],
+        "res.company": ["date_analytics_jalali", "crm_ext_analytics_sales_history"],
     }  # fmt: skip
 
     def _query(self):
         return SQL(
             """
-            WITH moves AS (
-                SELECT move.company_id, move.commercial_partner_id AS partner_id,
-                       CASE WHEN move_company.date_analytics_jalali THEN jalali.date_start
-                            ELSE date_trunc('month', move.invoice_date)::date END AS month,
-                       CASE WHEN move_company.date_analytics_jalali
+            WITH documents AS (
+                SELECT company_id, commercial_partner_id AS partner_id, invoice_date AS day,
+                       move_type = 'out_invoice' AS is_invoice, amount_untaxed_signed AS amount
+                  FROM account_move
+                 WHERE state = 'posted' AND move_type IN ('out_invoice', 'out_refund')
+                   AND commercial_partner_id IS NOT NULL AND invoice_date IS NOT NULL
+             UNION ALL  -- the sales history before Odoo, unless the company's setting is off
+                SELECT history.company_id, history.partner_id, history.date,
+                       history.amount_company > 0, history.amount_company
+                  FROM crm_ext_sales_history history
+                  JOIN res_company company ON company.id = history.company_id
+                 WHERE company.crm_ext_analytics_sales_history
+            ), moves AS (
+                SELECT document.company_id, document.partner_id,
+                       CASE WHEN document_company.date_analytics_jalali THEN jalali.date_start
+                            ELSE date_trunc('month', document.day)::date END AS month,
+                       CASE WHEN document_company.date_analytics_jalali
                             THEN jalali.jalali_year * 12 + jalali.jalali_month
-                            ELSE EXTRACT(YEAR FROM move.invoice_date)::int * 12
-                                 + EXTRACT(MONTH FROM move.invoice_date)::int END AS month_index,
-                       move.move_type = 'out_invoice' AS is_invoice, move.amount_untaxed_signed AS amount
-                  FROM account_move move
-                  JOIN res_company move_company ON move_company.id = move.company_id
-                  -- the Jalali month of the invoice (crm_ext_sales's table), for the companies
+                            ELSE EXTRACT(YEAR FROM document.day)::int * 12
+                                 + EXTRACT(MONTH FROM document.day)::int END AS month_index,
+                       document.is_invoice, document.amount
+                  FROM documents document
+                  JOIN res_company document_company ON document_company.id = document.company_id
+                  -- the Jalali month of the document (crm_ext_sales's table), for the companies
                   -- that count Jalali months in analytics
              LEFT JOIN LATERAL (
                            SELECT date_start, jalali_year, jalali_month
                              FROM crm_ext_jalali_month
-                            WHERE move_company.date_analytics_jalali AND date_start <= move.invoice_date
+                            WHERE document_company.date_analytics_jalali AND date_start <= document.day
                          ORDER BY date_start DESC
                             LIMIT 1
                        ) jalali ON TRUE
-                 WHERE move.state = 'posted' AND move.move_type IN ('out_invoice', 'out_refund')
-                   AND move.commercial_partner_id IS NOT NULL AND move.invoice_date IS NOT NULL
             ), activity AS (
                 SELECT company_id, partner_id, month, month_index,
                        SUM(amount) AS revenue, BOOL_OR(is_invoice) AS bought

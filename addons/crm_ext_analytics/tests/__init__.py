@@ -14,3 +14,4 @@ from . import test_security
 from . import test_run_queue
 from . import test_read_source
 from . import test_write_once
+from . import test_sales_history_analytics

@@ -20,3 +20,4 @@ from . import ir_qweb_fields
 from . import mail_render_mixin
 from . import crm_ext_jalali_month
 from . import base
+from . import crm_ext_sales_history

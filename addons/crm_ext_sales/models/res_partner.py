@@ -55,6 +55,22 @@ class ResPartner(models.Model):
         help="Average days from invoice date to full payment, over paid invoices.",
     )
     last_interaction_date = fields.Datetime(compute="_compute_customer_360", groups=SALES_USER)
+    sales_history_amount = fields.Monetary(
+        string="Revenue before Odoo",
+        compute="_compute_customer_360",
+        groups=SALES_USER,
+        currency_field="customer_360_currency_id",
+        help="Net amount of the sales history imported from the former system (credit notes deducted).",
+    )
+    sales_history_count = fields.Integer(
+        string="Documents before Odoo",
+        compute="_compute_customer_360",
+        groups=SALES_USER,
+        help="Invoices and credit notes of the imported sales history.",
+    )
+    sales_history_last_date = fields.Date(
+        string="Last Sale before Odoo", compute="_compute_customer_360", groups=SALES_USER
+    )
     customer_360_currency_id = fields.Many2one(
         "res.currency", compute="_compute_customer_360", groups=SALES_USER
     )
@@ -90,6 +106,9 @@ class ResPartner(models.Model):
             "customer_payment_count": 0,
             "average_days_to_pay": 0.0,
             "last_interaction_date": False,
+            "sales_history_amount": 0.0,
+            "sales_history_count": 0,
+            "sales_history_last_date": False,
         }
 
     def _compute_customer_360(self):
@@ -217,7 +236,32 @@ class ResPartner(models.Model):
                 [("commercial_partner_id", "in", ids)], ["commercial_partner_id"], ["date:max"]
             ):
                 values[partner.id]["last_interaction_date"] = last
+        self._customer_360_sales_history(ids, values)
         return values
+
+    def _customer_360_sales_history(self, ids, values):
+        """Adds the figures of the imported sales history (one grouped query)."""
+        History = self.env["crm_ext.sales.history"]
+        if not History.has_access("read"):
+            return
+        for partner, company, amount, documents, last in History._read_group(
+            [("partner_id", "in", ids), ("company_id", "in", self.env.companies.ids)],
+            ["partner_id", "company_id"],
+            ["amount_company:sum", "document_number:count_distinct", "date:max"],
+        ):
+            bucket = values[partner.id]
+            bucket["sales_history_amount"] = bucket.get(
+                "sales_history_amount", 0.0
+            ) + self._in_company_currency(company, amount)
+            bucket["sales_history_count"] = bucket.get("sales_history_count", 0) + documents
+            bucket["sales_history_last_date"] = max(last, bucket.get("sales_history_last_date") or last)
+
+    def action_view_sales_history(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm_ext_sales.crm_ext_sales_history_action")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"search_default_group_year": 1}
+        return action
 
     def _average_days_to_pay(self, partner_ids, company_ids):
         """(commercial partner id, average days) over fully paid customer invoices."""

@@ -13,3 +13,4 @@ from . import test_crm_ext_sales_tour
 from . import test_jalali_dates
 from . import test_jalali_tour
 from . import test_role_access
+from . import test_sales_history
