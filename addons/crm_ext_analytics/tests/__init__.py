@@ -12,3 +12,4 @@ from . import test_rfm_map
 from . import test_dashboards
 from . import test_security
 from . import test_run_queue
+from . import test_demo_history
