@@ -20,11 +20,11 @@ class TestDemoHistory(HttpCase):
         Run = cls.env["crm_ext.analytics.run"]
         cls.main = cls.env.company
         cls.summary = Run._generate_demo_history(force=True)
-        cls.run = Run.create({"company_id": cls.main.id})
-        cls.run._execute()
+        cls.demo_run = Run.create({"company_id": cls.main.id})
+        cls.demo_run._execute()
 
     def test_demo_history_fills_every_analysis(self):
-        Run, main, summary, run = self.env["crm_ext.analytics.run"], self.main, self.summary, self.run
+        Run, main, summary, run = self.env["crm_ext.analytics.run"], self.main, self.summary, self.demo_run
         self.assertGreaterEqual(len(summary["customer_ids"]), 300)
         for key in ("refund_ids", "payment_ids", "ticket_ids", "trace_ids"):
             self.assertTrue(len(summary[key]), key)

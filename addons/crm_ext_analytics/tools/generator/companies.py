@@ -275,6 +275,10 @@ class CompaniesMixin:
                 ]
             )
         users = users[: self.p["salespeople"]]
+        # salespeople made by an earlier run for another second company (the demo history's)
+        lacking = users.filtered(lambda user: not set(self.companies) <= set(user.company_ids))
+        if lacking:
+            lacking.write({"company_ids": [Command.link(c.id) for c in companies]})
         Member = env["crm.team.member"]
         for k, user in enumerate(users):
             team = teams[k % len(teams)]
