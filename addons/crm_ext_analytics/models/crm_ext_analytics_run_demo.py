@@ -22,7 +22,7 @@ DEMO_HISTORY_PROFILE = {
     "customers": 300,
     "products": 60,
     "orders_per_customer": 4.0,
-    "lines_per_order": 4.0,
+    "lines_per_order": 10.0,
     "contacts_per_customer": 1.0,
     "years": 3,
     "categories": 8,
