@@ -9,6 +9,9 @@
 # The Odoo log of the run is in .state/logs/dev-<db>.log; its WARNING/ERROR lines are printed.
 source "$(dirname "$0")/lib.sh"
 
+# as make test: the demo data without the generated history (CRM_EXT_DEMO_HISTORY=1 keeps it)
+export CRM_EXT_DEMO_HISTORY=${CRM_EXT_DEMO_HISTORY:-0}
+
 DB=crm_ext_dev
 UPDATE=""
 REINSTALL=0

@@ -31,11 +31,12 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
 
-    from tests.benchmarks.generator import Profile, generate, generate_extras
-
     overrides = {key: getattr(args, key) for key in ("customers", "products", "orders") if getattr(args, key)}
     started = time.perf_counter()
     with odoo_environment(args) as env:
+        # the generator lives in crm_ext_analytics: importable once Odoo's addons path is set
+        from tests.benchmarks.generator import Profile, generate, generate_extras
+
         if args.extras_only:
             summary = generate_extras(env, seed=args.seed)
         else:

@@ -18,3 +18,4 @@ from . import product_template
 from . import product_product
 from . import crm_ext_analytics_run_progress
 from . import account_move
+from . import crm_ext_analytics_run_demo

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from odoo import fields
+from odoo.tools import SQL
 
 from .arrays import raw_cursor
 
@@ -112,14 +113,24 @@ class GeneratorBase:
         )
         definitions = self.cr.fetchall()
         for name, _definition in definitions:
-            self.cr.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+            self.cr.execute(
+                SQL("ALTER TABLE %s DROP CONSTRAINT %s", SQL.identifier(table), SQL.identifier(name))
+            )
         self._dropped_fks[table] = definitions
 
     def _restore_foreign_keys(self):
         """Add back the dropped foreign keys: PostgreSQL checks every loaded row."""
         for table, definitions in self._dropped_fks.items():
             for name, definition in definitions:
-                self.cr.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+                # definition: PostgreSQL's own text of the constraint (pg_get_constraintdef)
+                self.cr.execute(
+                    SQL(
+                        "ALTER TABLE %s ADD CONSTRAINT %s %s",
+                        SQL.identifier(table),
+                        SQL.identifier(name),
+                        SQL(definition),  # pylint: disable=sql-injection
+                    )
+                )
         self._dropped_fks = {}
 
     def _audit(self):
@@ -146,11 +157,15 @@ class GeneratorBase:
             if not seq:
                 continue
             cr.execute(
-                f'SELECT setval(%s, GREATEST((SELECT COALESCE(MAX(id), 1) FROM "{table}"),'
-                f" (SELECT last_value FROM {seq})))",
-                [seq],
+                SQL(
+                    "SELECT setval(%s, GREATEST((SELECT COALESCE(MAX(id), 1) FROM %s),"
+                    " (SELECT last_value FROM %s)))",
+                    seq,
+                    SQL.identifier(table),
+                    SQL.identifier(*seq.split(".", 1)),
+                )
             )
         for table in sorted(self.rows):
-            cr.execute(f'ANALYZE "{table}"')
+            cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
         self.env.invalidate_all()
         self.env.registry.clear_cache()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from .vocabulary import SECOND_COMPANY_NAME
+
 SIZES = {
     "small": {"customers": 1_000, "products": 300},
     "large": {"customers": 100_000, "products": 5_000},
@@ -35,6 +37,14 @@ class Profile:
     refund_share: float = 0.05
     extra_lead_share: float = 0.35
     advance_payment_share: float = 0.01
+    # the second company (found by name, created with the generic chart when missing)
+    second_company_name: str = SECOND_COMPANY_NAME
+    # shape of the order dates over time, both 0 by default (uniform in each customer's
+    # activity window, the draws unchanged): ``seasonality`` is the amplitude of a yearly cycle
+    # (0.3: 30 % more orders at the peak, at the end of the year, 30 % fewer in mid-year) and
+    # ``growth`` the yearly growth of the order rate (0.2: 20 % more orders each year)
+    seasonality: float = 0.0
+    growth: float = 0.0
     # marketing: mass mailings over the period, each sent to this share of the live customers
     mailings: int = 24
     mailing_share: float = 0.12

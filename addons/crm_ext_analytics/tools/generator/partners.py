@@ -15,7 +15,6 @@ from .vocabulary import (
     LAST_NAMES,
     LEGAL,
     NOUNS,
-    SECOND_COMPANY_NAME,
 )
 
 
@@ -207,7 +206,7 @@ class PartnersMixin:
 
     def _load_existing(self):
         env = self.env
-        c2 = env["res.company"].search([("name", "=", SECOND_COMPANY_NAME)], limit=1)
+        c2 = env["res.company"].search([("name", "=", self.p["second_company_name"])], limit=1)
         if not c2:
             raise ValueError("no benchmark data in this database: run generate() first")
         self.companies = [env.company, c2]

@@ -10,7 +10,7 @@ import numpy as np
 from odoo import Command, fields
 
 from .arrays import round_half_away
-from .vocabulary import CATEGORY_NAMES, FIRST_NAMES, LAST_NAMES, SECOND_COMPANY_NAME
+from .vocabulary import CATEGORY_NAMES, FIRST_NAMES, LAST_NAMES
 
 
 class CompaniesMixin:
@@ -22,10 +22,16 @@ class CompaniesMixin:
         eur = env.ref("base.EUR")
         if not eur.active:
             eur.active = True
-        c2 = env["res.company"].search([("name", "=", SECOND_COMPANY_NAME)], limit=1)
+        c2 = env["res.company"].search([("name", "=", self.p["second_company_name"])], limit=1)
         if not c2:
-            c2 = env["res.company"].create({"name": SECOND_COMPANY_NAME, "currency_id": eur.id})
-            env["account.chart.template"].try_loading("generic_coa", c2, install_demo=False)
+            c2 = env["res.company"].create({"name": self.p["second_company_name"], "currency_id": eur.id})
+            template = env["account.chart.template"]
+            if env.registry.loaded:
+                template.try_loading("generic_coa", c2, install_demo=False)
+            else:
+                # called from a module's demo data (the registry is still loading): the
+                # account models are loaded already; try_loading would only add a warning
+                template._load("generic_coa", c2, install_demo=False)
             if c2.currency_id != eur:
                 c2.currency_id = eur
         admin = env.ref("base.user_admin", raise_if_not_found=False)
@@ -269,6 +275,10 @@ class CompaniesMixin:
                 ]
             )
         users = users[: self.p["salespeople"]]
+        # salespeople made by an earlier run for another second company (the demo history's)
+        lacking = users.filtered(lambda user: not set(self.companies) <= set(user.company_ids))
+        if lacking:
+            lacking.write({"company_ids": [Command.link(c.id) for c in companies]})
         Member = env["crm.team.member"]
         for k, user in enumerate(users):
             team = teams[k % len(teams)]

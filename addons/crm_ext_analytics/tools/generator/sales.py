@@ -34,6 +34,8 @@ class SalesMixin:
         weight = np.exp(rng.normal(0.0, 1.0, n_c)) * window
         cust = rng.choice(n_c, n, p=weight / weight.sum())
         offset = rng.random(n) * window[cust] * SECONDS_PER_DAY
+        if p["seasonality"] or p["growth"]:
+            offset = self._seasonal_offsets(cust, offset / (window[cust] * SECONDS_PER_DAY), window)
         date_order = self.cust_active_from[cust].astype("datetime64[s]") + offset.astype(np.int64).astype(
             "timedelta64[s]"
         )
@@ -66,6 +68,28 @@ class SalesMixin:
         self.OD["tax"] = sum_by(self.L["order"], self.L["tax"], n)
         self.OD["ids"] = self._alloc("sale_order", n)
         self.L["ids"] = self._alloc("sale_order_line", self.L["n"])
+
+    def _seasonal_offsets(self, cust, fraction, window):
+        """Seconds from the customer's first active day for orders placed at ``fraction`` (0-1)
+        of their activity window, when orders follow a yearly cycle and a growth instead of a
+        uniform rate: the inverse of the rate's cumulative distribution over each window. It
+        draws no random number, so the other draws stay as they are."""
+        p = self.p
+        first = int(self.cust_active_from.min().astype(np.int64))
+        days = np.arange(first, int(self.today64.astype(np.int64)) + 2)
+        years = (days - int(self.today64.astype(np.int64))) / 365.25
+        as_days = days.astype("datetime64[D]")
+        day_of_year = (as_days - as_days.astype("datetime64[Y]")).astype(np.int64)
+        # peak at the end of the year, trough in mid-year
+        rate = (1.0 + p["seasonality"] * np.cos(2 * np.pi * (day_of_year - 350) / 365.25)) * np.power(
+            1.0 + p["growth"], years
+        )
+        cumulative = np.r_[0.0, np.cumsum(rate)]  # cumulative[i]: the rate summed before day i
+        start = self.cust_active_from[cust].astype(np.int64) - first
+        end = start + window[cust]
+        target = cumulative[start] + fraction * (cumulative[end] - cumulative[start])
+        day = np.interp(target, cumulative, np.arange(len(cumulative), dtype=float))
+        return np.clip(day - start, 0.0, window[cust] - 1e-6) * SECONDS_PER_DAY
 
     def _order_states(self):
         """Quotation, cancelled or confirmed; delivery and invoicing dates; warehouse; salesperson."""
