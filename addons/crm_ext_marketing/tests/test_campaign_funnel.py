@@ -1,11 +1,11 @@
 from datetime import datetime
 
-import jdatetime
-
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.tests import tagged
 from odoo.tools import SQL
+
+from odoo.addons.crm_ext_sales.tools.jalali import to_jalali
 
 from .common import CrmExtMarketingCase
 
@@ -267,7 +267,7 @@ class TestCampaignFunnel(CrmExtMarketingCase):
         self.letter.body_html = "<p>Dated <t t-out='format_date(object.create_date)'/></p>"
         pages = {partner: str(body) for partner, body, _products in self.letter._letter_pages()}
         created = persian.create_date.date()
-        jalali = jdatetime.date.fromgregorian(date=created)
+        jalali = to_jalali(created)
         self.assertIn(f"Dated {jalali.year}/{jalali.month:02d}/{jalali.day:02d}", pages[persian])
         created = english.create_date.date()
         self.assertIn(f"Dated {created.month:02d}/{created.day:02d}/{created.year}", pages[english])
