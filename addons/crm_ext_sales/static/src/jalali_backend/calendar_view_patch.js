@@ -3,12 +3,13 @@
  * the week of its first day, the days of other months dimmed, "previous" and "next" moving by
  * Jalali months) titled "Azar 1405"; the day and week pages are titled by their Jalali days and
  * months; column headers and the month page's cells give Jalali day numbers (the first of a
- * Jalali month with its name). The year page stays Odoo's twelve Gregorian months, titled by
- * the Jalali years they span.
+ * Jalali month with its name). The year page is a Jalali year: twelve months from Farvardin to
+ * Esfand, each a Jalali month's days.
  */
 import { CalendarController } from "@web/views/calendar/calendar_controller";
 import { CalendarModel } from "@web/views/calendar/calendar_model";
 import { CalendarCommonRenderer } from "@web/views/calendar/calendar_common/calendar_common_renderer";
+import { CalendarYearRenderer } from "@web/views/calendar/calendar_year/calendar_year_renderer";
 import { patch } from "@web/core/utils/patch";
 import {
     formatJalaliNumber,
@@ -58,18 +59,17 @@ patch(CalendarController.prototype, {
         return `${jalaliMonthNames("long")[jm - 1]} ${formatJalaliNumber(jy)}`;
     },
     async setDate(move) {
-        if (!isJalali() || this.model.scale !== "month" || !["next", "previous"].includes(move)) {
+        const months = { month: 1, year: 12 }[this.model.scale];
+        if (!isJalali() || !months || !["next", "previous"].includes(move)) {
             return super.setDate(move);
         }
-        await this.model.load({ date: jalaliMonthStart(this.model.date, move === "next" ? 1 : -1) });
+        await this.model.load({ date: jalaliMonthStart(this.model.date, move === "next" ? months : -months) });
     },
     get currentYear() {
         if (!isJalali()) {
             return super.currentYear;
         }
-        const first = toJalali(this.date.startOf("year")).jy;
-        const last = toJalali(this.date.endOf("year")).jy;
-        return `${formatJalaliNumber(first)} - ${formatJalaliNumber(last)}`;
+        return formatJalaliNumber(toJalali(this.date).jy);
     },
 });
 
@@ -81,6 +81,12 @@ function isJalaliMonthPage(model) {
 patch(CalendarModel.prototype, {
     /** The month page's range: six weeks from the week of the Jalali month's first day. */
     computeRange() {
+        if (isJalali() && this.meta.scale === "year") {
+            // Farvardin 1 to the last day of Esfand of the date's Jalali year
+            const { jm } = toJalali(this.meta.date);
+            const start = jalaliMonthStart(this.meta.date, 1 - jm);
+            return { start, end: jalaliMonthStart(this.meta.date, 13 - jm).minus({ days: 1 }).endOf("day") };
+        }
         if (!isJalaliMonthPage(this.meta)) {
             return super.computeRange();
         }
@@ -127,5 +133,38 @@ patch(CalendarCommonRenderer.prototype, {
         }
         const options = this.props.model.scale === "month" ? { zone: "UTC" } : {};
         return { ...props, day: formatJalaliNumber(toJalali(DateTime.fromJSDate(date, options)).jd) };
+    },
+});
+
+patch(CalendarYearRenderer.prototype, {
+    /** The year page's ``month``-th calendar (in Odoo's order of months) shows the Jalali year's
+     * month of that rank, Farvardin first: its days only, numbered in Jalali, under its name. */
+    getOptionsForMonth(month) {
+        const options = super.getOptionsForMonth(month);
+        if (!isJalali()) {
+            return options;
+        }
+        const { jm: dateMonth } = toJalali(this.props.model.date);
+        const first = jalaliMonthStart(this.props.model.date, this.months.indexOf(month) + 1 - dateMonth);
+        const { jy, jm } = toJalali(first);
+        const title = `${jalaliMonthNames("long")[jm - 1]} ${formatJalaliNumber(jy)}`;
+        const getDayCellClassNames = options.dayCellClassNames;
+        // FullCalendar gives the days of a month grid without a time zone
+        const jalaliDay = (date) => toJalali(DateTime.fromJSDate(date, { zone: "UTC" }));
+        const isOther = (date) => {
+            const day = jalaliDay(date);
+            return day.jy !== jy || day.jm !== jm;
+        };
+        return {
+            ...options,
+            initialDate: first.toISODate(),
+            views: { dayGridMonth: { duration: { weeks: 6 } } },
+            titleFormat: () => title,
+            dayCellClassNames: (info) => {
+                const classes = [...getDayCellClassNames.call(this, info)];
+                return isOther(info.date) ? [...classes, "fc-day-other", "o_crm_ext_jalali_other"] : classes;
+            },
+            dayCellContent: ({ date }) => (isOther(date) ? "" : formatJalaliNumber(jalaliDay(date).jd)),
+        };
     },
 });

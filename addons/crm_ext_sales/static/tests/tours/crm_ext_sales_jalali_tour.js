@@ -247,6 +247,35 @@ registry.category("web_tour.tours").add("crm_ext_sales_jalali_tour", {
             trigger: `.o_calendar_container h5:contains(${nextJalaliMonthTitle()})`,
             run: checkJalaliMonthPage,
         },
+        {
+            content: "Open the scales",
+            trigger: ".o_view_scale_selector .scale_button_selection",
+            run: "click",
+        },
+        {
+            content: "The year page",
+            trigger: ".o_scale_button_year",
+            run: "click",
+        },
+        {
+            content: "The year page is a Jalali year: Farvardin to Esfand, each from its 1st",
+            trigger: ".o_calendar_container .fc-month .fc-toolbar-title:contains(فروردین)",
+            run() {
+                const titles = [...document.querySelectorAll(".o_calendar_container .fc-month .fc-toolbar-title")];
+                const names = titles.map((title) => title.textContent.trim().split(" ")[0]);
+                if (names.join(",") !== PERSIAN_MONTHS.join(",")) {
+                    throw new Error(`the year page's months are ${names.join(",")}`);
+                }
+                const esfand = titles[11].closest(".fc-month");
+                const days = [...esfand.querySelectorAll(".fc-daygrid-day-number")]
+                    .map((cell) => cell.textContent.replace(/\D/g, ""))
+                    .filter(Boolean)
+                    .map(Number);
+                if (days[0] !== 1 || days.length < 29 || days.length > 30) {
+                    throw new Error(`Esfand's days are ${days.join(",")}`);
+                }
+            },
+        },
     ],
 });
 
