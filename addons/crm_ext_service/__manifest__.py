@@ -43,6 +43,7 @@
         "views/crm_ext_return_report_views.xml",
         "views/portal_templates.xml",
         "views/menus.xml",
+        "report/crm_ext_service_documents.xml",
     ],
     "demo": [
         "demo/crm_ext_service_team_demo.xml",

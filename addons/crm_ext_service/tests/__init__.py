@@ -20,3 +20,4 @@ from . import test_link_access
 from . import test_portal_isolation
 from . import test_sla_concurrency
 from . import test_jalali_tour
+from . import test_service_documents
