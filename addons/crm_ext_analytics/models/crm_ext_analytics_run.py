@@ -1464,11 +1464,22 @@ class CrmExtAnalyticsRun(models.Model):
         return rules, next_best_offers(purchases, rules, top=company.crm_ext_offer_count)
 
     def _stage_basket(self):
-        """Association rules and next best offers of the company, replaced in bulk."""
+        """Association rules and next best offers of the company, replaced in bulk; kept as they
+        are while fewer orders than the company's setting were confirmed since they were
+        computed."""
         self.ensure_one()
+        company = self.company_id
+        kept = self._basket_kept(company)
+        if kept:
+            return kept
+        # the orders confirmed after the run's start are for the next computation
+        computed_at = self.date_start or fields.Datetime.now()
         lines = self._read_order_lines()
         rules, offers = self._basket_rules_and_offers(lines)
         self._write_basket_results(rules, offers)
+        # the run's bookkeeping on its company: whoever may run the analytics (checked when the
+        # run was created and started) records when its rules were computed
+        company.sudo().crm_ext_basket_computed_at = computed_at
         orders = lines["basket_id"].nunique()
         return {
             "rows": len(lines),
@@ -1482,6 +1493,38 @@ class CrmExtAnalyticsRun(models.Model):
                 rules=len(rules),
                 offers=len(offers),
                 customers=offers["partner_id"].nunique() if len(offers) else 0,
+            ),
+        }
+
+    def _basket_kept(self, company):
+        """The basket stage's result when the company's rules and offers are kept (too few orders
+        confirmed since they were computed, by the company's setting), else None."""
+        threshold = company.crm_ext_basket_min_new_orders
+        since = company.crm_ext_basket_computed_at
+        if not threshold or not since:
+            return None
+        self.env["sale.order"].flush_model(["state", "company_id", "date_order"])
+        new = self._read_rows(
+            SQL(
+                """SELECT COUNT(*) FROM sale_order
+                    WHERE state = 'sale' AND company_id = %s AND date_order >= %s""",
+                company.id,
+                since,
+            )
+        )[0][0]
+        if new >= threshold:
+            return None
+        domain = [("company_id", "=", company.id)]
+        return {
+            "rows": 0,
+            "order_count": 0,
+            "rule_count": self.env["crm_ext.product.rule"].search_count(domain),
+            "offer_count": self.env["crm_ext.customer.offer"].search_count(domain),
+            "log": _(
+                "Market basket: rules and offers kept, %(new)s orders confirmed since they were "
+                "computed (%(threshold)s needed).",
+                new=new,
+                threshold=threshold,
             ),
         }
 

@@ -23,6 +23,17 @@ class ResCompany(models.Model):
     )
     crm_ext_basket_max_len = fields.Integer(string="Products per Rule", default=3, groups=INTERNAL)
     crm_ext_offer_count = fields.Integer(string="Offers per Customer", default=5, groups=INTERNAL)
+    crm_ext_basket_min_new_orders = fields.Integer(
+        string="New Orders Before New Rules",
+        default=0,
+        groups=INTERNAL,
+        help="A run recomputes the product rules and offers when at least this many orders were "
+        "confirmed since they were last computed, and keeps them otherwise (on a large history, "
+        "a few new orders hardly move the rules). 0 recomputes them at every run.",
+    )
+    crm_ext_basket_computed_at = fields.Datetime(
+        string="Product Rules Computed On", readonly=True, copy=False, groups=INTERNAL
+    )
     crm_ext_forecast_horizon = fields.Integer(string="Forecast Months", default=12, groups=INTERNAL)
     crm_ext_analytics_incremental = fields.Boolean(
         string="Incremental Runs",
@@ -54,6 +65,7 @@ class ResCompany(models.Model):
         "crm_ext_offer_count",
         "crm_ext_forecast_horizon",
         "crm_ext_analytics_full_days",
+        "crm_ext_basket_min_new_orders",
     )
     def _check_crm_ext_analytics_settings(self):
         for company in self:
@@ -73,3 +85,5 @@ class ResCompany(models.Model):
                 raise ValidationError(_("Forecast 1 to 36 months ahead."))
             if not 1 <= company.crm_ext_analytics_full_days <= 366:
                 raise ValidationError(_("Run a full recomputation every 1 to 366 days."))
+            if company.crm_ext_basket_min_new_orders < 0:
+                raise ValidationError(_("The number of new orders before new rules cannot be negative."))

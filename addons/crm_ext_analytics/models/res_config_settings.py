@@ -11,6 +11,9 @@ class ResConfigSettings(models.TransientModel):
     crm_ext_basket_min_lift = fields.Float(related="company_id.crm_ext_basket_min_lift", readonly=False)
     crm_ext_basket_max_len = fields.Integer(related="company_id.crm_ext_basket_max_len", readonly=False)
     crm_ext_offer_count = fields.Integer(related="company_id.crm_ext_offer_count", readonly=False)
+    crm_ext_basket_min_new_orders = fields.Integer(
+        related="company_id.crm_ext_basket_min_new_orders", readonly=False
+    )
     crm_ext_forecast_horizon = fields.Integer(related="company_id.crm_ext_forecast_horizon", readonly=False)
     crm_ext_analytics_incremental = fields.Boolean(
         related="company_id.crm_ext_analytics_incremental", readonly=False

@@ -268,3 +268,43 @@ class TestBasketForecast(CrmExtAnalyticsCase):
                 self.assertEqual((offer_id, run), (before[key][0], self.basket_run), "unchanged offer kept")
             else:
                 self.assertEqual(run, third, "a new or changed offer is the third run's")
+
+    def test_rules_kept_until_enough_new_orders(self):
+        """With "New Orders Before New Rules" set, a run keeps the rules and offers while fewer
+        orders were confirmed since they were computed, and computes them again once enough were."""
+        self.assertEqual(self.company.crm_ext_basket_computed_at, self.basket_run.date_start)
+        Rule = self.env["crm_ext.product.rule"]
+        rules = Rule.search([("company_id", "=", self.company.id)])
+        offers = self._offers()
+        self.assertTrue(rules and offers)
+        self.company.crm_ext_basket_min_new_orders = 2
+        order = self.cenv["sale.order"].create(
+            {"partner_id": self.customers[4].id, "order_line": [Command.create({"product_id": self.a.id})]}
+        )
+        order.action_confirm()
+        kept = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
+        kept._execute()
+        self.assertEqual(kept.state, "done", kept.log)
+        self.assertIn("rules and offers kept, 1 orders confirmed", kept.log)
+        self.assertEqual(kept.rule_count, len(rules))
+        self.assertEqual(Rule.search([("company_id", "=", self.company.id)]), rules)
+        self.assertEqual(self._offers(), offers, "the offers are the first run's, untouched")
+        # a second new order reaches the setting: the next run computes them again
+        order = self.cenv["sale.order"].create(
+            {"partner_id": self.customers[3].id, "order_line": [Command.create({"product_id": self.b.id})]}
+        )
+        order.action_confirm()
+        again = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
+        again._execute()
+        self.assertNotIn("kept", again.log)
+        self.assertEqual(self.company.crm_ext_basket_computed_at, again.date_start)
+        __, expected = again._basket_rules_and_offers(again._read_order_lines())
+        self.assertEqual(
+            {key: (rank, score) for key, (_id, rank, score, _run) in self._offers().items()},
+            {
+                (int(row.partner_id), int(row.product_id)): (int(row.rank), round(row.score, 4))
+                for row in expected.itertuples()
+            },
+        )
+        with self.assertRaises(ValidationError):
+            self.company.crm_ext_basket_min_new_orders = -1
