@@ -1,3 +1,7 @@
+from datetime import timedelta
+
+import numpy as np
+
 from odoo.fields import Command
 from odoo.tests import TransactionCase, new_test_user
 
@@ -35,6 +39,23 @@ class CrmExtAnalyticsCase(TransactionCase):
             company_id=cls.company.id,
             company_ids=[(6, 0, cls.company.ids)],
         )
+
+    @classmethod
+    def _post_repeat_buyers(cls, product, label, seed, today):
+        """30 customers of the test company invoiced ``product`` over the last 300 days (drawn
+        with ``seed``), most of them more than once, so that the lifetime-value models fit and
+        churn scores every one: returns the customers and their posted invoices."""
+        rng = np.random.default_rng(seed)
+        cenv = cls.env(context=dict(cls.env.context, allowed_company_ids=cls.company.ids))
+        partners = cenv["res.partner"].create([{"name": f"{label} customer {i} (test)"} for i in range(30)])
+        moves = []
+        for i, partner in enumerate(partners):
+            first = today - timedelta(days=int(rng.integers(40, 300)))
+            dates = [first] + [
+                first + timedelta(days=int(d)) for d in sorted(rng.integers(5, 35, size=i % 4))
+            ]
+            moves += [(partner, day, float(rng.integers(40, 300)), "out_invoice") for day in dates]
+        return partners, cls._post_customer_moves(cls.company, product, moves)
 
     @classmethod
     def _post_customer_moves(cls, company, product, moves):

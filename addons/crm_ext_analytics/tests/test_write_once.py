@@ -1,8 +1,6 @@
 from datetime import timedelta
 from unittest.mock import patch
 
-import numpy as np
-
 from odoo import fields
 from odoo.tests import tagged
 
@@ -27,19 +25,8 @@ class TestWriteOnce(CrmExtAnalyticsCase):
         cls.product = cenv["product.product"].create({"name": "Widget (write once test)", "list_price": 80})
         cls.product.with_company(cls.company).standard_price = 30.0
         cls.today = fields.Date.context_today(cenv["crm_ext.analytics.run"])
-        rng = np.random.default_rng(11)
         # 30 customers, most with repeat purchases: lifetime value fits its models, churn scores all
-        cls.partners = cenv["res.partner"].create(
-            [{"name": f"Write-once customer {i} (test)"} for i in range(30)]
-        )
-        moves = []
-        for i, partner in enumerate(cls.partners):
-            first = cls.today - timedelta(days=int(rng.integers(40, 300)))
-            dates = [first] + [
-                first + timedelta(days=int(d)) for d in sorted(rng.integers(5, 35, size=i % 4))
-            ]
-            moves += [(partner, day, float(rng.integers(40, 300)), "out_invoice") for day in dates]
-        cls.moves = cls._post_customer_moves(cls.company, cls.product, moves)
+        cls.partners, cls.moves = cls._post_repeat_buyers(cls.product, "Write-once", 11, cls.today)
         cls.Rfm = cls.env["crm_ext.customer.rfm"]
 
     def _tuples(self):
