@@ -213,6 +213,10 @@ conf.read(src)
 o = conf["options"]
 if "$workers":
     o["workers"] = "$workers"
+if o.get("workers", "0") == "0":
+    # db_maxconn is per process: with workers = 0 one process serves every request and runs the
+    # cron threads, so its pool needs Odoo's default (the configuration's 8 suit one worker)
+    o["db_maxconn"] = "64"
 o.update({
     "db_name": "$db",
     "dbfilter": "^$db\$",

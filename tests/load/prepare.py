@@ -24,7 +24,7 @@ ROLES = {
         "crm_ext_sales.group_sales_user",
     ],
     "marketing": [
-        "crm_ext_marketing.group_marketing_user",
+        "crm_ext_marketing.group_marketing_manager",  # refreshing a segment is a manager's (issue 13)
         "sales_team.group_sale_salesman_all_leads",
         "mass_mailing.group_mass_mailing_user",
     ],
