@@ -120,6 +120,7 @@ def main(argv=None):
         "req/s",
         "requests",
         "error rate",
+        "exceptions",
         "slowest page p95 ms",
         "slowest write p95 ms",
         "req/s ratio",
