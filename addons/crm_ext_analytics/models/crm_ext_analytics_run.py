@@ -17,6 +17,7 @@ import time
 from datetime import timedelta
 
 import numpy as np
+from psycopg2.pool import PoolError
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -143,8 +144,15 @@ class CrmExtAnalyticsRun(models.Model):
                 run.progress_percent = 100.0 if run.state == "done" else 0.0
 
     def _set_progress(self, step, total, stage):
-        """Commits where the run is through a separate cursor, visible at once to other sessions."""
-        with self.env.registry.cursor() as cr:
+        """Commits where the run is through a separate cursor, visible at once to other sessions;
+        when the process's connection pool has no free connection (a threaded server under load)
+        the run goes on without showing it."""
+        try:
+            progress_cr = self.env.registry.cursor()
+        except PoolError as error:
+            _logger.info("Analytics run %s: progress not shown, %s", self.id, error)
+            return
+        with progress_cr as cr:
             # while the module is being installed its table is not committed: no progress then
             cr.execute(SQL("SELECT to_regclass('crm_ext_analytics_run_progress')"))
             if not cr.fetchone()[0]:

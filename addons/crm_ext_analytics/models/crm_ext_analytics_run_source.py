@@ -2,6 +2,7 @@ import io
 import time
 
 import psycopg2
+from psycopg2.pool import PoolError
 
 from odoo import _, models
 from odoo.tools import SQL, config
@@ -126,7 +127,12 @@ class CrmExtAnalyticsRun(models.Model):
         )
         self.env.cr.execute(SQL("SELECT pg_current_wal_lsn()"))
         target = self.env.cr.fetchone()[0]
-        replica = self.env.registry.cursor(readonly=True)
+        try:
+            replica = self.env.registry.cursor(readonly=True)
+        except PoolError as error:  # the process's pool has no free connection: no reason to fail
+            return self._use_primary(
+                _("No free connection to the replica (%(error)s): inputs read from the primary.", error=error)
+            )
         if not replica.readonly:
             self._close_quietly(replica)
             return self._use_primary(
