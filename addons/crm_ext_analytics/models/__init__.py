@@ -1,5 +1,14 @@
 from . import crm_ext_analytics_export_mixin
 from . import crm_ext_analytics_run
+from . import crm_ext_analytics_run_source
+from . import crm_ext_analytics_run_customers
+
+# the stages, in the order a run runs them
+from . import crm_ext_analytics_run_rfm
+from . import crm_ext_analytics_run_basket
+from . import crm_ext_analytics_run_forecast
+from . import crm_ext_analytics_run_clv
+from . import crm_ext_analytics_run_churn
 from . import crm_ext_analytics_run_history
 from . import crm_ext_analytics_run_stage
 from . import crm_ext_customer_rfm

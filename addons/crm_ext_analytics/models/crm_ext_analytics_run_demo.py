@@ -46,7 +46,7 @@ def demo_history_enabled():
 
 
 class CrmExtAnalyticsRun(models.Model):
-    # one file per concern of the run (its history reads, its demo data), as the stages will be
+    # one file per part of the run (see crm_ext_analytics_run.py)
     _inherit = "crm_ext.analytics.run"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model

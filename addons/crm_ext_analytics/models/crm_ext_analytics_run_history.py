@@ -1,14 +1,16 @@
 from odoo import models
 from odoo.tools import SQL
 
+from ..tools import bulk
+
 
 class CrmExtAnalyticsRun(models.Model):
     """The sales history imported from a former system (``crm_ext.sales.history``) as read by
-    the run's stages: each method returns the ``UNION ALL`` branch that a read query of
-    ``crm_ext_analytics_run.py`` appends to its posted invoices (same columns, company currency),
-    or an empty SQL when the company's setting "Analyse the sales history" is off."""
+    the run's stages: each method returns the ``UNION ALL`` branch that a stage's read query
+    (``crm_ext_analytics_run_<stage>.py``) appends to its posted invoices (same columns, company
+    currency), or an empty SQL when the company's setting "Analyse the sales history" is off."""
 
-    # one file per concern of the run (its history reads, its demo data), as the stages will be
+    # one file per part of the run (see crm_ext_analytics_run.py)
     _inherit = "crm_ext.analytics.run"  # pylint: disable=consider-merging-classes-inherited
 
     def _history_on(self):
@@ -30,7 +32,7 @@ class CrmExtAnalyticsRun(models.Model):
              GROUP BY company_id, partner_id, document_number, date
             """,
             self.company_id.id,
-            self._partner_filter(SQL.identifier("partner_id"), partner_ids),
+            bulk.partner_filter(SQL.identifier("partner_id"), partner_ids),
         )
 
     def _history_changed_partners(self):
@@ -60,7 +62,7 @@ class CrmExtAnalyticsRun(models.Model):
                 WHERE history.company_id = %(company)s %(partners)s
             """,
             company=self.company_id.id,
-            partners=self._partner_filter(SQL("history.partner_id"), partner_ids),
+            partners=bulk.partner_filter(SQL("history.partner_id"), partner_ids),
         )
 
     def _history_team_amounts(self):

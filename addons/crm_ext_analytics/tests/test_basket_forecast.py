@@ -5,7 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.tests import tagged
 
-from odoo.addons.crm_ext_analytics.models import crm_ext_analytics_run
+from odoo.addons.crm_ext_analytics.models import crm_ext_analytics_run_forecast
 
 from .common import CrmExtAnalyticsCase
 
@@ -209,7 +209,7 @@ class TestBasketForecast(CrmExtAnalyticsCase):
             raise ValueError("engine down")
 
         with (
-            patch.object(crm_ext_analytics_run, "revenue_forecast", broken),
+            patch.object(crm_ext_analytics_run_forecast, "revenue_forecast", broken),
             self.assertLogs("odoo.addons.crm_ext_analytics.models.crm_ext_analytics_run", "ERROR"),
         ):
             failed = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})

@@ -7,7 +7,7 @@ from odoo.fields import Command
 from odoo.tests import tagged
 
 from odoo.addons.crm_ext_analytics.engine import churn
-from odoo.addons.crm_ext_analytics.models import crm_ext_analytics_run
+from odoo.addons.crm_ext_analytics.models import crm_ext_analytics_run_churn
 
 from .common import CrmExtAnalyticsCase
 
@@ -50,7 +50,7 @@ class TestCustomerChurn(CrmExtAnalyticsCase):
 
     def test_model_trained_on_history_with_auc_in_the_log(self):
         small_thresholds = functools.partial(churn.churn_risk, min_customers=10, min_per_class=3)
-        with patch.object(crm_ext_analytics_run, "churn_risk", small_thresholds):
+        with patch.object(crm_ext_analytics_run_churn, "churn_risk", small_thresholds):
             run = self._run()
         self.assertIn("Churn risk (model)", run.log)
         self.assertIn("AUC", run.log)
@@ -114,7 +114,7 @@ class TestCustomerChurn(CrmExtAnalyticsCase):
 
     def test_churn_segment_rule(self):
         small_thresholds = functools.partial(churn.churn_risk, min_customers=10, min_per_class=3)
-        with patch.object(crm_ext_analytics_run, "churn_risk", small_thresholds):
+        with patch.object(crm_ext_analytics_run_churn, "churn_risk", small_thresholds):
             self._run()
         segment = self.cenv["crm_ext.segment"].create(
             {

@@ -6,7 +6,7 @@ from odoo.fields import Command
 from odoo.tests import freeze_time, new_test_user, tagged, users
 
 from odoo.addons.crm_ext_analytics.engine.rfm import SEGMENTS, rfm_scores
-from odoo.addons.crm_ext_analytics.models import crm_ext_analytics_run
+from odoo.addons.crm_ext_analytics.models import crm_ext_analytics_run_rfm
 from odoo.addons.crm_ext_analytics.models.crm_ext_customer_rfm import segment_key
 
 from .common import CrmExtAnalyticsCase
@@ -66,7 +66,9 @@ class TestCustomerRfm(CrmExtAnalyticsCase):
         return run
 
     def _current_rows(self):
-        return self.Rfm.search([("company_id", "=", self.company.id)])
+        # read as the test's user, as the run: the days since a purchase count from the user's
+        # today, which differs from another user's around midnight when their time zones differ
+        return self.env["crm_ext.customer.rfm"].search([("company_id", "=", self.company.id)])
 
     def _expected(self, run):
         today = fields.Date.context_today(run)
@@ -168,7 +170,7 @@ class TestCustomerRfm(CrmExtAnalyticsCase):
         def broken_engine(summary, as_of):
             raise ValueError("engine exploded")
 
-        self.patch(crm_ext_analytics_run, "score_rfm", broken_engine)
+        self.patch(crm_ext_analytics_run_rfm, "score_rfm", broken_engine)
         with self.assertLogs(RUN_LOGGER, "ERROR"):
             failed = self._run()
         self.assertEqual(failed.state, "failed")

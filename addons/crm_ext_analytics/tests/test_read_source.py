@@ -4,6 +4,7 @@ import threading
 from unittest.mock import patch
 
 import psycopg2
+from psycopg2.pool import PoolError
 
 from odoo import sql_db
 from odoo.fields import Command
@@ -83,6 +84,30 @@ class TestReadSource(CrmExtAnalyticsCase):
         self.assertIn("No replica configured", run.read_source_note)
         self.assertNotIn(True, opened)  # no read-only cursor asked for
         self.assertTrue(any("No replica configured" in line for line in logs.output), logs.output)
+
+    def test_full_connection_pool_does_not_fail_the_run(self):
+        """Under load a threaded server's pool may have no free connection for the run's extra
+        cursors (its progress line, the replica's): the run reads the primary, goes on without
+        showing its progress, and is done (it failed with "The Connection Pool Is Full")."""
+        asked = []
+
+        def cursor(registry, readonly=False):
+            asked.append(readonly)
+            raise PoolError("The Connection Pool Is Full")
+
+        with (
+            patch.dict(config.options, {"db_replica_host": "127.0.0.1", "db_replica_port": unused_port()}),
+            patch.object(Registry, "cursor", cursor),
+            self.assertLogs(
+                "odoo.addons.crm_ext_analytics.models.crm_ext_analytics_run", logging.INFO
+            ) as logs,
+        ):
+            run = self._run()
+        self.assertEqual(run.read_source, "primary")
+        self.assertIn("No free connection to the replica", run.read_source_note)
+        self.assertIn(True, asked)  # the replica was asked for
+        self.assertIn(False, asked)  # and a cursor for the progress line
+        self.assertTrue(any("progress not shown" in line for line in logs.output), logs.output)
 
     def test_unreachable_replica_falls_back_to_the_primary(self):
         """Odoo's own fallback, for real: the replica on a port nobody listens on; Odoo's read-only
