@@ -7,8 +7,9 @@ Needs a database with crm_ext_sales installed. Prepares (not timed) ``--customer
 of the main company and ``--products`` products with ORM creates, writes a CSV file of
 ``--rows`` lines (documents of 1-7 lines over five years, two currencies; customers named by
 reference, e-mail or name, and ``--new-customers`` customers the import creates), then times the
-wizard's import (``_import_run``, what the scheduled action runs for a file this big; its steps too) and a second import of the same file (nothing may be
-added). Everything is rolled back at the end unless ``--commit``.
+wizard's import (``_import_run``, what the scheduled action runs for a file this big; its steps
+too) and a second import of the same file (nothing may be added). Everything is rolled back at
+the end unless ``--commit``.
 """
 
 from __future__ import annotations
