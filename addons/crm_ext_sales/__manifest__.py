@@ -11,6 +11,7 @@
     "data": [
         "security/crm_ext_sales_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
         "data/spreadsheet_dashboard_data.xml",
         "views/crm_ext_interaction_views.xml",
         "views/crm_ext_interaction_import_views.xml",

@@ -16,8 +16,7 @@ HEADER = (
 )
 
 
-@tagged("post_install", "-at_install")
-class TestSalesHistoryImport(CrmExtSalesCase):
+class SalesHistoryImportCase(CrmExtSalesCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -55,6 +54,9 @@ class TestSalesHistoryImport(CrmExtSalesCase):
             [("document_number", "in", list(documents))], order="document_number, line"
         )
 
+
+@tagged("post_install", "-at_install")
+class TestSalesHistoryImport(SalesHistoryImportCase):
     def test_customers_matched_by_ref_vat_email_name_or_created(self):
         wizard = self._import(
             [
@@ -231,3 +233,77 @@ class TestSalesHistoryImport(CrmExtSalesCase):
         wizard = self._import(["2023-05-01,H-ACC,,Hist Name Co,,,,,1,10,USD"], user=self.accountant)
         self.assertEqual(wizard.state, "done", wizard.report)
         self.assertEqual(self._rows("H-ACC").create_uid, self.accountant)
+
+
+@tagged("post_install", "-at_install")
+class TestSalesHistoryImportInBackground(SalesHistoryImportCase):
+    """A file bigger than ``_import_background_bytes`` is queued by the Import button and
+    imported by the scheduled action, as the user who queued it, who is told the result."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.cron = cls.env.ref("crm_ext_sales.ir_cron_import_queue")
+
+    def setUp(self):
+        super().setUp()
+        # every file of these tests is "big"
+        self.patch(type(self.env["crm_ext.sales.history.import"]), "_import_background_bytes", 10)
+
+    def _inbox(self, user):
+        return self.env["mail.message"].search(
+            [("partner_ids", "in", user.partner_id.ids), ("subject", "=", "Import Sales History")]
+        )
+
+    def test_big_file_queued_then_imported_as_its_user(self):
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)])
+        wizard = self._import(["2023-05-01,H-BG1,,Hist Name Co,,,,,1,10,USD"], user=self.accountant)
+        self.assertEqual(wizard.state, "queued")
+        self.assertIn("imported in the background", wizard.report)
+        self.assertEqual(wizard.queued_company_ids, self.accountant.company_id)
+        self.assertFalse(self._rows("H-BG1"), "nothing is imported in the request")
+        self.assertEqual(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)]), triggers + 1
+        )
+        with self.assertRaisesRegex(UserError, "already queued"):
+            wizard.action_import()
+
+        self.env["crm_ext.sales.history.import"]._cron_import_queue()
+        self.assertEqual(wizard.state, "done", wizard.report)
+        row = self._rows("H-BG1")
+        self.assertEqual((row.amount, row.create_uid), (10, self.accountant))
+        message = self._inbox(self.accountant)
+        self.assertEqual(len(message), 1)
+        self.assertIn("1 row(s) of sales history imported", message.body)
+        # nothing left to do: a second call finds no queued import
+        self.env["crm_ext.sales.history.import"]._cron_import_queue()
+        self.assertEqual(len(self._inbox(self.accountant)), 1)
+
+    def test_rejected_in_background_sends_the_rejected_rows(self):
+        wizard = self._import(
+            ["2023-05-01,H-BG2,,Hist Name Co,,,,,1,10,USD", "2023-05-01,H-BG3,,Hist Name Co,,,,,1,10,XYZ"],
+            user=self.accountant,
+        )
+        self.env["crm_ext.sales.history.import"]._cron_import_queue()
+        self.assertEqual(wizard.state, "rejected")
+        self.assertFalse(self._rows("H-BG2"), "all or nothing, in the background too")
+        message = self._inbox(self.accountant)
+        self.assertIn("Row 3: unknown currency", message.body)
+        self.assertEqual(message.attachment_ids.mapped("name"), ["history-rejected.csv"])
+
+    def test_rights_lost_before_the_run_import_nothing(self):
+        wizard = self._import(["2023-05-01,H-BG4,,Hist Name Co,,,,,1,10,USD"], user=self.accountant)
+        self.accountant.groups_id -= self.env.ref("account.group_account_invoice")
+        self.env["crm_ext.sales.history.import"]._cron_import_queue()
+        self.assertEqual(wizard.state, "rejected")
+        self.assertFalse(self._rows("H-BG4"))
+        self.assertTrue(self._inbox(self.accountant))
+
+    def test_oldest_queued_import_first_one_per_call(self):
+        first = self._import(["2023-05-01,H-BG5,,Hist Name Co,,,,,1,10,USD"], user=self.accountant)
+        second = self._import(["2023-05-01,H-BG6,,Hist Name Co,,,,,1,10,USD"])
+        self.env["crm_ext.sales.history.import"]._cron_import_queue()
+        self.assertEqual((first.state, second.state), ("done", "queued"))
+        self.env["crm_ext.sales.history.import"]._cron_import_queue()
+        self.assertEqual(second.state, "done")
+        self.assertEqual(self._rows("H-BG6").create_uid, self.env.user)

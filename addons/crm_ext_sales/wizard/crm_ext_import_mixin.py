@@ -19,6 +19,12 @@ written and the bad ones reported. A row the database refuses at writing is reje
 its batch is written again row by row to find it, and without "Skip bad rows" everything
 written is rolled back. Big files are checked and written in batches of ``_import_batch_size``
 rows; the progress goes to the server log and, in a scheduled action, to its progress record.
+
+A file bigger than ``_import_background_bytes`` is not imported in the request that uploaded
+it (under ``workers > 0`` a request past ``limit_time_real`` is killed, and a million rows take
+about two minutes): the import is queued, the scheduled action "crm_ext: file imports in the
+background" runs it as the user who queued it, with that user's companies, and the user gets a
+notification and an inbox message with the report and the rejected rows.
 """
 
 import base64
@@ -27,17 +33,19 @@ import csv
 import datetime
 import io
 import logging
+import time
 import warnings
 import zipfile
 
 import chardet
 import openpyxl
 import psycopg2
+from markupsafe import Markup
 from openpyxl.utils.exceptions import InvalidFileException
 
-from odoo import _, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import split_every
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, split_every
 
 _logger = logging.getLogger(__name__)
 
@@ -65,6 +73,8 @@ class CrmExtImportMixin(models.AbstractModel):
     _import_strict_columns = False
     _import_max_rows = 50_000
     _import_batch_size = 1_000
+    # files bigger than this (bytes) are imported by the scheduled action, not in the request
+    _import_background_bytes = 5 * 1024 * 1024
 
     file = fields.Binary(
         required=True, attachment=False, help="A CSV file or an Excel workbook (.xlsx) with a header row."
@@ -83,7 +93,7 @@ class CrmExtImportMixin(models.AbstractModel):
         "Without it, a file with any rejected row imports nothing.",
     )
     state = fields.Selection(
-        [("draft", "To import"), ("rejected", "Rejected"), ("done", "Imported")],
+        [("draft", "To import"), ("queued", "Queued"), ("rejected", "Rejected"), ("done", "Imported")],
         default="draft",
         readonly=True,
     )
@@ -97,6 +107,13 @@ class CrmExtImportMixin(models.AbstractModel):
         help="The rejected rows with the reason, to correct and import again.",
     )
     rejected_filename = fields.Char(readonly=True)
+    queued_company_ids = fields.Many2many(
+        "res.company",
+        string="Companies of the Import",
+        readonly=True,
+        help="The companies the user had selected when the import was queued: the background "
+        "import runs with them (those the user may still access).",
+    )
 
     def _selection_encoding(self):
         # a method, not a list: the imports of other modules get the labels' translations too
@@ -315,6 +332,118 @@ class CrmExtImportMixin(models.AbstractModel):
         self.env["ir.cron"]._notify_progress(done=done, remaining=total - done)
 
     def action_import(self):
+        """The Import button: imports the file now, or queues a big one for the scheduled action."""
+        self.ensure_one()
+        if self.state == "queued":
+            raise UserError(_("This file is already queued: it is imported in the background shortly."))
+        if self._import_file_size() > self._import_background_bytes:
+            return self._import_queue()
+        return self._import_run()
+
+    # ------------------------------------------------------------------
+    # in the background
+    # ------------------------------------------------------------------
+
+    def _import_file_size(self):
+        """The uploaded file's size in bytes (of its base64 text, as stored), without reading it."""
+        self.flush_recordset(["file"])
+        self.env.cr.execute(
+            SQL("SELECT octet_length(file) FROM %s WHERE id = %s", SQL.identifier(self._table), self.id)
+        )
+        row = self.env.cr.fetchone()
+        return (row[0] or 0) * 3 // 4 if row else 0
+
+    def _import_queue(self):
+        """Queues the import for the scheduled action, with the user's selected companies. The
+        user must be allowed to create the rows (the scheduled action checks again, as them)."""
+        self.env[self._import_model].check_access("create")
+        self.write(
+            {
+                "state": "queued",
+                "report": _(
+                    "The file is large: it is imported in the background. You get a notification and "
+                    "a message in your inbox with the report when it is done; you may close this window."
+                ),
+                "queued_company_ids": [fields.Command.set(self.env.companies.ids)],
+            }
+        )
+        # the user may queue imports (checked above); triggering the cron needs no other right
+        self.env.ref("crm_ext_sales.ir_cron_import_queue").sudo()._trigger()
+        return self._reopen()
+
+    @api.model
+    def _cron_import_queue(self):
+        """The scheduled action: runs the oldest queued import of any crm_ext import, one per
+        call (the cron framework commits it and calls again while imports remain), as the user
+        who queued it and with the companies they had selected and may still access."""
+        names = [
+            name
+            for name in self.env.registry.descendants(["crm_ext.import.mixin"], "_inherit")
+            if not self.env[name]._abstract
+        ]
+        queued = [
+            wizard
+            for name in sorted(names)
+            for wizard in self.env[name].sudo().search([("state", "=", "queued")])
+        ]
+        if not queued:
+            return
+        wizard = min(queued, key=lambda record: (record.create_date, record._name, record.id))
+        wizard._import_run_queued()
+        remaining = len(queued) - 1
+        self.env["ir.cron"]._notify_progress(done=1, remaining=remaining)
+
+    def _import_run_queued(self):
+        """Runs a queued import as its user; a refusal (a bad file, rights lost) becomes its report."""
+        user = self.create_uid
+        companies = (self.queued_company_ids & user.company_ids) or user.company_id
+        wizard = self.with_user(user).with_context(allowed_company_ids=companies.ids)
+        started = time.monotonic()
+        try:
+            with self.env.cr.savepoint():
+                wizard._import_run()
+        except (UserError, AccessError) as error:
+            self.write({"state": "rejected", "report": str(error.args[0]) if error.args else str(error)})
+        except Exception as error:
+            # anything else is a defect to fix, logged with its trace; the import is not tried again
+            _logger.exception("%s %s failed", self._name, self.id)
+            self.write({"state": "rejected", "report": _("The import failed: %(error)s", error=error)})
+        _logger.info(
+            "%s %s, queued by %s: %s in %.1f s",
+            self._name,
+            self.id,
+            user.login,
+            self.state,
+            time.monotonic() - started,
+        )
+        self._import_notify_user()
+
+    def _import_notify_user(self):
+        """Tells the user who queued the import how it went: a notification in the web client and
+        a message in their inbox with the report and the rejected rows file."""
+        user = self.create_uid
+        title = self.env["ir.model"]._get(self._name).name
+        kind = "success" if self.state == "done" else "danger"
+        summary = (self.report or "").split("\n", 1)[0]
+        user._bus_send(
+            "simple_notification", {"type": kind, "title": title, "message": summary, "sticky": True}
+        )
+        attachments = []
+        if self.rejected_file:
+            attachments.append((self.rejected_filename, base64.b64decode(self.rejected_file)))
+        self.env["mail.thread"].message_notify(
+            partner_ids=user.partner_id.ids,
+            subject=title,
+            body=Markup("<p>%s</p>") % title + Markup("<pre>%s</pre>") % (self.report or ""),
+            attachments=attachments,
+        )
+
+    # ------------------------------------------------------------------
+    # the import
+    # ------------------------------------------------------------------
+
+    def _import_run(self):
+        """Imports the file: reads it, checks every row, writes the good ones; the report."""
         self.ensure_one()
         header, rows = self._import_read()
         good, rejected = self._import_check_rows(header, rows)

@@ -621,7 +621,7 @@ class CrmExtSalesHistoryImport(models.TransientModel):
         )
         return [(number, reasons[number], cells) for number, cells in records if number in reasons]
 
-    def action_import(self):
+    def _import_run(self):
         self.ensure_one()
         History = self.env["crm_ext.sales.history"]
         History.check_access("create")
