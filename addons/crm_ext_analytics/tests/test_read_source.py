@@ -63,6 +63,20 @@ class TestReadSource(CrmExtAnalyticsCase):
         self.assertEqual((run.invoice_count, run.customer_count), (3, 2))
         return run
 
+    def _run_with_cursors(self, options, cursor):
+        """A run with these server options and ``cursor`` as the registry's cursor factory; the
+        run and the lines the run's logger wrote."""
+        with (
+            patch.dict(config.options, options),
+            patch.object(Registry, "cursor", cursor),
+            # logging.INFO: Odoo names its level 25 "INFO" too
+            self.assertLogs(
+                "odoo.addons.crm_ext_analytics.models.crm_ext_analytics_run", logging.INFO
+            ) as logs,
+        ):
+            run = self._run()
+        return run, logs.output
+
     def test_no_replica_configured_reads_the_primary(self):
         opened = []
         real_cursor = Registry.cursor
@@ -71,19 +85,11 @@ class TestReadSource(CrmExtAnalyticsCase):
             opened.append(readonly)
             return real_cursor(registry, readonly=readonly)
 
-        with (
-            patch.dict(config.options, {"db_replica_host": False}),
-            patch.object(Registry, "cursor", cursor),
-            # logging.INFO: Odoo names its level 25 "INFO" too
-            self.assertLogs(
-                "odoo.addons.crm_ext_analytics.models.crm_ext_analytics_run", logging.INFO
-            ) as logs,
-        ):
-            run = self._run()
+        run, logs = self._run_with_cursors({"db_replica_host": False}, cursor)
         self.assertEqual(run.read_source, "primary")
         self.assertIn("No replica configured", run.read_source_note)
         self.assertNotIn(True, opened)  # no read-only cursor asked for
-        self.assertTrue(any("No replica configured" in line for line in logs.output), logs.output)
+        self.assertTrue(any("No replica configured" in line for line in logs), logs)
 
     def test_full_connection_pool_does_not_fail_the_run(self):
         """Under load a threaded server's pool may have no free connection for the run's extra
@@ -95,19 +101,13 @@ class TestReadSource(CrmExtAnalyticsCase):
             asked.append(readonly)
             raise PoolError("The Connection Pool Is Full")
 
-        with (
-            patch.dict(config.options, {"db_replica_host": "127.0.0.1", "db_replica_port": unused_port()}),
-            patch.object(Registry, "cursor", cursor),
-            self.assertLogs(
-                "odoo.addons.crm_ext_analytics.models.crm_ext_analytics_run", logging.INFO
-            ) as logs,
-        ):
-            run = self._run()
+        replica = {"db_replica_host": "127.0.0.1", "db_replica_port": unused_port()}
+        run, logs = self._run_with_cursors(replica, cursor)
         self.assertEqual(run.read_source, "primary")
         self.assertIn("No free connection to the replica", run.read_source_note)
         self.assertIn(True, asked)  # the replica was asked for
         self.assertIn(False, asked)  # and a cursor for the progress line
-        self.assertTrue(any("progress not shown" in line for line in logs.output), logs.output)
+        self.assertTrue(any("progress not shown" in line for line in logs), logs)
 
     def test_unreachable_replica_falls_back_to_the_primary(self):
         """Odoo's own fallback, for real: the replica on a port nobody listens on; Odoo's read-only
