@@ -252,7 +252,7 @@ class TestSalesHistoryImportInBackground(SalesHistoryImportCase):
 
     def _inbox(self, user):
         return self.env["mail.message"].search(
-            [("partner_ids", "in", user.partner_id.ids), ("subject", "=", "Import Sales History")]
+            [("partner_ids", "in", user.partner_id.ids), ("message_type", "=", "user_notification")]
         )
 
     def test_big_file_queued_then_imported_as_its_user(self):
@@ -274,6 +274,7 @@ class TestSalesHistoryImportInBackground(SalesHistoryImportCase):
         self.assertEqual((row.amount, row.create_uid), (10, self.accountant))
         message = self._inbox(self.accountant)
         self.assertEqual(len(message), 1)
+        self.assertEqual(message.subject, "Import Sales History")
         self.assertIn("1 row(s) of sales history imported", message.body)
         # nothing left to do: a second call finds no queued import
         self.env["crm_ext.sales.history.import"]._cron_import_queue()
@@ -290,6 +291,22 @@ class TestSalesHistoryImportInBackground(SalesHistoryImportCase):
         message = self._inbox(self.accountant)
         self.assertIn("Row 3: unknown currency", message.body)
         self.assertEqual(message.attachment_ids.mapped("name"), ["history-rejected.csv"])
+
+    def test_report_in_the_users_language(self):
+        self.env["res.lang"]._activate_lang("fa_IR")
+        self.env["ir.module.module"]._load_module_terms(["crm_ext_sales"], ["fa_IR"])
+        self.accountant.lang = "fa_IR"
+        wizard = self._import(["2023-05-01,H-BG7,,Hist Name Co,,,,,1,10,USD"], user=self.accountant)
+        self.env["crm_ext.sales.history.import"]._cron_import_queue()
+        self.assertEqual(wizard.state, "done", wizard.report)
+        english = wizard.with_context(lang="en_US")._import_done_message(1)
+        persian = wizard.with_context(lang="fa_IR")._import_done_message(1)
+        self.assertNotEqual(persian, english)
+        self.assertEqual(wizard.report, persian)
+        message = self._inbox(self.accountant)
+        self.assertIn(persian, message.body)
+        # the subject is the import's name in the user's language, not in the cron's
+        self.assertEqual(message.subject, "ورود سابقهٔ فروش")
 
     def test_rights_lost_before_the_run_import_nothing(self):
         wizard = self._import(["2023-05-01,H-BG4,,Hist Name Co,,,,,1,10,USD"], user=self.accountant)

@@ -389,7 +389,8 @@ class CrmExtImportMixin(models.AbstractModel):
         if not queued:
             return
         wizard = min(queued, key=lambda record: (record.create_date, record._name, record.id))
-        wizard._import_run_queued()
+        # the report, the messages and the notification in the user's language, not the cron's
+        wizard.with_context(lang=wizard.create_uid.lang)._import_run_queued()
         remaining = len(queued) - 1
         self.env["ir.cron"]._notify_progress(done=1, remaining=remaining)
 
