@@ -4,9 +4,11 @@ The demo data (``demo/crm_ext_analytics_run_demo.xml``) calls ``_generate_demo_h
 before its analytics run: the data generator (``tools/generator``, the same one the
 benchmarks use) writes three years of customers, orders, deliveries, posted invoices,
 credit notes, payments, mailings and tickets in bulk, in the main company and a second one
-in EUR. Only with demo data: the generator is never run otherwise. The test harness turns it
-off (``CRM_EXT_DEMO_HISTORY=0`` in the environment or ``crm_ext_demo_history = False`` in the
-server configuration), as the modules' tests count the demo records.
+in EUR, and the sales history before Odoo (crm_ext_sales) of some of the main company's
+customers of before those three years. Only with demo data: the generator is never run
+otherwise. The test harness turns it off (``CRM_EXT_DEMO_HISTORY=0`` in the environment or
+``crm_ext_demo_history = False`` in the server configuration), as the modules' tests count
+the demo records.
 """
 
 import logging
@@ -31,6 +33,9 @@ DEMO_HISTORY_PROFILE = {
     "mailings": 12,
     "seasonality": 0.35,
     "growth": 0.25,
+    # a few documents of the former system for some of the main company's oldest customers, so
+    # that Customer 360's "Before Odoo" has something to show
+    "sales_history_share": 0.3,
     "second_company_name": "YourCompany Europe",
     "seed": 2026,
 }

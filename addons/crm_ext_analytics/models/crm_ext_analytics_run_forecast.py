@@ -116,11 +116,12 @@ class CrmExtAnalyticsRun(models.Model):
                     """
                     INSERT INTO crm_ext_revenue_forecast (
                         company_id, team_id, run_id, month, is_forecast, method, actual, forecast,
-                        lower_80, upper_80, lower_95, upper_95, weighted_pipeline,
+                        lower_80, upper_80, lower_95, upper_95, weighted_pipeline, amount,
                         create_uid, create_date, write_uid, write_date)
                     SELECT %(company)s, NULLIF(src.team_id, 0), %(run)s, src.month, src.is_forecast,
                            src.method, src.actual, src.forecast, src.lower_80, src.upper_80,
                            src.lower_95, src.upper_95, src.pipeline,
+                           CASE WHEN src.is_forecast THEN src.forecast ELSE src.actual END,
                            %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
                       FROM unnest(%(teams)s::int[], %(months)s::date[], %(is_forecast)s::bool[],
                                   %(methods)s::varchar[], %(actual)s::float8[], %(forecast)s::float8[],

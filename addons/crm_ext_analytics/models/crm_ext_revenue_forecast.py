@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools.sql import create_unique_index
 
 FORECAST_METHODS = [
@@ -44,6 +44,20 @@ class CrmExtRevenueForecast(models.Model):
     weighted_pipeline = fields.Monetary(
         readonly=True, help="Open opportunities expected to close in the month, times their probability."
     )
+    # the graph's one line: the months invoiced, then the months forecast (written by the run
+    # with the other columns; computed here for rows written before the column existed)
+    amount = fields.Monetary(
+        string="Revenue",
+        compute="_compute_amount",
+        store=True,
+        readonly=True,
+        help="Invoiced revenue of a past month, forecast revenue of a coming month.",
+    )
+
+    @api.depends("is_forecast", "actual", "forecast")
+    def _compute_amount(self):
+        for row in self:
+            row.amount = row.forecast if row.is_forecast else row.actual
 
     def init(self):
         # one row per company, team (none: the whole company) and month

@@ -13,7 +13,10 @@ def forget_progress_after(registry, last_id):
         cr.execute("DELETE FROM crm_ext_analytics_run_progress WHERE id > %s", [last_id])
 
 
-class CrmExtAnalyticsCase(TransactionCase):
+class ForgetRunProgress:
+    """Test class mixin (before the Odoo test class) for classes whose tests run analytics runs:
+    the progress lines the runs commit are deleted after the class."""
+
     @classmethod
     def setUpClass(cls):
         # registered first, so run last: after the rollback of the class's transaction
@@ -21,6 +24,12 @@ class CrmExtAnalyticsCase(TransactionCase):
         super().setUpClass()
         cls.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM crm_ext_analytics_run_progress")
         cls._last_progress_id = cls.env.cr.fetchone()[0]
+
+
+class CrmExtAnalyticsCase(ForgetRunProgress, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
         cls.env = cls.env(
             context=dict(cls.env.context, mail_create_nolog=True, mail_notrack=True, tracking_disable=True)
         )

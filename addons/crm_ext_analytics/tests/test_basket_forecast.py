@@ -1,6 +1,8 @@
 from datetime import timedelta
 from unittest.mock import patch
 
+from lxml import etree
+
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.tests import tagged
@@ -174,6 +176,29 @@ class TestBasketForecast(CrmExtAnalyticsCase):
             {"2026-09-01": 300, "2026-10-01": 0},
         )
         self.assertIn(self.team.name, self.basket_run.log)
+
+    def test_forecast_graph_draws_one_measure(self):
+        """The Revenue Forecast action's graph opens on one line, the revenue (invoiced months,
+        then forecast months); the other figures stay in its Measures menu."""
+        action = self.env.ref("crm_ext_analytics.crm_ext_revenue_forecast_action")
+        Forecast = self.env["crm_ext.revenue.forecast"].with_user(self.viewer)
+        # as the web client loads the action: its graph and search views
+        views = Forecast.get_views([(False, "graph"), (False, "search")], {"action_id": action.id})
+        arch = etree.fromstring(views["views"]["graph"]["arch"])
+        self.assertEqual(arch.xpath("//field[@type='measure']/@name"), ["amount"])
+        fields = views["models"]["crm_ext.revenue.forecast"]["fields"]
+        for name in ("actual", "forecast", "weighted_pipeline", "lower_80", "upper_80"):
+            self.assertTrue(fields[name].get("aggregator"), f"{name} can still be chosen")
+        groups = Forecast.with_company(self.company).read_group(
+            [("company_id", "=", self.company.id), ("team_id", "=", False)], ["amount:sum"], ["month:month"]
+        )
+        by_month = {group["month:month"]: group["amount"] for group in groups}
+        self.assertEqual(
+            [by_month[month] for month in ("July 2026", "August 2026", "September 2026", "October 2026")],
+            [100, 150, 300, 150],
+        )
+        self.assertAlmostEqual(by_month["November 2026"], 175.0)  # the first forecast month
+        self.assertEqual(len(by_month), 7)
 
     def test_forecast_in_jalali_months(self):
         # Tir 1405 starts on 2026-06-22, Mordad on 07-23, Shahrivar on 08-23, Mehr on 09-23,

@@ -2,21 +2,17 @@ from odoo.tests import HttpCase, tagged
 
 from odoo.addons.crm_ext_analytics.models.crm_ext_customer_rfm import SEGMENT_SELECTION
 
-from .common import forget_progress_after
+from .common import ForgetRunProgress
 
 
 @tagged("post_install", "-at_install", "crm_ext_tour")
-class TestDemoHistory(HttpCase):
+class TestDemoHistory(ForgetRunProgress, HttpCase):
     """The demo history (off in the test database, on with ``make run``): the demo profile,
     generated in the test's transaction, gives every analysis something to show."""
 
     @classmethod
     def setUpClass(cls):
-        # registered first, so run last: after the rollback of the class's transaction
-        cls.addClassCleanup(lambda: forget_progress_after(cls.registry, cls._last_progress_id))
         super().setUpClass()
-        cls.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM crm_ext_analytics_run_progress")
-        cls._last_progress_id = cls.env.cr.fetchone()[0]
         Run = cls.env["crm_ext.analytics.run"]
         cls.main = cls.env.company
         cls.summary = Run._generate_demo_history(force=True)
@@ -58,6 +54,46 @@ class TestDemoHistory(HttpCase):
         )
         offers = self.env["crm_ext.customer.offer"].search([("company_id", "=", main.id)])
         self.assertTrue(offers.partner_id & quoted)
+
+    def test_long_standing_customers_have_sales_before_odoo(self):
+        """Some of the main company's customers of before the three years have a few documents
+        of the former system, older than their first invoice: Customer 360's "Before Odoo"
+        figures and the analytics show them."""
+        main = self.main
+        history = self.env["crm_ext.sales.history"].browse(self.summary["sales_history_ids"].tolist())
+        self.assertEqual(len(history.exists()), len(history))
+        customers = history.partner_id
+        self.assertGreaterEqual(len(customers), 10)
+        self.assertLess(len(customers), len(self.summary["customer_ids"]) / 2, "some customers, not all")
+        self.assertEqual(history.company_id, main)
+        self.assertTrue(history.filtered(lambda row: row.amount < 0), "credit notes too")
+        self.assertTrue(history.filtered(lambda row: not row.product_id and row.product_label))
+        first_invoice = dict(
+            self.env["account.move"]._read_group(
+                [
+                    ("partner_id", "in", customers.ids),
+                    ("company_id", "=", main.id),
+                    ("state", "=", "posted"),
+                    ("move_type", "in", ("out_invoice", "out_refund")),
+                ],
+                ["partner_id"],
+                ["invoice_date:min"],
+            )
+        )
+        self.assertTrue(first_invoice)
+        for customer, first in first_invoice.items():
+            rows = history.filtered(lambda row, customer=customer: row.partner_id == customer)
+            self.assertLess(max(rows.mapped("date")), first, customer.name)
+
+        customer = next(iter(first_invoice))
+        rows = history.filtered(lambda row: row.partner_id == customer)
+        self.assertEqual(customer.sales_history_count, len(set(rows.mapped("document_number"))))
+        self.assertAlmostEqual(customer.sales_history_amount, sum(rows.mapped("amount_company")), places=2)
+        self.assertEqual(customer.sales_history_last_date, max(rows.mapped("date")))
+        rfm = self.env["crm_ext.customer.rfm"].search(
+            [("company_id", "=", main.id), ("partner_id", "=", customer.id)]
+        )
+        self.assertEqual(rfm.clv_first_date, min(rows.mapped("date")), "the analytics read them")
 
     def test_every_analytics_screen_has_content(self):
         self.start_tour("/odoo", "crm_ext_analytics_screens_tour", login="admin")

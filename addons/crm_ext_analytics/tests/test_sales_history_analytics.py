@@ -1,10 +1,13 @@
 """The analytics read the sales history before Odoo together with the posted invoices."""
 
 import base64
+import csv
+from collections import defaultdict
 
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
+from odoo.tools import file_open
 
-from .common import CrmExtAnalyticsCase
+from .common import CrmExtAnalyticsCase, ForgetRunProgress
 
 
 @tagged("post_install", "-at_install")
@@ -100,3 +103,68 @@ class TestSalesHistoryAnalytics(CrmExtAnalyticsCase):
         if run.mode == "incremental":
             self.assertIn(self.loyal.id, run._changed_partner_ids().tolist())
         self.assertEqual(self._rfm(self.loyal).frequency, 15)
+
+
+@tagged("post_install", "-at_install", "crm_ext_tour")
+class TestSalesHistorySampleTour(ForgetRunProgress, HttpCase):
+    """The import tour loads the wizard's sample file as a user would (crm_ext_sales'
+    ``crm_ext_sales_history_import_tour``); the company's next analytics run counts the imported
+    sales in each customer's RFM and lifetime-value figures."""
+
+    def _run(self, company):
+        run = self.env["crm_ext.analytics.run"].create({"company_id": company.id, "full_run": True})
+        run._execute()
+        self.assertEqual(run.state, "done", run.log)
+
+    def _figures(self, company):
+        rows = self.env["crm_ext.customer.rfm"].search([("company_id", "=", company.id)])
+        return {
+            row.partner_id: (row.frequency, row.monetary, row.margin, row.clv_first_date, row.clv_predicted)
+            for row in rows
+        }
+
+    def test_sample_import_tour_changes_rfm_and_clv(self):
+        company = self.env.ref("base.main_company")
+        with file_open("crm_ext_sales/static/samples/sales_history_sample.csv") as sample:
+            documents = {row["document"] for row in csv.DictReader(sample)}
+        self._run(company)
+        before = self._figures(company)
+
+        self.start_tour("/odoo", "crm_ext_sales_history_import_tour", login="admin")
+        History = self.env["crm_ext.sales.history"]
+        imported = History.search(
+            [("document_number", "in", sorted(documents)), ("company_id", "=", company.id)]
+        )
+        self.assertEqual(len(imported), 9)
+        self.assertEqual(set(imported.mapped("document_number")), documents)
+        created = imported.partner_id.filtered(lambda partner: partner.ref == "NW-001")
+        self.assertEqual(created.name, "Northwind Legacy Traders")
+        self.assertNotIn(created, before)
+
+        self._run(company)
+        after = self._figures(company)
+        self.assertEqual(len(imported.partner_id), 4)
+        for partner in imported.partner_id:
+            with self.subTest(customer=partner.name):
+                self._check_figures(company, imported, partner, before.get(partner), after[partner])
+
+    def _check_figures(self, company, imported, partner, before, after):
+        """``after`` adds the partner's imported documents to ``before`` (None: a new customer)."""
+        frequency, monetary, margin, first_date, predicted = before or (0, 0.0, 0.0, None, None)
+        rows = imported.filtered(lambda row: row.partner_id == partner)
+        totals = defaultdict(float)
+        for row in rows:
+            totals[row.document_number] += row.amount_company
+        net = sum(totals.values())
+        # the lines' cost at the product's cost price, negative on a credit note
+        cost = sum(
+            row.quantity
+            * row.product_id.with_company(company).standard_price
+            * (-1 if row.amount_company < 0 else 1)
+            for row in rows
+        )
+        self.assertEqual(after[0], frequency + sum(1 for total in totals.values() if total > 0))
+        self.assertAlmostEqual(after[1], monetary + net, places=2)
+        self.assertAlmostEqual(after[2], margin + net - cost, places=2)
+        self.assertEqual(after[3], min(filter(None, [first_date, *rows.mapped("date")])))
+        self.assertNotEqual(after[4], predicted)

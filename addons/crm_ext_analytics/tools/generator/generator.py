@@ -14,6 +14,7 @@ from .accounting_lines import AccountingLinesMixin
 from .accounting_moves import AccountingMovesMixin
 from .base import GeneratorBase
 from .companies import CompaniesMixin
+from .history import HistoryMixin
 from .marketing import MarketingMixin
 from .partners import PartnersMixin
 from .profile import Profile
@@ -74,6 +75,7 @@ class Generator(
     AccountingLinesMixin,
     MarketingMixin,
     ServiceMixin,
+    HistoryMixin,
     GeneratorBase,
 ):
     """One run of the generator: ``run()`` writes everything, ``run_extras()`` the marketing
@@ -94,6 +96,7 @@ class Generator(
                 ("accounting", self._write_accounting),
                 ("mailings and traces", self._marketing),
                 ("tickets and SLAs", self._service),
+                ("sales history before Odoo", self._sales_history),
                 ("finalize", self._finalize),
             ]
         )
@@ -175,6 +178,7 @@ class Generator(
             "foreign_invoice_ids": IV["ids"][IV["foreign"]],
             "revenue_by_company": revenue,
             "open_balances": open_df[["partner_id", "company_id", "amount"]],
+            "sales_history_ids": self.sales_history_ids,
             **self._summary_of_run(),
         }
 

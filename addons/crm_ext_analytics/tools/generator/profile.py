@@ -55,6 +55,9 @@ class Profile:
     tickets_per_customer: float = 2.0
     ticket_open_days: int = 21
     escalation_backlog_days: int = 7
+    # sales history before Odoo (crm_ext_sales): this share of the main company's customers of
+    # before the period get a few documents of the former system (none by default)
+    sales_history_share: float = 0.0
     copy_chunk_rows: int = 250_000
     # Drop the foreign keys of the tables being loaded and add them back (which validates
     # every row at once) at the end, in the same transaction: per-row foreign key triggers
