@@ -51,39 +51,82 @@ class CrmExtAnalyticsRun(models.Model):
         }
 
     def _basket_kept(self, company):
-        """The basket stage's result when the company's rules and offers are kept (too few orders
-        confirmed since they were computed, by the company's setting), else None."""
+        """The basket stage's result when the company's rules are kept (too few orders confirmed
+        since they were computed, by the company's setting; a run asked to recompute everything
+        never keeps them), else None. The customers who confirmed one of those orders get their
+        offers again from the kept rules: an offer of what they just bought goes away."""
         threshold = company.crm_ext_basket_min_new_orders
         since = company.crm_ext_basket_computed_at
-        if not threshold or not since:
+        if not threshold or not since or self.full_run:
             return None
-        self.env["sale.order"].flush_model(["state", "company_id", "date_order"])
-        new = self._read_rows(
+        self.env["sale.order"].flush_model(["state", "company_id", "date_order", "partner_id"])
+        rows = self._read_rows(
             SQL(
-                """SELECT COUNT(*) FROM sale_order
-                    WHERE state = 'sale' AND company_id = %s AND date_order >= %s""",
+                """SELECT COUNT(*), array_agg(DISTINCT partner.commercial_partner_id)
+                     FROM sale_order so JOIN res_partner partner ON partner.id = so.partner_id
+                    WHERE so.state = 'sale' AND so.company_id = %s AND so.date_order >= %s""",
                 company.id,
                 since,
             )
-        )[0][0]
+        )
+        new, partner_ids = rows[0][0], rows[0][1] or []
         if new >= threshold:
             return None
+        lines = self._read_order_lines(partner_ids) if partner_ids else None
+        if lines is not None:
+            purchases = lines[["partner_id", "product_id"]].drop_duplicates()
+            offers = next_best_offers(purchases, self._read_stored_rules(), top=company.crm_ext_offer_count)
+            self._write_offers(offers, partner_ids)
+            self.env["crm_ext.customer.offer"].invalidate_model()
         domain = [("company_id", "=", company.id)]
         return {
-            "rows": 0,
+            "rows": 0 if lines is None else len(lines),
             "order_count": 0,
             "rule_count": self.env["crm_ext.product.rule"].search_count(domain),
             "offer_count": self.env["crm_ext.customer.offer"].search_count(domain),
             "log": _(
-                "Market basket: rules and offers kept, %(new)s orders confirmed since they were "
-                "computed (%(threshold)s needed).",
+                "Market basket: rules kept, %(new)s orders confirmed since they were computed "
+                "(%(threshold)s needed); offers of the %(customers)s customers with those orders "
+                "computed again from them.",
                 new=new,
                 threshold=threshold,
+                customers=len(partner_ids),
             ),
         }
 
-    def _read_order_lines(self):
-        """Products of the company's confirmed orders, one row per order and product."""
+    def _read_stored_rules(self):
+        """The company's stored rules as the engine gives them (``antecedents`` and
+        ``consequents`` as sorted tuples of product ids, ``confidence``, ``lift``)."""
+        self.env["crm_ext.product.rule"].flush_model()
+        # the run's own results: read on the primary, whatever the run reads its inputs from
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT rule.confidence::float8, rule.lift::float8,
+                       ARRAY(SELECT rel.product_id FROM crm_ext_product_rule_antecedent_rel rel
+                              WHERE rel.rule_id = rule.id ORDER BY rel.product_id),
+                       ARRAY(SELECT rel.product_id FROM crm_ext_product_rule_consequent_rel rel
+                              WHERE rel.rule_id = rule.id ORDER BY rel.product_id)
+                  FROM crm_ext_product_rule rule
+                 WHERE rule.company_id = %s
+              ORDER BY rule.id
+                """,
+                self.company_id.id,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        return pd.DataFrame(
+            {
+                "antecedents": [tuple(row[2]) for row in rows],
+                "consequents": [tuple(row[3]) for row in rows],
+                "confidence": [row[0] for row in rows],
+                "lift": [row[1] for row in rows],
+            }
+        )
+
+    def _read_order_lines(self, partner_ids=None):
+        """Products of the company's confirmed orders (of the customers ``partner_ids`` only when
+        given), one row per order and product."""
         self.env["sale.order.line"].flush_model(["order_id", "product_id", "display_type"])
         self.env["sale.order"].flush_model(["state", "company_id", "partner_id"])
         lines = self._read_large(
@@ -95,10 +138,12 @@ class CrmExtAnalyticsRun(models.Model):
                   JOIN res_partner partner ON partner.id = so.partner_id
                  WHERE so.state = 'sale' AND so.company_id = %s
                    AND sol.product_id IS NOT NULL AND sol.display_type IS NULL
+                   %s
                 %s
                 """,
                 self.company_id.id,
-                self._history_baskets(),
+                bulk.partner_filter(SQL("partner.commercial_partner_id"), partner_ids),
+                self._history_baskets(partner_ids),
             ),
             {"basket_id": "int64", "product_id": "int64", "partner_id": "int64"},
         )
@@ -178,8 +223,9 @@ class CrmExtAnalyticsRun(models.Model):
         Rule.invalidate_model()
         Offer.invalidate_model()
 
-    def _write_offers(self, offers):
-        """Brings the company's next best offers to ``offers`` (``partner_id``, ``product_id``,
+    def _write_offers(self, offers, partner_ids=None):
+        """Brings the company's next best offers (of the customers ``partner_ids`` only, when
+        given) to ``offers`` (``partner_id``, ``product_id``,
         ``rank``, ``score``), writing only what changed, whatever the number of customers: the
         company's offers read in one query and compared in pandas, then one DELETE of the offers
         gone, COPY of the new ones and, for those whose rank or score changed, COPY into a
@@ -189,8 +235,9 @@ class CrmExtAnalyticsRun(models.Model):
         cr.execute(
             SQL(
                 """SELECT id, partner_id, product_id, rank, score FROM crm_ext_customer_offer
-                    WHERE company_id = %s""",
+                    WHERE company_id = %s %s""",
                 company_id,
+                bulk.partner_filter(SQL("partner_id"), partner_ids),
             )
         )
         current = pd.DataFrame(cr.fetchall(), columns=["id", "partner_id", "product_id", "rank", "score"])

@@ -2,9 +2,10 @@ import numpy as np
 import pandas as pd
 
 from odoo import _, fields, models
-from odoo.tools import SQL, format_amount
+from odoo.tools import SQL
 
 from ..engine.churn import churn_risk
+from ..tools.amounts import amount_formatter
 
 
 class CrmExtAnalyticsRun(models.Model):
@@ -149,7 +150,7 @@ class CrmExtAnalyticsRun(models.Model):
             "sla_breaches": ("count", "sla_breaches"),
             "days_since_interaction": ("days", "days_since_interaction"),
         }
-        currency = self.company_id.currency_id
+        format_amount = amount_formatter(self.env, self.company_id.currency_id)
         slots = []
         for slot in ("reason_1", "reason_2", "reason_3"):
             texts = np.full(len(frame), "", dtype=object)
@@ -160,9 +161,7 @@ class CrmExtAnalyticsRun(models.Model):
                     continue
                 if reason == "overdue_amount":
                     amounts = frame["overdue_amount"].to_numpy()[mask]
-                    texts[mask] = [
-                        template % {"amount": format_amount(self.env, v, currency)} for v in amounts
-                    ]
+                    texts[mask] = [template % {"amount": format_amount(value)} for value in amounts]
                 elif reason in figures:
                     name, column = figures[reason]
                     values = frame[column].to_numpy()[mask].astype("int64")

@@ -80,9 +80,10 @@ class CrmExtAnalyticsRun(models.Model):
             self.company_id.id,
         )
 
-    def _history_baskets(self):
+    def _history_baskets(self, partner_ids=None):
         """Per former line with a product: a basket (a former document, numbered below zero so as
-        not to meet an order's id), the product and the customer."""
+        not to meet an order's id), the product and the customer (of ``partner_ids`` only, when
+        given)."""
         if not self._history_on():
             return SQL()
         return SQL(
@@ -91,7 +92,8 @@ class CrmExtAnalyticsRun(models.Model):
                SELECT basket, product_id, partner_id
                  FROM (SELECT -MIN(id) OVER (PARTITION BY document_number) AS basket, product_id, partner_id
                          FROM crm_ext_sales_history WHERE company_id = %s) history
-                WHERE product_id IS NOT NULL
+                WHERE product_id IS NOT NULL %s
             """,
             self.company_id.id,
+            bulk.partner_filter(SQL("partner_id"), partner_ids),
         )

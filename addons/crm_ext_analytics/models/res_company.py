@@ -25,11 +25,13 @@ class ResCompany(models.Model):
     crm_ext_offer_count = fields.Integer(string="Offers per Customer", default=5, groups=INTERNAL)
     crm_ext_basket_min_new_orders = fields.Integer(
         string="New Orders Before New Rules",
-        default=0,
+        default=100,
         groups=INTERNAL,
-        help="A run recomputes the product rules and offers when at least this many orders were "
-        "confirmed since they were last computed, and keeps them otherwise (on a large history, "
-        "a few new orders hardly move the rules). 0 recomputes them at every run.",
+        help="A run recomputes the product rules when at least this many orders were confirmed "
+        "since they were last computed, and keeps them otherwise (on a large history, a few new "
+        "orders hardly move the rules); the customers with one of those orders get their offers "
+        "again from the kept rules. A run asked to recompute everything always recomputes them. "
+        "0 recomputes them at every run.",
     )
     crm_ext_basket_computed_at = fields.Datetime(
         string="Product Rules Computed On", readonly=True, copy=False, groups=INTERNAL

@@ -16,3 +16,4 @@ from . import test_read_source
 from . import test_write_once
 from . import test_sales_history_analytics
 from . import test_demo_history
+from . import test_amounts

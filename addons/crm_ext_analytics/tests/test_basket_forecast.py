@@ -24,6 +24,8 @@ class TestBasketForecast(CrmExtAnalyticsCase):
                 "crm_ext_basket_min_confidence": 0.5,
                 "crm_ext_basket_min_lift": 0.0,
                 "crm_ext_forecast_horizon": 3,
+                # the tests below change orders between runs and expect new rules from each run
+                "crm_ext_basket_min_new_orders": 0,
             }
         )
         cls.cenv = cls.env(context=dict(cls.env.context, allowed_company_ids=cls.company.ids))
@@ -317,10 +319,22 @@ class TestBasketForecast(CrmExtAnalyticsCase):
         kept = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
         kept._execute()
         self.assertEqual(kept.state, "done", kept.log)
-        self.assertIn("rules and offers kept, 1 orders confirmed", kept.log)
+        self.assertIn("rules kept, 1 orders confirmed", kept.log)
+        self.assertIn("offers of the 1 customers with those orders computed again", kept.log)
         self.assertEqual(kept.rule_count, len(rules))
         self.assertEqual(Rule.search([("company_id", "=", self.company.id)]), rules)
-        self.assertEqual(self._offers(), offers, "the offers are the first run's, untouched")
+        fifth = self.customers[4]
+        after = self._offers()
+        self.assertEqual(
+            {key: value for key, value in after.items() if key[0] != fifth.id},
+            offers,
+            "the other customers' offers are the first run's, untouched",
+        )
+        # the fifth had only D (no rule); with A, the kept rules A -> B and A -> C offer B and C
+        self.assertEqual(
+            {key[1]: value[1:] for key, value in after.items() if key[0] == fifth.id},
+            {self.b.id: (1, 0.9375, kept), self.c.id: (2, 0.625, kept)},
+        )
         # a second new order reaches the setting: the next run computes them again
         order = self.cenv["sale.order"].create(
             {"partner_id": self.customers[3].id, "order_line": [Command.create({"product_id": self.b.id})]}
@@ -340,3 +354,27 @@ class TestBasketForecast(CrmExtAnalyticsCase):
         )
         with self.assertRaises(ValidationError):
             self.company.crm_ext_basket_min_new_orders = -1
+
+    def test_kept_rules_offers_drop_what_was_just_bought(self):
+        """Kept rules: a customer who confirms an order of a product offered to them loses that
+        offer at the next run; "Recompute Everything" computes the rules again all the same."""
+        self.company.crm_ext_basket_min_new_orders = 100
+        self.env["sale.order"].search([("company_id", "=", self.company.id)]).date_order = (
+            self.basket_run.date_start - timedelta(hours=1)
+        )
+        first = self.customers[0]
+        self.assertIn((first.id, self.c.id), self._offers())
+        order = self.cenv["sale.order"].create(
+            {"partner_id": first.id, "order_line": [Command.create({"product_id": self.c.id})]}
+        )
+        order.action_confirm()
+        kept = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
+        kept._execute()
+        self.assertIn("rules kept", kept.log)
+        self.assertNotIn((first.id, self.c.id), self._offers(), "C was just bought")
+        self.assertNotIn(first.id, {key[0] for key in self._offers()}, "A, B and C bought: nothing left")
+        full = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id, "full_run": True})
+        full._execute()
+        self.assertEqual(full.state, "done", full.log)
+        self.assertNotIn("kept", full.log)
+        self.assertEqual(self.company.crm_ext_basket_computed_at, full.date_start)
