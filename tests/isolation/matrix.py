@@ -103,7 +103,7 @@ WRITE_FIELDS = {
     "res.users": "date_calendar",
     "sale.order": "service_contract_ids",
     "stock.picking": "opportunity_id",
-    "utm.campaign": "segment_id",
+    "utm.campaign": "crm_ext_segment_id",
     "crm_ext.interaction": "summary",
     "crm_ext.opportunity.line": "product_uom_qty",
     "crm_ext.forecast.adjustment": "amount",
