@@ -38,17 +38,9 @@ PENDING = {
         "revenue_from_lines", "territory_id", "ticket_count", "ticket_ids",
     },
     "crm.stage": {"forecast_category"},
-    "product.template": {
-        "service_contract", "service_cover_labour", "service_cover_onsite", "service_cover_parts",
-        "service_duration_months", "service_warranty",
-    },
-    "res.company": {
-        "credit_control_policy", "date_analytics_jalali", "date_calendar", "date_persian_digits",
-        "service_labour_product_id", "service_portal_attachment_mb", "service_portal_team_id",
-    },
+    "res.company": {"credit_control_policy", "date_analytics_jalali", "date_calendar", "date_persian_digits"},
     "res.config.settings": {
         "credit_control_policy", "date_analytics_jalali", "date_calendar", "date_persian_digits",
-        "service_labour_product_id", "service_portal_attachment_mb", "service_portal_team_id",
         "territory_routing",
     },
     "res.partner": {
@@ -59,12 +51,12 @@ PENDING = {
         "open_ticket_count", "overdue_invoice_count", "pending_delivery_count", "rfm_cell",
         "rfm_churn_probability", "rfm_churn_reasons", "rfm_clv_p_alive", "rfm_clv_predicted", "rfm_f_score",
         "rfm_m_score", "rfm_r_score", "rfm_segment", "sales_history_amount", "sales_history_count",
-        "sales_history_last_date", "service_contract_count", "ticket_count",
+        "sales_history_last_date", "ticket_count",
     },
     "res.users": {"date_calendar", "date_persian_digits"},
     "sale.order": {
         "company_currency_id", "credit_limit_exceeded", "customer_amount_overdue", "customer_credit_limit",
-        "customer_credit_used", "service_contract_count", "service_contract_ids",
+        "customer_credit_used",
     },
     "stock.picking": {"opportunity_id"},
 }  # fmt: skip

@@ -73,7 +73,7 @@ class TestSuiteSecurity(TransactionCase):
             if any(module.startswith("crm_ext_") for module in field.modules.split(", "))
         ]
         self.assertIn("credit_control_policy", ours)
-        self.assertIn("service_portal_attachment_mb", ours)
+        self.assertIn("crm_ext_service_portal_attachment_mb", ours)
         portal = new_test_user(self.env, login="crm_ext_company_portal", groups="base.group_portal")
         employee = new_test_user(self.env, login="crm_ext_company_employee", groups="base.group_user")
         company = self.env.company

@@ -54,11 +54,26 @@ campaign = env['utm.campaign'].create({
     'date_end': '2026-02-20', 'segment_id': segment.id, 'analytic_account_id': account.id,
     'campaign_state': 'running',
 })
+# crm_ext_service: a contract product, the company's portal and labour settings
+contract = env['product.template'].create({
+    'name': 'Upgrade contract (test)', 'type': 'service', 'service_contract': True,
+    'service_duration_months': 18, 'service_cover_parts': False, 'service_cover_onsite': True,
+})
+warranty = env['product.template'].create({
+    'name': 'Upgrade warranty (test)', 'type': 'consu', 'service_warranty': True,
+    'service_duration_months': 30,
+})
+team = env['crm_ext.service.team'].search([('company_id', '=', env.company.id)], limit=1)
+env.company.write({
+    'service_portal_attachment_mb': 7, 'service_portal_team_id': team.id,
+    'service_labour_product_id': contract.product_variant_id.id,
+})
 fields = env['ir.model.fields'].search([('model', '=', 'utm.campaign'), ('name', 'in', ('budget', 'cost'))])
 env.cr.commit()
 print('FILLED=' + json.dumps({
     'campaign': campaign.id, 'segment': segment.id, 'account': account.id,
     'fields': {field.name: field.id for field in fields},
+    'contract': contract.id, 'warranty': warranty.id, 'team': team.id, 'company': env.company.id,
 }))
 """
 
@@ -84,6 +99,28 @@ assert env.ref('crm_ext_marketing.field_utm_campaign__crm_ext_budget') == by_nam
 states = by_name['crm_ext_state'].selection_ids.mapped('value')
 assert sorted(states) == ['draft', 'running', 'stopped'], states
 assert env.ref('crm_ext_marketing.selection__utm_campaign__crm_ext_state__running').value == 'running'
+# crm_ext_service
+contract = env['product.template'].browse(ids['contract'])
+assert contract.crm_ext_service_contract and not contract.crm_ext_service_warranty
+assert contract.crm_ext_service_duration_months == 18, contract.crm_ext_service_duration_months
+assert not contract.crm_ext_service_cover_parts and contract.crm_ext_service_cover_onsite
+assert contract.product_variant_id.crm_ext_service_contract
+warranty = env['product.template'].browse(ids['warranty'])
+assert warranty.crm_ext_service_warranty and warranty.crm_ext_service_duration_months == 30
+company = env['res.company'].browse(ids['company'])
+assert company.crm_ext_service_portal_attachment_mb == 7, company.crm_ext_service_portal_attachment_mb
+assert company.crm_ext_service_portal_team_id.id == ids['team'], company.crm_ext_service_portal_team_id
+assert company.crm_ext_service_labour_product_id == contract.product_variant_id
+settings = env['res.config.settings'].create({{}})
+assert settings.crm_ext_service_portal_attachment_mb == 7, settings.crm_ext_service_portal_attachment_mb
+old = env['ir.model.fields'].search([
+    ('model', 'in', ('product.template', 'product.product', 'res.company', 'res.config.settings',
+                     'sale.order')),
+    ('name', 'in', ('service_contract', 'service_warranty', 'service_duration_months',
+                    'service_portal_team_id', 'service_portal_attachment_mb', 'service_labour_product_id',
+                    'service_contract_ids')),
+])
+assert not old, old.mapped(lambda field: (field.model, field.name))
 print('UPGRADE-OK')
 """
 
@@ -119,4 +156,5 @@ def test_upgrade_keeps_the_data_of_renamed_fields(upgrade_db, tmp_path):
         _sql("SELECT name, latest_version FROM ir_module_module WHERE name LIKE 'crm_ext%'", upgrade_db)
     )
     assert versions["crm_ext_marketing"] == "18.0.1.2.0", versions
+    assert versions["crm_ext_service"] == "18.0.1.1.0", versions
     assert "UPGRADE-OK" in _odoo(upgrade_db, stdin=CHECK.format(ids=ids), command=("shell",))

@@ -70,7 +70,7 @@ class ResPartner(models.Model):
     equipment_count = fields.Integer(
         compute="_compute_service_base_counts", groups="crm_ext_service.group_service_user"
     )
-    service_contract_count = fields.Integer(
+    crm_ext_service_contract_count = fields.Integer(
         compute="_compute_service_base_counts", groups="crm_ext_service.group_service_user"
     )
 
@@ -84,7 +84,9 @@ class ResPartner(models.Model):
                 counts[key, partner.id] = count
         for partner in self:
             partner.equipment_count = counts.get(("equipment", partner.commercial_partner_id.id), 0)
-            partner.service_contract_count = counts.get(("contract", partner.commercial_partner_id.id), 0)
+            partner.crm_ext_service_contract_count = counts.get(
+                ("contract", partner.commercial_partner_id.id), 0
+            )
 
     def _action_view_service_base(self, xmlid):
         self.ensure_one()

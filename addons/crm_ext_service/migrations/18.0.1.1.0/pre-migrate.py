@@ -1,0 +1,27 @@
+"""Issue 18: the fields crm_ext_service adds to Odoo's models take the ``crm_ext_`` prefix
+(CONTRIBUTING.md, "Fields on Odoo's models"); their data, labels and XML ids are kept."""
+
+from odoo.addons.crm_ext_sales.tools.migration import rename_fields
+
+COMPANY = ["service_labour_product_id", "service_portal_team_id", "service_portal_attachment_mb"]
+FIELDS = {
+    # product.product shows the template's fields (delegation): its rows are renamed too
+    "product.template": [
+        "service_contract", "service_warranty", "service_duration_months", "service_cover_parts",
+        "service_cover_labour", "service_cover_onsite",
+    ],
+    "product.product": [
+        "service_contract", "service_warranty", "service_duration_months", "service_cover_parts",
+        "service_cover_labour", "service_cover_onsite",
+    ],
+    "res.company": COMPANY,
+    "res.config.settings": COMPANY,
+    "sale.order": ["service_contract_ids", "service_contract_count"],
+    "res.partner": ["service_contract_count"],
+}  # fmt: skip
+RENAMES = [(model, name, f"crm_ext_{name}") for model, names in FIELDS.items() for name in names]
+
+
+def migrate(cr, version):
+    if version:
+        rename_fields(cr, RENAMES)
