@@ -48,10 +48,8 @@ PENDING = {
         "customer_order_count", "customer_payment_count", "customer_quotation_count", "equipment_count",
         "failed_sla_ticket_count", "interaction_count", "interaction_ids", "last_interaction_date",
         "late_delivery_count", "open_invoice_count", "open_opportunity_count", "open_pipeline_amount",
-        "open_ticket_count", "overdue_invoice_count", "pending_delivery_count", "rfm_cell",
-        "rfm_churn_probability", "rfm_churn_reasons", "rfm_clv_p_alive", "rfm_clv_predicted", "rfm_f_score",
-        "rfm_m_score", "rfm_r_score", "rfm_segment", "sales_history_amount", "sales_history_count",
-        "sales_history_last_date", "ticket_count",
+        "open_ticket_count", "overdue_invoice_count", "pending_delivery_count", "sales_history_amount",
+        "sales_history_count", "sales_history_last_date", "ticket_count",
     },
     "res.users": {"date_calendar", "date_persian_digits"},
     "sale.order": {

@@ -68,12 +68,21 @@ env.company.write({
     'service_portal_attachment_mb': 7, 'service_portal_team_id': team.id,
     'service_labour_product_id': contract.product_variant_id.id,
 })
-fields = env['ir.model.fields'].search([('model', '=', 'utm.campaign'), ('name', 'in', ('budget', 'cost'))])
+# crm_ext_analytics: computed partner fields (no column), a saved filter on one of them
+saved = env['ir.filters'].create({
+    'name': 'Upgrade champions (test)', 'model_id': 'res.partner', 'user_id': False,
+    'domain': "[('rfm_segment', 'in', ('champions', 'loyal'))]", 'context': "{'group_by': ['rfm_segment']}",
+})
+fields = env['ir.model.fields'].search([
+    '|', '&', ('model', '=', 'utm.campaign'), ('name', 'in', ('budget', 'cost')),
+    '&', ('model', '=', 'res.partner'), ('name', '=', 'rfm_segment'),
+])
 env.cr.commit()
 print('FILLED=' + json.dumps({
     'campaign': campaign.id, 'segment': segment.id, 'account': account.id,
     'fields': {field.name: field.id for field in fields},
     'contract': contract.id, 'warranty': warranty.id, 'team': team.id, 'company': env.company.id,
+    'filter': saved.id,
 }))
 """
 
@@ -121,6 +130,14 @@ old = env['ir.model.fields'].search([
                     'service_contract_ids')),
 ])
 assert not old, old.mapped(lambda field: (field.model, field.name))
+# crm_ext_analytics
+partner_field = env['ir.model.fields']._get('res.partner', 'crm_ext_rfm_segment')
+assert partner_field.id == ids['fields']['rfm_segment'], partner_field
+assert not env['ir.model.fields']._get('res.partner', 'rfm_segment')
+saved = env['ir.filters'].browse(ids['filter'])
+assert saved.domain == "[('crm_ext_rfm_segment', 'in', ('champions', 'loyal'))]", saved.domain
+assert saved.context == "{{'group_by': ['crm_ext_rfm_segment']}}", saved.context
+env['res.partner'].search(saved._get_eval_domain())
 print('UPGRADE-OK')
 """
 
@@ -149,7 +166,7 @@ def test_upgrade_keeps_the_data_of_renamed_fields(upgrade_db, tmp_path):
     out = _odoo(upgrade_db, stdin=FILL, command=("shell",), addons_path=before_path)
     [line] = [line for line in out.splitlines() if line.startswith("FILLED=")]
     ids = line.removeprefix("FILLED=")
-    assert json.loads(ids)["fields"].keys() == {"budget", "cost"}
+    assert json.loads(ids)["fields"].keys() == {"budget", "cost", "rfm_segment"}
     # upgrade with the add-ons of this tree: a clean log (checked by _odoo), the data kept
     _odoo(upgrade_db, "-u", MODULES, "--stop-after-init")
     versions = dict(
@@ -157,4 +174,5 @@ def test_upgrade_keeps_the_data_of_renamed_fields(upgrade_db, tmp_path):
     )
     assert versions["crm_ext_marketing"] == "18.0.1.2.0", versions
     assert versions["crm_ext_service"] == "18.0.1.1.0", versions
+    assert versions["crm_ext_analytics"] == "18.0.1.1.0", versions
     assert "UPGRADE-OK" in _odoo(upgrade_db, stdin=CHECK.format(ids=ids), command=("shell",))
