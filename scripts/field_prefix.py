@@ -38,11 +38,6 @@ PENDING = {
         "revenue_from_lines", "territory_id", "ticket_count", "ticket_ids",
     },
     "crm.stage": {"forecast_category"},
-    "res.company": {"credit_control_policy", "date_analytics_jalali", "date_calendar", "date_persian_digits"},
-    "res.config.settings": {
-        "credit_control_policy", "date_analytics_jalali", "date_calendar", "date_persian_digits",
-        "territory_routing",
-    },
     "res.partner": {
         "amount_due", "amount_overdue", "average_days_to_pay", "customer_360_currency_id",
         "customer_order_count", "customer_payment_count", "customer_quotation_count", "equipment_count",
@@ -51,7 +46,6 @@ PENDING = {
         "open_ticket_count", "overdue_invoice_count", "pending_delivery_count", "sales_history_amount",
         "sales_history_count", "sales_history_last_date", "ticket_count",
     },
-    "res.users": {"date_calendar", "date_persian_digits"},
     "sale.order": {
         "company_currency_id", "credit_limit_exceeded", "customer_amount_overdue", "customer_credit_limit",
         "customer_credit_used",

@@ -68,6 +68,12 @@ env.company.write({
     'service_portal_attachment_mb': 7, 'service_portal_team_id': team.id,
     'service_labour_product_id': contract.product_variant_id.id,
 })
+# crm_ext_sales: the company's credit and calendar settings, a user's calendar
+env.company.write({
+    'credit_control_policy': 'block', 'date_calendar': 'jalali', 'date_persian_digits': True,
+    'date_analytics_jalali': True,
+})
+env.user.write({'date_calendar': 'gregorian', 'date_persian_digits': True})
 # crm_ext_analytics: computed partner fields (no column), a saved filter on one of them
 saved = env['ir.filters'].create({
     'name': 'Upgrade champions (test)', 'model_id': 'res.partner', 'user_id': False,
@@ -83,6 +89,7 @@ print('FILLED=' + json.dumps({
     'fields': {field.name: field.id for field in fields},
     'contract': contract.id, 'warranty': warranty.id, 'team': team.id, 'company': env.company.id,
     'filter': saved.id,
+    'sales_company': env.company.id, 'user': env.user.id,
 }))
 """
 
@@ -138,6 +145,17 @@ saved = env['ir.filters'].browse(ids['filter'])
 assert saved.domain == "[('crm_ext_rfm_segment', 'in', ('champions', 'loyal'))]", saved.domain
 assert saved.context == "{{'group_by': ['crm_ext_rfm_segment']}}", saved.context
 env['res.partner'].search(saved._get_eval_domain())
+# crm_ext_sales
+company = env['res.company'].browse(ids['sales_company'])
+assert company.crm_ext_credit_control_policy == 'block', company.crm_ext_credit_control_policy
+assert company.crm_ext_date_calendar == 'jalali', company.crm_ext_date_calendar
+assert company.crm_ext_date_persian_digits and company.crm_ext_date_analytics_jalali
+user = env['res.users'].browse(ids['user'])
+assert user.crm_ext_date_calendar == 'gregorian', user.crm_ext_date_calendar
+assert user.crm_ext_date_persian_digits
+settings = env['res.config.settings'].with_company(company).create({{}})
+assert settings.crm_ext_credit_control_policy == 'block', settings.crm_ext_credit_control_policy
+assert env.ref('crm_ext_sales.selection__res_company__crm_ext_date_calendar__jalali').value == 'jalali'
 print('UPGRADE-OK')
 """
 
@@ -175,4 +193,5 @@ def test_upgrade_keeps_the_data_of_renamed_fields(upgrade_db, tmp_path):
     assert versions["crm_ext_marketing"] == "18.0.1.2.0", versions
     assert versions["crm_ext_service"] == "18.0.1.1.0", versions
     assert versions["crm_ext_analytics"] == "18.0.1.1.0", versions
+    assert versions["crm_ext_sales"] == "18.0.1.1.0", versions
     assert "UPGRADE-OK" in _odoo(upgrade_db, stdin=CHECK.format(ids=ids), command=("shell",))

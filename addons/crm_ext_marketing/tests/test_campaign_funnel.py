@@ -262,7 +262,7 @@ class TestCampaignFunnel(CrmExtMarketingCase):
         """A letter is rendered in its recipient's language, so its dates follow the recipient's
         calendar as the e-mails do: Jalali for a Persian customer, Gregorian for the others."""
         self.env["res.lang"]._activate_lang("fa_IR")
-        self.env.company.date_calendar = "language"
+        self.env.company.crm_ext_date_calendar = "language"
         persian, english = self.vip[0], self.vip[1]
         persian.lang, english.lang = "fa_IR", "en_US"
         self.letter.body_html = "<p>Dated <t t-out='format_date(object.create_date)'/></p>"

@@ -51,7 +51,7 @@ class SaleOrder(models.Model):
         # held to the credit policy, whether or not they may see the figures; the policy
         # first: under "warn" the figures are not even computed
         blocked = self.sudo().filtered(
-            lambda o: o.company_id.credit_control_policy == "block" and o.credit_limit_exceeded
+            lambda o: o.company_id.crm_ext_credit_control_policy == "block" and o.credit_limit_exceeded
         )
         return self.browse(blocked.ids)
 

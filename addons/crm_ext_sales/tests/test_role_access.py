@@ -20,7 +20,7 @@ class TestCreditOverrideAccess(CrmExtSalesCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company.account_use_credit_limit = True
-        cls.company.credit_control_policy = "block"
+        cls.company.crm_ext_credit_control_policy = "block"
         cls.customer.credit_limit = 100.0
         cls.product = cls.env["product.product"].create(
             {"name": "Cabinet (test)", "list_price": 150.0, "taxes_id": [Command.clear()]}

@@ -4,9 +4,10 @@
 no dependency: it renames the column (and its index), the field's ``ir.model.fields`` row (so its
 translated label, its defaults, tracking values and export lines stay attached to it), the XML
 ids of the field and of its selection values (so that the end of the upgrade does not delete
-them as obsolete: deleting a selection value empties the column), and the field's name in the
-saved filters of the model. It runs before the module's new code is loaded, so Odoo finds the
-fields under their new names with their data and neither drops nor recreates a column.
+them as obsolete: deleting a selection value empties the column), the field's name in the
+saved filters of the model and in the module's own views of the model. It runs before the
+module's new code is loaded, so Odoo finds the fields under their new names with their data and
+neither drops nor recreates a column.
 """
 
 import logging
@@ -17,11 +18,14 @@ from odoo.tools.sql import column_exists, index_exists, make_index_name, rename_
 _logger = logging.getLogger(__name__)
 
 
-def rename_fields(cr, renames):
+def rename_fields(cr, renames, module=None):
     """Renames fields; ``renames`` is ``[(model, old name, new name)]``.
 
     A field without a column (computed, one2many) is renamed in the registry tables only. A
     rename already done (the new column exists) is skipped, so the script can run again.
+    With ``module``, the views of that module on the model are changed too: the module's data
+    reloads them, but a view of the same model loaded before (e.g. the users' form that
+    ``res.groups`` rebuilds) is checked together with them, on the new names, and would fail.
     """
     for model, old, new in renames:
         table = model.replace(".", "_")
@@ -77,4 +81,34 @@ def rename_fields(cr, renames):
                 model=model,
             )
         )
+        if module:
+            _rename_in_views(cr, module, model, old, new)
         _logger.info("renamed field %s.%s to %s", model, old, new)
+
+
+def add_prefix(cr, fields_by_model, module=None):
+    """``rename_fields`` of each ``{model: [name, ...]}`` to ``crm_ext_<name>``."""
+    renames = [(model, name, f"crm_ext_{name}") for model, names in fields_by_model.items() for name in names]
+    rename_fields(cr, renames, module=module)
+
+
+def _rename_in_views(cr, module, model, old, new):
+    """The field's name as a word in the arch (every language) of ``module``'s views of ``model``."""
+    pattern = rf"\m{old}\M"
+    cr.execute(
+        SQL(
+            """
+            UPDATE ir_ui_view view
+               SET arch_db = (SELECT jsonb_object_agg(key, regexp_replace(value, %(pattern)s, %(new)s, 'g'))
+                                FROM jsonb_each_text(view.arch_db))
+             WHERE view.model = %(model)s AND view.arch_db::text ~ %(pattern)s
+               AND view.id IN (
+                   SELECT res_id FROM ir_model_data WHERE model = 'ir.ui.view' AND module = %(module)s
+               )
+            """,
+            pattern=pattern,
+            new=new,
+            model=model,
+            module=module,
+        )
+    )

@@ -1,7 +1,7 @@
 """Issue 18: the fields crm_ext_service adds to Odoo's models take the ``crm_ext_`` prefix
 (CONTRIBUTING.md, "Fields on Odoo's models"); their data, labels and XML ids are kept."""
 
-from odoo.addons.crm_ext_sales.tools.migration import rename_fields
+from odoo.addons.crm_ext_sales.tools.migration import add_prefix
 
 COMPANY = ["service_labour_product_id", "service_portal_team_id", "service_portal_attachment_mb"]
 FIELDS = {
@@ -19,9 +19,8 @@ FIELDS = {
     "sale.order": ["service_contract_ids", "service_contract_count"],
     "res.partner": ["service_contract_count"],
 }  # fmt: skip
-RENAMES = [(model, name, f"crm_ext_{name}") for model, names in FIELDS.items() for name in names]
 
 
 def migrate(cr, version):
     if version:
-        rename_fields(cr, RENAMES)
+        add_prefix(cr, FIELDS, module="crm_ext_service")
