@@ -137,6 +137,10 @@ old = env['ir.model.fields'].search([
                     'service_contract_ids')),
 ])
 assert not old, old.mapped(lambda field: (field.model, field.name))
+partner_fields = env['ir.model.fields'].search([('model', '=', 'res.partner')]).mapped('name')
+lead_fields = env['ir.model.fields'].search([('model', '=', 'crm.lead')]).mapped('name')
+assert 'ticket_count' not in partner_fields and 'crm_ext_ticket_count' in partner_fields
+assert 'ticket_ids' not in lead_fields and 'crm_ext_ticket_ids' in lead_fields
 # crm_ext_analytics
 partner_field = env['ir.model.fields']._get('res.partner', 'crm_ext_rfm_segment')
 assert partner_field.id == ids['fields']['rfm_segment'], partner_field
@@ -191,7 +195,7 @@ def test_upgrade_keeps_the_data_of_renamed_fields(upgrade_db, tmp_path):
         _sql("SELECT name, latest_version FROM ir_module_module WHERE name LIKE 'crm_ext%'", upgrade_db)
     )
     assert versions["crm_ext_marketing"] == "18.0.1.2.0", versions
-    assert versions["crm_ext_service"] == "18.0.1.1.0", versions
+    assert versions["crm_ext_service"] == "18.0.1.2.0", versions
     assert versions["crm_ext_analytics"] == "18.0.1.1.0", versions
     assert versions["crm_ext_sales"] == "18.0.1.1.0", versions
     assert "UPGRADE-OK" in _odoo(upgrade_db, stdin=CHECK.format(ids=ids), command=("shell",))

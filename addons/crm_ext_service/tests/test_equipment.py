@@ -32,8 +32,8 @@ class TestEquipment(CrmExtFieldServiceCase):
         ticket = self._make_ticket(equipment_id=equipment[0].id)
         self.assertEqual(ticket.coverage_status, "covered")
         self.assertEqual(ticket.coverage_contract_id, warranty)
-        self.assertEqual(self.customer.equipment_count, 2)
-        self.assertEqual(self.contact.equipment_count, 2, "contacts show their company's equipment")
+        self.assertEqual(self.customer.crm_ext_equipment_count, 2)
+        self.assertEqual(self.contact.crm_ext_equipment_count, 2, "contacts show their company's equipment")
         self.assertEqual(self.customer.crm_ext_service_contract_count, 1)
         # an agent without stock or sales rights opens both forms
         equipment_form = Form(equipment[0].with_user(self.agent))
