@@ -88,7 +88,7 @@ print('FILLED=' + json.dumps({
     'campaign': campaign.id, 'segment': segment.id, 'account': account.id,
     'fields': {field.name: field.id for field in fields},
     'contract': contract.id, 'warranty': warranty.id, 'team': team.id, 'company': env.company.id,
-    'filter': saved.id,
+    'filter': saved.id, 'users_rfm': env['ir.model.fields']._get('res.users', 'rfm_segment').id,
     'sales_company': env.company.id, 'user': env.user.id,
 }))
 """
@@ -145,6 +145,8 @@ assert 'ticket_ids' not in lead_fields and 'crm_ext_ticket_ids' in lead_fields
 partner_field = env['ir.model.fields']._get('res.partner', 'crm_ext_rfm_segment')
 assert partner_field.id == ids['fields']['rfm_segment'], partner_field
 assert not env['ir.model.fields']._get('res.partner', 'rfm_segment')
+# res.users shows the partner's fields (delegation): its rows are renamed too
+assert env['ir.model.fields']._get('res.users', 'crm_ext_rfm_segment').id == ids['users_rfm']
 saved = env['ir.filters'].browse(ids['filter'])
 assert saved.domain == "[('crm_ext_rfm_segment', 'in', ('champions', 'loyal'))]", saved.domain
 assert saved.context == "{{'group_by': ['crm_ext_rfm_segment']}}", saved.context

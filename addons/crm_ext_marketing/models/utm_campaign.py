@@ -37,15 +37,17 @@ class UtmCampaign(models.Model):
     # customer invoices, all posted, net of refunds and credit notes; the documents of each company
     # the reader works in, converted from that company's currency into the campaign's company's
     currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
-    crm_ext_budget = fields.Monetary(currency_field="currency_id", groups=MARKETING_USER)
+    crm_ext_budget = fields.Monetary(string="Budget", currency_field="currency_id", groups=MARKETING_USER)
     crm_ext_analytic_account_id = fields.Many2one(
         "account.analytic.account",
+        string="Analytic Account",
         domain="[('company_id', 'in', (company_id, False))]",
         groups=MARKETING_USER,
         help="Costs booked on this analytic account (timesheets, expenses, journal items) count as "
         "campaign costs, except those of vendor bills already tagged with the campaign.",
     )
     crm_ext_cost = fields.Monetary(
+        string="Cost",
         currency_field="currency_id",
         compute="_compute_money",
         groups=MARKETING_USER,
@@ -71,7 +73,7 @@ class UtmCampaign(models.Model):
         string="Budget Used (%)", compute="_compute_money", groups=MARKETING_USER
     )
     crm_ext_over_budget = fields.Boolean(
-        compute="_compute_money", search="_search_over_budget", groups=MARKETING_USER
+        string="Over Budget", compute="_compute_money", search="_search_over_budget", groups=MARKETING_USER
     )
     crm_ext_lead_total = fields.Integer(
         string="Campaign Leads",
@@ -81,7 +83,7 @@ class UtmCampaign(models.Model):
     )
     crm_ext_won_total = fields.Integer(string="Won Deals", compute="_compute_money", groups=MARKETING_USER)
     crm_ext_cost_per_lead = fields.Monetary(
-        currency_field="currency_id", compute="_compute_money", groups=MARKETING_USER
+        string="Cost Per Lead", currency_field="currency_id", compute="_compute_money", groups=MARKETING_USER
     )
     crm_ext_cost_per_won = fields.Monetary(
         string="Cost per Won Deal",
@@ -92,7 +94,9 @@ class UtmCampaign(models.Model):
     crm_ext_channel_results_html = fields.Html(
         string="Results by Channel", compute="_compute_channel_results", sanitize=False, groups=MARKETING_USER
     )
-    crm_ext_step_count = fields.Integer(compute="_compute_step_count", groups=MARKETING_USER)
+    crm_ext_step_count = fields.Integer(
+        string="Step Count", compute="_compute_step_count", groups=MARKETING_USER
+    )
     crm_ext_target_count = fields.Integer(
         string="Targets Reached", compute="_compute_step_count", groups=MARKETING_USER
     )

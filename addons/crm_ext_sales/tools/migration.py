@@ -86,9 +86,20 @@ def rename_fields(cr, renames, module=None):
         _logger.info("renamed field %s.%s to %s", model, old, new)
 
 
+# models that show another model's fields by delegation (``_inherits``): each has its own
+# ir.model.fields rows (and XML ids) of the delegated fields
+DELEGATING = {"res.partner": ["res.users"], "product.template": ["product.product"]}
+
+
 def add_prefix(cr, fields_by_model, module=None):
-    """``rename_fields`` of each ``{model: [name, ...]}`` to ``crm_ext_<name>``."""
-    renames = [(model, name, f"crm_ext_{name}") for model, names in fields_by_model.items() for name in names]
+    """``rename_fields`` of each ``{model: [name, ...]}`` to ``crm_ext_<name>``, on the models
+    that delegate to it too."""
+    renames = [
+        (target, name, f"crm_ext_{name}")
+        for model, names in fields_by_model.items()
+        for target in [model, *DELEGATING.get(model, [])]
+        for name in names
+    ]
     rename_fields(cr, renames, module=module)
 
 

@@ -8,7 +8,9 @@ class SaleOrder(models.Model):
         "crm_ext.service.contract", "sale_order_id", string="Service Contracts"
     )
 
-    crm_ext_service_contract_count = fields.Integer(compute="_compute_service_contract_count")
+    crm_ext_service_contract_count = fields.Integer(
+        string="Service Contract Count", compute="_compute_service_contract_count"
+    )
 
     def _compute_service_contract_count(self):
         counts = dict(

@@ -5,12 +5,8 @@ from odoo.addons.crm_ext_sales.tools.migration import add_prefix
 
 COMPANY = ["service_labour_product_id", "service_portal_team_id", "service_portal_attachment_mb"]
 FIELDS = {
-    # product.product shows the template's fields (delegation): its rows are renamed too
+    # product.product's rows of them (delegation) too: add_prefix renames them
     "product.template": [
-        "service_contract", "service_warranty", "service_duration_months", "service_cover_parts",
-        "service_cover_labour", "service_cover_onsite",
-    ],
-    "product.product": [
         "service_contract", "service_warranty", "service_duration_months", "service_cover_parts",
         "service_cover_labour", "service_cover_onsite",
     ],
