@@ -34,7 +34,7 @@ PENDING = {
         "customer_average_days_to_pay", "customer_credit_limit", "customer_last_interaction_date",
         "customer_open_opportunity_count", "delivery_count", "forecast_category", "forecast_month",
         "interaction_count", "interaction_ids", "invoice_count", "invoice_ids", "invoiced_amount",
-        "lead_score", "lines_amount_untaxed", "lines_margin", "opportunity_line_ids", "payment_count",
+        "lines_amount_untaxed", "lines_margin", "opportunity_line_ids", "payment_count",
         "revenue_from_lines", "territory_id",
     },
     "crm.stage": {"forecast_category"},

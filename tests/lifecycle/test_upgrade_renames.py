@@ -54,6 +54,8 @@ campaign = env['utm.campaign'].create({
     'date_end': '2026-02-20', 'segment_id': segment.id, 'analytic_account_id': account.id,
     'campaign_state': 'running',
 })
+lead = env['crm.lead'].create({'name': 'Upgrade lead (test)'})
+lead.write({'lead_score': 42})
 # crm_ext_service: a contract product, the company's portal and labour settings
 contract = env['product.template'].create({
     'name': 'Upgrade contract (test)', 'type': 'service', 'service_contract': True,
@@ -86,6 +88,7 @@ fields = env['ir.model.fields'].search([
 env.cr.commit()
 print('FILLED=' + json.dumps({
     'campaign': campaign.id, 'segment': segment.id, 'account': account.id,
+    'lead': lead.id,
     'fields': {field.name: field.id for field in fields},
     'contract': contract.id, 'warranty': warranty.id, 'team': team.id, 'company': env.company.id,
     'filter': saved.id, 'users_rfm': env['ir.model.fields']._get('res.users', 'rfm_segment').id,
@@ -115,6 +118,12 @@ assert env.ref('crm_ext_marketing.field_utm_campaign__crm_ext_budget') == by_nam
 states = by_name['crm_ext_state'].selection_ids.mapped('value')
 assert sorted(states) == ['draft', 'running', 'stopped'], states
 assert env.ref('crm_ext_marketing.selection__utm_campaign__crm_ext_state__running').value == 'running'
+lead = env['crm.lead'].browse(ids['lead'])
+assert lead.crm_ext_lead_score == 42, lead.crm_ext_lead_score
+env.cr.execute(
+    "SELECT indexname FROM pg_indexes WHERE tablename = 'crm_lead' AND indexname LIKE '%lead_score%'"
+)
+assert env.cr.fetchall() == [('crm_lead__crm_ext_lead_score_index',)]
 # crm_ext_service
 contract = env['product.template'].browse(ids['contract'])
 assert contract.crm_ext_service_contract and not contract.crm_ext_service_warranty
@@ -196,7 +205,7 @@ def test_upgrade_keeps_the_data_of_renamed_fields(upgrade_db, tmp_path):
     versions = dict(
         _sql("SELECT name, latest_version FROM ir_module_module WHERE name LIKE 'crm_ext%'", upgrade_db)
     )
-    assert versions["crm_ext_marketing"] == "18.0.1.2.0", versions
+    assert versions["crm_ext_marketing"] == "18.0.1.3.0", versions
     assert versions["crm_ext_service"] == "18.0.1.2.0", versions
     assert versions["crm_ext_analytics"] == "18.0.1.1.0", versions
     assert versions["crm_ext_sales"] == "18.0.1.1.0", versions
