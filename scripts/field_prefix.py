@@ -45,10 +45,6 @@ PENDING = {
         "open_opportunity_count", "open_pipeline_amount", "overdue_invoice_count", "pending_delivery_count",
         "sales_history_amount", "sales_history_count", "sales_history_last_date",
     },
-    "sale.order": {
-        "company_currency_id", "credit_limit_exceeded", "customer_amount_overdue", "customer_credit_limit",
-        "customer_credit_used",
-    },
     "stock.picking": {"opportunity_id"},
 }  # fmt: skip
 

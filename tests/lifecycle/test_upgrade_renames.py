@@ -171,6 +171,8 @@ assert user.crm_ext_date_persian_digits
 settings = env['res.config.settings'].with_company(company).create({{}})
 assert settings.crm_ext_credit_control_policy == 'block', settings.crm_ext_credit_control_policy
 assert env.ref('crm_ext_sales.selection__res_company__crm_ext_date_calendar__jalali').value == 'jalali'
+order_fields = env['ir.model.fields'].search([('model', '=', 'sale.order')]).mapped('name')
+assert 'credit_limit_exceeded' not in order_fields and 'crm_ext_credit_limit_exceeded' in order_fields
 print('UPGRADE-OK')
 """
 
@@ -208,5 +210,5 @@ def test_upgrade_keeps_the_data_of_renamed_fields(upgrade_db, tmp_path):
     assert versions["crm_ext_marketing"] == "18.0.1.3.0", versions
     assert versions["crm_ext_service"] == "18.0.1.2.0", versions
     assert versions["crm_ext_analytics"] == "18.0.1.1.0", versions
-    assert versions["crm_ext_sales"] == "18.0.1.1.0", versions
+    assert versions["crm_ext_sales"] == "18.0.1.2.0", versions
     assert "UPGRADE-OK" in _odoo(upgrade_db, stdin=CHECK.format(ids=ids), command=("shell",))

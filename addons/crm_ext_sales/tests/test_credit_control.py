@@ -31,9 +31,9 @@ class TestCreditControl(CrmExtSalesCase):
     def test_block_policy_refuses_with_the_amounts(self):
         self.company.crm_ext_credit_control_policy = "block"
         order = self._order(self.sales_user)
-        self.assertTrue(order.credit_limit_exceeded)
-        self.assertEqual(order.customer_credit_used, 150.0)
-        self.assertEqual(order.customer_credit_limit, 100.0)
+        self.assertTrue(order.crm_ext_credit_limit_exceeded)
+        self.assertEqual(order.crm_ext_customer_credit_used, 150.0)
+        self.assertEqual(order.crm_ext_customer_credit_limit, 100.0)
         with self.assertRaisesRegex(
             UserError, r"would owe \$\s?150\.00, over its credit limit of \$\s?100\.00"
         ):
@@ -54,7 +54,7 @@ class TestCreditControl(CrmExtSalesCase):
     def test_warn_policy_confirms(self):
         self.company.crm_ext_credit_control_policy = "warn"
         order = self._order(self.sales_user)
-        self.assertTrue(order.credit_limit_exceeded)
+        self.assertTrue(order.crm_ext_credit_limit_exceeded)
         order.action_confirm()
         self.assertEqual(order.state, "sale")
 
@@ -76,8 +76,8 @@ class TestCreditControl(CrmExtSalesCase):
         self.company.crm_ext_credit_control_policy = "block"
         self.customer.credit_limit = 1000.0
         order = self._order(self.sales_user)
-        self.assertFalse(order.credit_limit_exceeded)
+        self.assertFalse(order.crm_ext_credit_limit_exceeded)
         order.action_confirm()
         self.company.account_use_credit_limit = False
         self.customer.credit_limit = 1.0
-        self.assertFalse(self._order(self.sales_user).credit_limit_exceeded)
+        self.assertFalse(self._order(self.sales_user).crm_ext_credit_limit_exceeded)
