@@ -239,6 +239,14 @@ def check_dashboards():
     return [result.stdout.strip() or result.stderr.strip()] if result.returncode else []
 
 
+def check_field_prefix():
+    """Fields added to Odoo's models are named crm_ext_<name> (CONTRIBUTING.md)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import field_prefix
+
+    return field_prefix.problems()
+
+
 def _run(cmd):
     result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     output = (result.stdout + result.stderr).strip()
@@ -261,6 +269,7 @@ CHECKS = [
     ("translatable terms", check_translatable_terms),
     ("external dependencies", check_external_dependencies),
     ("requirements.lock", check_requirements_lock),
+    ("fields on Odoo models", check_field_prefix),
     ("pylint-odoo (OCA rules)", check_pylint_odoo),
     ("dashboards built", check_dashboards),
     ("ruff", check_ruff),

@@ -65,15 +65,15 @@ class TestSuiteSecurity(TransactionCase):
         """Portal and public users read their company (name, logo, address): the settings the
         add-ons store on it are internal (issue 13). Only how dates are written, which the portal
         pages themselves follow, stays readable."""
-        display = {"date_calendar", "date_persian_digits"}
+        display = {"crm_ext_date_calendar", "crm_ext_date_persian_digits"}
         fields = self.env["ir.model.fields"].search([("model", "=", "res.company")])
         ours = [
             field.name
             for field in fields
             if any(module.startswith("crm_ext_") for module in field.modules.split(", "))
         ]
-        self.assertIn("credit_control_policy", ours)
-        self.assertIn("service_portal_attachment_mb", ours)
+        self.assertIn("crm_ext_credit_control_policy", ours)
+        self.assertIn("crm_ext_service_portal_attachment_mb", ours)
         portal = new_test_user(self.env, login="crm_ext_company_portal", groups="base.group_portal")
         employee = new_test_user(self.env, login="crm_ext_company_employee", groups="base.group_user")
         company = self.env.company

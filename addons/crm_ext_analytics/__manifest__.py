@@ -1,7 +1,7 @@
 {
     "name": "CRM Ext: Analytics",
     "summary": "RFM, lifetime value, churn risk, market basket and revenue forecast",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "author": "crm_ext",
     "website": "https://github.com/crm-ext/crm_ext",

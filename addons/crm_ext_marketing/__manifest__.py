@@ -1,7 +1,7 @@
 {
     "name": "CRM Ext: Marketing",
     "summary": "Customer segments, multi-channel campaigns, journeys and campaign ROI",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.3.0",
     "category": "Marketing",
     "author": "crm_ext",
     "website": "https://github.com/crm-ext/crm_ext",

@@ -1,7 +1,7 @@
 {
     "name": "CRM Ext: Service",
     "summary": "Helpdesk tickets, SLA, contracts, field service, returns and a service portal",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.2.0",
     "category": "Services/Helpdesk",
     "author": "crm_ext",
     "website": "https://github.com/crm-ext/crm_ext",

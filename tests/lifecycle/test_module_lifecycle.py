@@ -40,10 +40,10 @@ def _sql(sql, db="postgres", params=None):
         conn.close()
 
 
-def _odoo(db, *args, stdin=None, command=()):
+def _odoo(db, *args, stdin=None, command=(), addons_path=None):
     log = LOGS / f"lifecycle-{db}-{uuid.uuid4().hex[:6]}.log"
     cmd = [sys.executable, "-m", "odoo", *command, "-c", str(ROOT / "odoo.conf"),
-           "--addons-path", ADDONS_PATH, "-d", db, "--db-filter", f"^{db}$",
+           "--addons-path", addons_path or ADDONS_PATH, "-d", db, "--db-filter", f"^{db}$",
            "--no-http", "--log-level=info", f"--logfile={log}", *args]  # fmt: skip
     result = subprocess.run(cmd, cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=1800)
     text = log.read_text() if log.exists() else ""

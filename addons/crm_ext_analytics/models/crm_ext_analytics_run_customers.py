@@ -218,7 +218,12 @@ class CrmExtAnalyticsRun(models.Model):
         Rfm.invalidate_model()
         self._invalidate_rfm_caches()
         self.env["res.partner"].invalidate_model(
-            ["rfm_clv_predicted", "rfm_clv_p_alive", "rfm_churn_probability", "rfm_churn_reasons"]
+            [
+                "crm_ext_rfm_clv_predicted",
+                "crm_ext_rfm_clv_p_alive",
+                "crm_ext_rfm_churn_probability",
+                "crm_ext_rfm_churn_reasons",
+            ]
         )
         _logger.info(
             "Analytics run %s, rows of %s: %s inserted, %s updated, %s deleted, %s unchanged (%.2f s)",
@@ -236,5 +241,11 @@ class CrmExtAnalyticsRun(models.Model):
         self.env["crm_ext.customer.rfm"].invalidate_model()
         self.env["crm_ext.customer.rfm.history"].invalidate_model()
         self.env["res.partner"].invalidate_model(
-            ["rfm_segment", "rfm_cell", "rfm_r_score", "rfm_f_score", "rfm_m_score"]
+            [
+                "crm_ext_rfm_segment",
+                "crm_ext_rfm_cell",
+                "crm_ext_rfm_r_score",
+                "crm_ext_rfm_f_score",
+                "crm_ext_rfm_m_score",
+            ]
         )

@@ -47,7 +47,7 @@ class CrmExtAnalyticsRun(models.Model):
         """SQL: the month of ``day`` that the forecast counts in: its Gregorian month, or for a
         company with *Jalali Months in Analytics* the proxy of its Jalali month (crm_ext_sales's
         ``crm_ext.jalali.month``), turned back into the Jalali month when written."""
-        if self.company_id.date_analytics_jalali:
+        if self.company_id.crm_ext_date_analytics_jalali:
             return self.env["crm_ext.jalali.month"]._gregorian_proxy_sql(day)
         return SQL("date_trunc('month', %s)::date", day)
 
@@ -91,7 +91,7 @@ class CrmExtAnalyticsRun(models.Model):
                 """,
                 # an open opportunity's forecast month is the month of its expected closing
                 self._forecast_month_sql(SQL("COALESCE(date_deadline, forecast_month)"))
-                if self.company_id.date_analytics_jalali
+                if self.company_id.crm_ext_date_analytics_jalali
                 else SQL.identifier("forecast_month"),
                 self.company_id.id,
             )
@@ -135,7 +135,7 @@ class CrmExtAnalyticsRun(models.Model):
                     uid=self.env.uid,
                     teams=[int(key) for key in keys],
                     months=[self.env["crm_ext.jalali.month"]._from_gregorian_proxy(month) for month in months]
-                    if self.company_id.date_analytics_jalali
+                    if self.company_id.crm_ext_date_analytics_jalali
                     else months.tolist(),
                     is_forecast=frame["actual"].isna().tolist(),
                     methods=frame["method"].tolist(),

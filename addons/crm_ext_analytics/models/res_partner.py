@@ -5,15 +5,15 @@ from odoo.osv import expression
 from .crm_ext_customer_rfm import SEGMENT_SELECTION
 
 _RFM_FIELDS = {
-    "rfm_segment": "segment",
-    "rfm_cell": "rfm_cell",
-    "rfm_r_score": "r_score",
-    "rfm_f_score": "f_score",
-    "rfm_m_score": "m_score",
-    "rfm_clv_predicted": "clv_predicted",
-    "rfm_clv_p_alive": "clv_p_alive",
-    "rfm_churn_probability": "churn_probability",
-    "rfm_churn_reasons": "churn_reasons",
+    "crm_ext_rfm_segment": "segment",
+    "crm_ext_rfm_cell": "rfm_cell",
+    "crm_ext_rfm_r_score": "r_score",
+    "crm_ext_rfm_f_score": "f_score",
+    "crm_ext_rfm_m_score": "m_score",
+    "crm_ext_rfm_clv_predicted": "clv_predicted",
+    "crm_ext_rfm_clv_p_alive": "clv_p_alive",
+    "crm_ext_rfm_churn_probability": "churn_probability",
+    "crm_ext_rfm_churn_reasons": "churn_reasons",
 }
 
 
@@ -21,46 +21,46 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     # the commercial partner's current scores in the current company
-    rfm_segment = fields.Selection(
+    crm_ext_rfm_segment = fields.Selection(
         SEGMENT_SELECTION,
         string="RFM Segment",
         compute="_compute_rfm",
         search="_search_rfm_segment",
         groups="crm_ext_analytics.group_analytics_user",
     )
-    rfm_cell = fields.Char(
+    crm_ext_rfm_cell = fields.Char(
         string="RFM Cell", compute="_compute_rfm", groups="crm_ext_analytics.group_analytics_user"
     )
-    rfm_r_score = fields.Integer(
+    crm_ext_rfm_r_score = fields.Integer(
         string="Recency Score", compute="_compute_rfm", groups="crm_ext_analytics.group_analytics_user"
     )
-    rfm_f_score = fields.Integer(
+    crm_ext_rfm_f_score = fields.Integer(
         string="Frequency Score", compute="_compute_rfm", groups="crm_ext_analytics.group_analytics_user"
     )
-    rfm_m_score = fields.Integer(
+    crm_ext_rfm_m_score = fields.Integer(
         string="Monetary Score", compute="_compute_rfm", groups="crm_ext_analytics.group_analytics_user"
     )
 
-    rfm_clv_predicted = fields.Float(
+    crm_ext_rfm_clv_predicted = fields.Float(
         string="Predicted 12-Month Value",
         compute="_compute_rfm",
         digits=(16, 2),
         groups="crm_ext_analytics.group_analytics_user",
     )
-    rfm_clv_p_alive = fields.Float(
+    crm_ext_rfm_clv_p_alive = fields.Float(
         string="Probability Active",
         compute="_compute_rfm",
         digits=(16, 3),
         groups="crm_ext_analytics.group_analytics_user",
     )
 
-    rfm_churn_probability = fields.Float(
+    crm_ext_rfm_churn_probability = fields.Float(
         string="Churn Risk",
         compute="_compute_rfm",
         digits=(16, 3),
         groups="crm_ext_analytics.group_analytics_user",
     )
-    rfm_churn_reasons = fields.Char(
+    crm_ext_rfm_churn_reasons = fields.Char(
         string="Why at Risk", compute="_compute_rfm", groups="crm_ext_analytics.group_analytics_user"
     )
 

@@ -43,7 +43,7 @@ class CrmExtCohortReport(models.Model):
             "amount_untaxed_signed",
         ],
         "crm_ext.sales.history": ["company_id", "partner_id", "date", "amount_company"],
-        "res.company": ["date_analytics_jalali", "crm_ext_analytics_sales_history"],
+        "res.company": ["crm_ext_date_analytics_jalali", "crm_ext_analytics_sales_history"],
     }  # fmt: skip
 
     def _query(self):
@@ -63,9 +63,9 @@ class CrmExtCohortReport(models.Model):
                  WHERE company.crm_ext_analytics_sales_history
             ), moves AS (
                 SELECT document.company_id, document.partner_id,
-                       CASE WHEN document_company.date_analytics_jalali THEN jalali.date_start
+                       CASE WHEN document_company.crm_ext_date_analytics_jalali THEN jalali.date_start
                             ELSE date_trunc('month', document.day)::date END AS month,
-                       CASE WHEN document_company.date_analytics_jalali
+                       CASE WHEN document_company.crm_ext_date_analytics_jalali
                             THEN jalali.jalali_year * 12 + jalali.jalali_month
                             ELSE EXTRACT(YEAR FROM document.day)::int * 12
                                  + EXTRACT(MONTH FROM document.day)::int END AS month_index,
@@ -77,7 +77,8 @@ class CrmExtCohortReport(models.Model):
              LEFT JOIN LATERAL (
                            SELECT date_start, jalali_year, jalali_month
                              FROM crm_ext_jalali_month
-                            WHERE document_company.date_analytics_jalali AND date_start <= document.day
+                            WHERE document_company.crm_ext_date_analytics_jalali
+                              AND date_start <= document.day
                          ORDER BY date_start DESC
                             LIMIT 1
                        ) jalali ON TRUE

@@ -205,7 +205,7 @@ class TestBasketForecast(CrmExtAnalyticsCase):
     def test_forecast_in_jalali_months(self):
         # Tir 1405 starts on 2026-06-22, Mordad on 07-23, Shahrivar on 08-23, Mehr on 09-23,
         # Aban on 10-23, Azar on 11-22 and Dey on 12-22 (jdatetime)
-        self.company.date_analytics_jalali = True
+        self.company.crm_ext_date_analytics_jalali = True
         self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})._execute()
         rows = self.env["crm_ext.revenue.forecast"].search([("company_id", "=", self.company.id)])
         company_rows = rows.filtered(lambda r: not r.team_id)

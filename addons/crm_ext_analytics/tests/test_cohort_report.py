@@ -87,7 +87,7 @@ class TestCohortReport(CrmExtAnalyticsCase):
     def test_jalali_months_when_the_company_chooses_them(self):
         # Dey 1404 starts on 2025-12-22, Bahman on 2026-01-21, Esfand on 2026-02-20,
         # Farvardin 1405 on 2026-03-21 (jdatetime)
-        self.company.date_analytics_jalali = True
+        self.company.crm_ext_date_analytics_jalali = True
         self.env.flush_all()
         self.assertEqual(
             self._cells(),
@@ -99,7 +99,7 @@ class TestCohortReport(CrmExtAnalyticsCase):
                 ("2026-01-21", 1): (2, 1, 50.0, 60.0),  # late in Esfand (1 March)
             },
         )
-        self.company.date_analytics_jalali = False
+        self.company.crm_ext_date_analytics_jalali = False
         self.env.flush_all()
         self.env.invalidate_all()  # the view's rows keep their ids: read them again
         self.assertIn(("2026-01-01", 0), self._cells())

@@ -65,8 +65,8 @@ class TestCustomerChurn(CrmExtAnalyticsCase):
         self.assertEqual(rows[self.loyal[0]].churn_risk, "low")
         # on the customer's form
         partner = self.leaving[-1].with_user(self.viewer).with_company(self.company)
-        self.assertAlmostEqual(partner.rfm_churn_probability, gone.churn_probability)
-        self.assertEqual(partner.rfm_churn_reasons, gone.churn_reasons)
+        self.assertAlmostEqual(partner.crm_ext_rfm_churn_probability, gone.churn_probability)
+        self.assertEqual(partner.crm_ext_rfm_churn_reasons, gone.churn_reasons)
 
     def test_too_little_history_uses_the_rules_with_reasons_in_words(self):
         small = self.env["res.company"].create({"name": "Corner shop (test)"})

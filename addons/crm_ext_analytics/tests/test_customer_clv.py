@@ -72,7 +72,7 @@ class TestCustomerClv(CrmExtAnalyticsCase):
         self.assertEqual(top.clv_decile, 10)
         # shown on the customer
         partner = top.partner_id.with_company(self.company).with_user(self.viewer)
-        self.assertAlmostEqual(partner.rfm_clv_predicted, top.clv_predicted)
+        self.assertAlmostEqual(partner.crm_ext_rfm_clv_predicted, top.clv_predicted)
 
     def test_credit_notes_lower_margin_and_value(self):
         partner = self.partners[1]

@@ -207,38 +207,39 @@ class TestCustomerRfm(CrmExtAnalyticsCase):
         for partner in self.customers:
             row = rows[partner]
             mine = Partner.browse(partner.id)
-            self.assertEqual(mine.rfm_segment, row.segment)
-            self.assertEqual(mine.rfm_cell, row.rfm_cell)
+            self.assertEqual(mine.crm_ext_rfm_segment, row.segment)
+            self.assertEqual(mine.crm_ext_rfm_cell, row.rfm_cell)
             self.assertEqual(
-                (mine.rfm_r_score, mine.rfm_f_score, mine.rfm_m_score),
+                (mine.crm_ext_rfm_r_score, mine.crm_ext_rfm_f_score, mine.crm_ext_rfm_m_score),
                 (row.r_score, row.f_score, row.m_score),
             )
         # a contact shows its company's scores
-        self.assertEqual(Partner.browse(self.good_contact.id).rfm_segment, rows[self.good].segment)
-        self.assertFalse(Partner.browse(self.unscored.id).rfm_segment)
-        self.assertEqual(Partner.browse(self.unscored.id).rfm_r_score, 0)
+        self.assertEqual(Partner.browse(self.good_contact.id).crm_ext_rfm_segment, rows[self.good].segment)
+        self.assertFalse(Partner.browse(self.unscored.id).crm_ext_rfm_segment)
+        self.assertEqual(Partner.browse(self.unscored.id).crm_ext_rfm_r_score, 0)
 
         scope = [("id", "in", (self.customers | self.good_contact | self.unscored).ids)]
         segment = rows[self.good].segment
-        found = Partner.search([*scope, ("rfm_segment", "=", segment)])
+        found = Partner.search([*scope, ("crm_ext_rfm_segment", "=", segment)])
         expected = {partner for partner, row in rows.items() if row.segment == segment}
         self.assertEqual(set(found - self.good_contact), expected)
         self.assertIn(self.good_contact, found)
         all_segments = [key for key, __ in self.Rfm._fields["segment"].selection]
         self.assertEqual(
-            Partner.search([*scope, ("rfm_segment", "in", all_segments)]), self.customers | self.good_contact
+            Partner.search([*scope, ("crm_ext_rfm_segment", "in", all_segments)]),
+            self.customers | self.good_contact,
         )
-        self.assertEqual(Partner.search([*scope, ("rfm_segment", "=", False)]), self.unscored)
+        self.assertEqual(Partner.search([*scope, ("crm_ext_rfm_segment", "=", False)]), self.unscored)
         self.assertEqual(
-            Partner.search([*scope, ("rfm_segment", "!=", False)]), self.customers | self.good_contact
+            Partner.search([*scope, ("crm_ext_rfm_segment", "!=", False)]), self.customers | self.good_contact
         )
-        not_found = Partner.search([*scope, ("rfm_segment", "!=", segment)])
+        not_found = Partner.search([*scope, ("crm_ext_rfm_segment", "!=", segment)])
         self.assertEqual(not_found, (self.customers | self.unscored) - found)
         # a filter of the partner search view
-        view_filter = [("rfm_segment", "in", ("champions", "loyal"))]
+        view_filter = [("crm_ext_rfm_segment", "in", ("champions", "loyal"))]
         self.assertEqual(
             Partner.search([*scope, *view_filter]),
-            Partner.search([*scope]).filtered(lambda p: p.rfm_segment in ("champions", "loyal")),
+            Partner.search([*scope]).filtered(lambda p: p.crm_ext_rfm_segment in ("champions", "loyal")),
         )
 
     def test_partner_fields_read_in_one_query(self):
@@ -249,8 +250,8 @@ class TestCustomerRfm(CrmExtAnalyticsCase):
         partners = self.env["res.partner"].browse(partners.ids)
         partners.mapped("commercial_partner_id")
         with self.assertQueryCount(1):  # one search on crm_ext_customer_rfm
-            partners.mapped("rfm_segment")
-            partners.mapped("rfm_cell")
+            partners.mapped("crm_ext_rfm_segment")
+            partners.mapped("crm_ext_rfm_cell")
 
     def _scores(self, company, partners, as_of="2026-03-01"):
         frame = pd.DataFrame(
@@ -282,7 +283,7 @@ class TestCustomerRfm(CrmExtAnalyticsCase):
         # the viewer's partners show company A's scores only
         mine = {row.partner_id: row.segment for row in self._current_rows()}
         for partner in self.env["res.partner"].with_user(self.viewer).browse(self.customers.ids):
-            self.assertEqual(partner.rfm_segment, mine[partner])
+            self.assertEqual(partner.crm_ext_rfm_segment, mine[partner])
         # a viewer cannot change results
         with self.assertRaises(AccessError):
             Rfm.search([], limit=1).unlink()
@@ -344,4 +345,4 @@ class TestCustomerRfm(CrmExtAnalyticsCase):
             )
             for view_type in ("form", "list", "search"):
                 arch = views["views"][view_type]["arch"]
-                self.assertEqual('name="rfm_segment"' in arch, visible, f"{user.login} {view_type}")
+                self.assertEqual('name="crm_ext_rfm_segment"' in arch, visible, f"{user.login} {view_type}")

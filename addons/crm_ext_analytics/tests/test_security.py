@@ -73,7 +73,7 @@ class TestPortalReadsNoAnalytics(CrmExtAnalyticsCase):
     def test_portal_reads_no_field_analytics_adds_to_odoo_models(self):
         added = self._added_fields()
         self.assertIn("crm_ext_suggested_product_ids", added["sale.order"])
-        self.assertIn("rfm_segment", added["res.partner"])
+        self.assertIn("crm_ext_rfm_segment", added["res.partner"])
         self.assertIn("crm_ext_basket_min_support", added["res.company"])
         for model, names in added.items():
             for name in names:

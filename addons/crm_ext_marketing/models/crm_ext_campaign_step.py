@@ -271,14 +271,14 @@ class CrmExtCampaignStep(models.Model):
         campaign = self.campaign_id
         if self.state != "draft":
             raise UserError(_("Step “%(step)s” was already launched or cancelled.", step=self.name))
-        if campaign.campaign_state == "stopped":
+        if campaign.crm_ext_state == "stopped":
             raise UserError(_("Campaign “%(name)s” is stopped.", name=campaign.title))
         previous = self.condition_step_id
         if previous and previous.state != "launched":
             raise UserError(
                 _("Step “%(step)s” waits for step “%(previous)s”.", step=self.name, previous=previous.name)
             )
-        if not previous and not campaign.segment_id:
+        if not previous and not campaign.crm_ext_segment_id:
             raise UserError(_("Campaign “%(name)s” has no target segment.", name=campaign.title))
         self._check_channel_content()
         if previous:
@@ -286,12 +286,12 @@ class CrmExtCampaignStep(models.Model):
             if not partners:
                 raise UserError(_("Step “%(previous)s” reached nobody.", previous=previous.name))
         else:
-            partners = campaign.segment_id.member_ids
+            partners = campaign.crm_ext_segment_id.member_ids
         if not partners:
             raise UserError(
                 _(
                     "Segment “%(segment)s” has no members: refresh it or widen its rules before launching.",
-                    segment=campaign.segment_id.name,
+                    segment=campaign.crm_ext_segment_id.name,
                 )
             )
         targets = self.env["crm_ext.campaign.target"]._create_for(self, partners)
@@ -304,8 +304,8 @@ class CrmExtCampaignStep(models.Model):
             getattr(self, f"_launch_{self.channel}")(targets)
         self.write({"state": "launched", "launch_date": fields.Datetime.now()})
         self._log_interactions(targets.filtered(lambda t: t.state == "processed"))
-        if campaign.campaign_state == "draft":
-            campaign.campaign_state = "running"
+        if campaign.crm_ext_state == "draft":
+            campaign.crm_ext_state = "running"
 
     def _matching_partners(self, partners):
         """The ``partners`` matching the step's condition on its earlier step, in one query."""
@@ -362,7 +362,7 @@ class CrmExtCampaignStep(models.Model):
             [
                 ("state", "=", "draft"),
                 ("condition_step_id.state", "=", "launched"),
-                ("campaign_id.campaign_state", "=", "running"),
+                ("campaign_id.crm_ext_state", "=", "running"),
             ],
             order="id",
         )

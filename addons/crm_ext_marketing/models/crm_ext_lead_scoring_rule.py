@@ -148,9 +148,9 @@ class CrmExtLeadScoringRule(models.Model):
         for lead_id, score in scores.items():
             by_score.setdefault(score, []).append(lead_id)
         for score, ids in by_score.items():
-            to_write = Lead.browse(ids).filtered(lambda lead, s=score: lead.lead_score != s)
+            to_write = Lead.browse(ids).filtered(lambda lead, s=score: lead.crm_ext_lead_score != s)
             if to_write:
-                to_write.write({"lead_score": score})
+                to_write.write({"crm_ext_lead_score": score})
         Lead.env.flush_all()
         return scores
 

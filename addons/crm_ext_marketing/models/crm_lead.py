@@ -22,7 +22,7 @@ def _normalised_phone(alias):
 class CrmLead(models.Model):
     _inherit = "crm.lead"
 
-    lead_score = fields.Integer(
+    crm_ext_lead_score = fields.Integer(
         string="Score",
         default=0,
         readonly=True,
@@ -136,7 +136,7 @@ class CrmLead(models.Model):
                 [
                     ("type", "=", "lead"),
                     ("company_id", "in", [company.id, False]),
-                    ("lead_score", ">=", company.crm_ext_qualification_threshold),
+                    ("crm_ext_lead_score", ">=", company.crm_ext_qualification_threshold),
                     ("probability", "<", 100),
                 ]
             )

@@ -12,39 +12,42 @@ class UtmCampaign(models.Model):
 
     _inherit = "utm.campaign"
 
-    segment_id = fields.Many2one(
+    crm_ext_segment_id = fields.Many2one(
         "crm_ext.segment",
         string="Target Segment",
         domain="[('company_id', '=', company_id)]",
         groups=MARKETING_USER,
         help="The customers the campaign's steps reach.",
     )
-    company_id = fields.Many2one("res.company", default=lambda self: self.env.company, index=True)
-    date_start = fields.Date(string="Start Date")
-    date_end = fields.Date(string="End Date")
-    campaign_state = fields.Selection(
+    # sale defines company_id (default: the current company); indexed for the company rules
+    company_id = fields.Many2one(index=True)
+    crm_ext_date_start = fields.Date(string="Start Date")
+    crm_ext_date_end = fields.Date(string="End Date")
+    crm_ext_state = fields.Selection(
         [("draft", "Draft"), ("running", "Running"), ("stopped", "Stopped")],
         string="Status",
         default="draft",
         required=True,
         copy=False,
     )
-    step_ids = fields.One2many(
+    crm_ext_step_ids = fields.One2many(
         "crm_ext.campaign.step", "campaign_id", string="Steps", copy=True, groups=MARKETING_USER
     )
     # campaign money: costs from vendor bills, analytic lines and the steps' own costs, revenue from
     # customer invoices, all posted, net of refunds and credit notes; the documents of each company
     # the reader works in, converted from that company's currency into the campaign's company's
     currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
-    budget = fields.Monetary(currency_field="currency_id", groups=MARKETING_USER)
-    analytic_account_id = fields.Many2one(
+    crm_ext_budget = fields.Monetary(string="Budget", currency_field="currency_id", groups=MARKETING_USER)
+    crm_ext_analytic_account_id = fields.Many2one(
         "account.analytic.account",
+        string="Analytic Account",
         domain="[('company_id', 'in', (company_id, False))]",
         groups=MARKETING_USER,
         help="Costs booked on this analytic account (timesheets, expenses, journal items) count as "
         "campaign costs, except those of vendor bills already tagged with the campaign.",
     )
-    cost = fields.Monetary(
+    crm_ext_cost = fields.Monetary(
+        string="Cost",
         currency_field="currency_id",
         compute="_compute_money",
         groups=MARKETING_USER,
@@ -52,7 +55,7 @@ class UtmCampaign(models.Model):
         "analytic account and the costs entered on its steps; the bills and analytic costs of the "
         "companies you work in, converted into the campaign's currency at today's rate.",
     )
-    revenue = fields.Monetary(
+    crm_ext_revenue = fields.Monetary(
         string="Net Revenue",
         currency_field="currency_id",
         compute="_compute_money",
@@ -60,37 +63,41 @@ class UtmCampaign(models.Model):
         help="Posted customer invoices of the campaign minus credit notes, untaxed; those of the "
         "companies you work in, converted into the campaign's currency at today's rate.",
     )
-    roi = fields.Float(
+    crm_ext_roi = fields.Float(
         string="ROI (%)",
         compute="_compute_money",
         groups=MARKETING_USER,
         help="(Net revenue - cost) / cost; empty without cost.",
     )
-    budget_used = fields.Float(string="Budget Used (%)", compute="_compute_money", groups=MARKETING_USER)
-    over_budget = fields.Boolean(
-        compute="_compute_money", search="_search_over_budget", groups=MARKETING_USER
+    crm_ext_budget_used = fields.Float(
+        string="Budget Used (%)", compute="_compute_money", groups=MARKETING_USER
     )
-    lead_total = fields.Integer(
+    crm_ext_over_budget = fields.Boolean(
+        string="Over Budget", compute="_compute_money", search="_search_over_budget", groups=MARKETING_USER
+    )
+    crm_ext_lead_total = fields.Integer(
         string="Campaign Leads",
         compute="_compute_money",
         groups=MARKETING_USER,
         help="Leads and opportunities of the campaign, lost ones included.",
     )
-    won_total = fields.Integer(string="Won Deals", compute="_compute_money", groups=MARKETING_USER)
-    cost_per_lead = fields.Monetary(
-        currency_field="currency_id", compute="_compute_money", groups=MARKETING_USER
+    crm_ext_won_total = fields.Integer(string="Won Deals", compute="_compute_money", groups=MARKETING_USER)
+    crm_ext_cost_per_lead = fields.Monetary(
+        string="Cost Per Lead", currency_field="currency_id", compute="_compute_money", groups=MARKETING_USER
     )
-    cost_per_won = fields.Monetary(
+    crm_ext_cost_per_won = fields.Monetary(
         string="Cost per Won Deal",
         currency_field="currency_id",
         compute="_compute_money",
         groups=MARKETING_USER,
     )
-    channel_results_html = fields.Html(
+    crm_ext_channel_results_html = fields.Html(
         string="Results by Channel", compute="_compute_channel_results", sanitize=False, groups=MARKETING_USER
     )
-    step_count = fields.Integer(compute="_compute_step_count", groups=MARKETING_USER)
-    target_count = fields.Integer(
+    crm_ext_step_count = fields.Integer(
+        string="Step Count", compute="_compute_step_count", groups=MARKETING_USER
+    )
+    crm_ext_target_count = fields.Integer(
         string="Targets Reached", compute="_compute_step_count", groups=MARKETING_USER
     )
 
@@ -107,21 +114,21 @@ class UtmCampaign(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         # a campaign starts as a draft, unless a marketing user says otherwise
-        if any(vals.get("campaign_state", "draft") != "draft" for vals in vals_list):
+        if any(vals.get("crm_ext_state", "draft") != "draft" for vals in vals_list):
             self._check_marketing_user()
         return super().create(vals_list)
 
     def write(self, vals):
         # the status is changed by the marketing actions (Start, Stop, launching a step)
-        if "campaign_state" in vals:
+        if "crm_ext_state" in vals:
             self._check_marketing_user()
         return super().write(vals)
 
-    @api.depends("step_ids.processed_count")
+    @api.depends("crm_ext_step_ids.processed_count")
     def _compute_step_count(self):
         for campaign in self:
-            campaign.step_count = len(campaign.step_ids)
-            campaign.target_count = sum(campaign.step_ids.mapped("processed_count"))
+            campaign.crm_ext_step_count = len(campaign.crm_ext_step_ids)
+            campaign.crm_ext_target_count = sum(campaign.crm_ext_step_ids.mapped("processed_count"))
 
     def _to_campaign_currency(self, amounts):
         """``{campaign id: [cost, revenue]}`` from ``[(campaign id, company id, cost, revenue)]``
@@ -209,8 +216,8 @@ class UtmCampaign(models.Model):
         analytic plan (each plan is its own column of the analytic lines). The lines of vendor
         bills already tagged with the campaign are left out, counted with the bills."""
         costs = []
-        by_column = self.filtered("analytic_account_id").grouped(
-            lambda c: c.analytic_account_id.root_plan_id._column_name()
+        by_column = self.filtered("crm_ext_analytic_account_id").grouped(
+            lambda c: c.crm_ext_analytic_account_id.root_plan_id._column_name()
         )
         for column, campaigns in by_column.items():
             self.env.cr.execute(
@@ -218,7 +225,7 @@ class UtmCampaign(models.Model):
                     """
                     SELECT campaign.id, line.company_id, -SUM(line.amount), 0
                       FROM utm_campaign campaign
-                      JOIN account_analytic_line line ON line.%s = campaign.analytic_account_id
+                      JOIN account_analytic_line line ON line.%s = campaign.crm_ext_analytic_account_id
                  LEFT JOIN account_move_line aml ON aml.id = line.move_line_id
                  LEFT JOIN account_move move ON move.id = aml.move_id
                      WHERE campaign.id = ANY(%s) AND line.company_id = ANY(%s)
@@ -233,21 +240,23 @@ class UtmCampaign(models.Model):
             costs.extend(self.env.cr.fetchall())
         return costs
 
-    @api.depends("budget", "analytic_account_id", "step_ids.cost")
+    @api.depends("crm_ext_budget", "crm_ext_analytic_account_id", "crm_ext_step_ids.cost")
     @api.depends_context("allowed_company_ids")
     def _compute_money(self):
         money = self._money_by_campaign() if self.ids else {}
         for campaign in self:
             cost, revenue, leads, won = money.get(campaign.id, (0.0, 0.0, 0, 0))
-            campaign.cost = cost
-            campaign.revenue = revenue
-            campaign.roi = (revenue - cost) / cost * 100 if cost else 0.0
-            campaign.budget_used = cost / campaign.budget * 100 if campaign.budget else 0.0
-            campaign.over_budget = bool(campaign.budget) and cost > campaign.budget
-            campaign.lead_total = leads
-            campaign.won_total = won
-            campaign.cost_per_lead = cost / leads if leads else 0.0
-            campaign.cost_per_won = cost / won if won else 0.0
+            campaign.crm_ext_cost = cost
+            campaign.crm_ext_revenue = revenue
+            campaign.crm_ext_roi = (revenue - cost) / cost * 100 if cost else 0.0
+            campaign.crm_ext_budget_used = (
+                cost / campaign.crm_ext_budget * 100 if campaign.crm_ext_budget else 0.0
+            )
+            campaign.crm_ext_over_budget = bool(campaign.crm_ext_budget) and cost > campaign.crm_ext_budget
+            campaign.crm_ext_lead_total = leads
+            campaign.crm_ext_won_total = won
+            campaign.crm_ext_cost_per_lead = cost / leads if leads else 0.0
+            campaign.crm_ext_cost_per_won = cost / won if won else 0.0
 
     def _channel_results(self):
         """``{campaign: [row per channel]}``: the funnel and the money of each channel's steps."""
@@ -285,13 +294,13 @@ class UtmCampaign(models.Model):
             )
         return rows
 
-    @api.depends("step_ids.state", "step_ids.cost")
+    @api.depends("crm_ext_step_ids.state", "crm_ext_step_ids.cost")
     def _compute_channel_results(self):
         results = self._channel_results() if self.ids else {}
         labels = dict(self.env["crm_ext.campaign.step"]._fields["channel"]._description_selection(self.env))
         for campaign in self:
             rows = results.get(campaign) or []
-            campaign.channel_results_html = (
+            campaign.crm_ext_channel_results_html = (
                 self.env["ir.qweb"]._render(
                     "crm_ext_marketing.campaign_channel_results",
                     {"rows": rows, "labels": labels, "campaign": campaign},
@@ -303,37 +312,41 @@ class UtmCampaign(models.Model):
     def _search_over_budget(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(_("This search is not supported."))
-        campaigns = self.search([("budget", ">", 0)])
-        over = campaigns.filtered("over_budget")
+        campaigns = self.search([("crm_ext_budget", ">", 0)])
+        over = campaigns.filtered("crm_ext_over_budget")
         return [("id", "in" if (operator == "=") == value else "not in", over.ids)]
 
-    @api.constrains("budget")
+    @api.constrains("crm_ext_budget")
     def _check_budget(self):
         for campaign in self:
-            if campaign.budget < 0:
+            if campaign.crm_ext_budget < 0:
                 raise ValidationError(
                     _("The budget of campaign “%(name)s” cannot be negative.", name=campaign.title)
                 )
 
-    @api.constrains("date_start", "date_end")
+    @api.constrains("crm_ext_date_start", "crm_ext_date_end")
     def _check_dates(self):
         for campaign in self:
-            if campaign.date_start and campaign.date_end and campaign.date_end < campaign.date_start:
+            if (
+                campaign.crm_ext_date_start
+                and campaign.crm_ext_date_end
+                and campaign.crm_ext_date_end < campaign.crm_ext_date_start
+            ):
                 raise ValidationError(_("Campaign “%(name)s” ends before it starts.", name=campaign.title))
 
     def action_start(self):
         self._check_marketing_user()
         for campaign in self:
-            if not campaign.step_ids:
+            if not campaign.crm_ext_step_ids:
                 raise UserError(_("Add at least one step to campaign “%(name)s” first.", name=campaign.title))
-        self.campaign_state = "running"
+        self.crm_ext_state = "running"
         return True
 
     def action_stop(self):
         """Stops the campaign: its steps not launched yet will not be."""
         self._check_marketing_user()
-        self.campaign_state = "stopped"
-        self.step_ids.filtered(lambda s: s.state == "draft").state = "cancelled"
+        self.crm_ext_state = "stopped"
+        self.crm_ext_step_ids.filtered(lambda s: s.state == "draft").state = "cancelled"
         return True
 
     def action_view_funnel(self):

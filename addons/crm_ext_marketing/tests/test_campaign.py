@@ -28,7 +28,7 @@ class TestCampaign(CrmExtMarketingCase, MassMailCommon, SMSCase):
             {"name": "Callers (test)", "member_ids": [(6, 0, cls.callers.ids)]}
         )
         cls.campaign = cls.env["utm.campaign"].create(
-            {"title": "Spring (test)", "segment_id": cls.segment.id}
+            {"title": "Spring (test)", "crm_ext_segment_id": cls.segment.id}
         )
 
     def _step(self, channel, **values):
@@ -55,7 +55,7 @@ class TestCampaign(CrmExtMarketingCase, MassMailCommon, SMSCase):
         step = self._step("email")
         step.action_launch()
         self.assertEqual(step.state, "launched")
-        self.assertEqual(self.campaign.campaign_state, "running")
+        self.assertEqual(self.campaign.crm_ext_state, "running")
         mailing = step.mailing_id
         self.assertEqual(mailing.state, "in_queue", "sent by Odoo's mailing queue")
         self.assertEqual(mailing.campaign_id, self.campaign)
@@ -165,19 +165,19 @@ class TestCampaign(CrmExtMarketingCase, MassMailCommon, SMSCase):
         empty = self.env["crm_ext.segment"].create(
             {"name": "Nobody (test)", "partner_domain": "[('id', '=', 0)]"}
         )
-        self.campaign.segment_id = empty
+        self.campaign.crm_ext_segment_id = empty
         step = self._step("email")
         with self.assertRaises(UserError):
             step.action_launch()
         self.assertFalse(step.target_ids)
         self.assertEqual(step.state, "draft")
-        self.campaign.segment_id = self.segment
+        self.campaign.crm_ext_segment_id = self.segment
         with self.assertRaises(UserError):
             self._step("email", subject=False).action_launch()
         with self.assertRaises(UserError):
             self._step("call", team_id=False).action_launch()
         with self.assertRaises(ValidationError):
-            self.campaign.write({"date_start": "2026-05-01", "date_end": "2026-04-01"})
+            self.campaign.write({"crm_ext_date_start": "2026-05-01", "crm_ext_date_end": "2026-04-01"})
 
     def test_stop_cancels_pending_steps(self):
         first, second = self._step("email"), self._step("sms")
@@ -207,7 +207,7 @@ class TestJourney(CrmExtMarketingCase, MassMailCommon):
         )
         cls.segment.action_refresh_members()
         cls.campaign = cls.env["utm.campaign"].create(
-            {"title": "Journey (test)", "segment_id": cls.segment.id}
+            {"title": "Journey (test)", "crm_ext_segment_id": cls.segment.id}
         )
         Step = cls.env["crm_ext.campaign.step"]
         cls.first = Step.create(

@@ -28,7 +28,7 @@ class TestCampaignFunnel(CrmExtMarketingCase):
         )
         cls.segment.action_refresh_members()
         cls.campaign = cls.env["utm.campaign"].create(
-            {"title": "Funnel (test)", "segment_id": cls.segment.id}
+            {"title": "Funnel (test)", "crm_ext_segment_id": cls.segment.id}
         )
         cls.other_campaign = cls.env["utm.campaign"].create({"title": "Elsewhere (test)"})
         Step = cls.env["crm_ext.campaign.step"]
@@ -196,24 +196,24 @@ class TestCampaignFunnel(CrmExtMarketingCase):
         self.env["account.analytic.line"].create(
             {"name": "Other", "auto_account_id": account.id, "amount": -7}
         )
-        self.campaign.analytic_account_id = account
+        self.campaign.crm_ext_analytic_account_id = account
         self.campaign.invalidate_recordset()
         # bill 200 + analytic lines 57 + the letter's own cost 100
-        self.assertEqual(self.campaign.cost, 357.0)
-        self.assertEqual(self.campaign.revenue, 250.0)
-        self.assertEqual((self.campaign.lead_total, self.campaign.won_total), (3, 1))
-        self.assertAlmostEqual(self.campaign.cost_per_lead, 119.0)
-        self.assertAlmostEqual(self.campaign.cost_per_won, 357.0)
-        html = self.campaign.channel_results_html
+        self.assertEqual(self.campaign.crm_ext_cost, 357.0)
+        self.assertEqual(self.campaign.crm_ext_revenue, 250.0)
+        self.assertEqual((self.campaign.crm_ext_lead_total, self.campaign.crm_ext_won_total), (3, 1))
+        self.assertAlmostEqual(self.campaign.crm_ext_cost_per_lead, 119.0)
+        self.assertAlmostEqual(self.campaign.crm_ext_cost_per_won, 357.0)
+        html = self.campaign.crm_ext_channel_results_html
         self.assertIn("Printed Letter", html)
         self.assertIn("150.0", html, "the letter channel's ROI")
 
     def test_analytic_costs_of_campaign_bills_are_not_counted_twice(self):
         plan = self.env["account.analytic.plan"].create({"name": "Marketing bills (test)"})
         account = self.env["account.analytic.account"].create({"name": "Bills (test)", "plan_id": plan.id})
-        self.campaign.analytic_account_id = account
+        self.campaign.crm_ext_analytic_account_id = account
         self.campaign.invalidate_recordset()
-        before = self.campaign.cost
+        before = self.campaign.crm_ext_cost
         bill = self.env["account.move"].create(
             {
                 "move_type": "in_invoice",
@@ -236,7 +236,7 @@ class TestCampaignFunnel(CrmExtMarketingCase):
         column = plan._column_name()
         self.assertTrue(self.env["account.analytic.line"].search([(column, "=", account.id)]))
         self.campaign.invalidate_recordset()
-        self.assertEqual(self.campaign.cost, before + 40)
+        self.assertEqual(self.campaign.crm_ext_cost, before + 40)
 
     def test_negative_step_cost_refused(self):
         with self.assertRaises(ValidationError):
@@ -262,7 +262,7 @@ class TestCampaignFunnel(CrmExtMarketingCase):
         """A letter is rendered in its recipient's language, so its dates follow the recipient's
         calendar as the e-mails do: Jalali for a Persian customer, Gregorian for the others."""
         self.env["res.lang"]._activate_lang("fa_IR")
-        self.env.company.date_calendar = "language"
+        self.env.company.crm_ext_date_calendar = "language"
         persian, english = self.vip[0], self.vip[1]
         persian.lang, english.lang = "fa_IR", "en_US"
         self.letter.body_html = "<p>Dated <t t-out='format_date(object.create_date)'/></p>"

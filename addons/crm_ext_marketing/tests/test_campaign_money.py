@@ -10,7 +10,7 @@ class TestCampaignMoney(CrmExtMarketingCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.campaign = cls.env["utm.campaign"].create({"title": "Money (test)", "budget": 80})
+        cls.campaign = cls.env["utm.campaign"].create({"title": "Money (test)", "crm_ext_budget": 80})
         cls.other = cls.env["utm.campaign"].create({"title": "Other money (test)"})
         cls.vendor = cls.env["res.partner"].create({"name": "Print shop (test)"})
         cls.customer = cls.env["res.partner"].create({"name": "Buyer (test)"})
@@ -42,29 +42,33 @@ class TestCampaignMoney(CrmExtMarketingCase):
         self._move("out_refund", self.customer, 100, self.campaign)
         self._move("out_invoice", self.customer, 999, self.other)
         self.campaign.invalidate_recordset()
-        self.assertEqual((self.campaign.cost, self.campaign.revenue), (100.0, 400.0))
-        self.assertAlmostEqual(self.campaign.roi, 300.0, msg="(400 - 100) / 100")
-        self.assertAlmostEqual(self.campaign.budget_used, 125.0)
-        self.assertTrue(self.campaign.over_budget)
+        self.assertEqual((self.campaign.crm_ext_cost, self.campaign.crm_ext_revenue), (100.0, 400.0))
+        self.assertAlmostEqual(self.campaign.crm_ext_roi, 300.0, msg="(400 - 100) / 100")
+        self.assertAlmostEqual(self.campaign.crm_ext_budget_used, 125.0)
+        self.assertTrue(self.campaign.crm_ext_over_budget)
         self.assertEqual(
-            self.env["utm.campaign"].search([("over_budget", "=", True)]) & (self.campaign | self.other),
+            self.env["utm.campaign"].search([("crm_ext_over_budget", "=", True)])
+            & (self.campaign | self.other),
             self.campaign,
         )
-        self.assertEqual((self.other.cost, self.other.roi, self.other.over_budget), (0.0, 0.0, False))
+        self.assertEqual(
+            (self.other.crm_ext_cost, self.other.crm_ext_roi, self.other.crm_ext_over_budget),
+            (0.0, 0.0, False),
+        )
 
     def test_negative_budget_is_refused(self):
         with self.assertRaises(ValidationError):
-            self.campaign.budget = -1
+            self.campaign.crm_ext_budget = -1
 
     def test_money_of_many_campaigns_in_one_query(self):
         few = self.env["utm.campaign"].create([{"title": f"Few {i} (test)"} for i in range(2)])
         many = self.env["utm.campaign"].create([{"title": f"Many {i} (test)"} for i in range(12)])
-        self.campaign.mapped("roi")  # warm-up: the company, its currency and the user's companies
+        self.campaign.mapped("crm_ext_roi")  # warm-up: the company, its currency and the user's companies
         counts = []
         for campaigns in (few, many):
             campaigns.invalidate_recordset()
             self.env.flush_all()
             start = self.env.cr.sql_log_count
-            campaigns.mapped("roi")
+            campaigns.mapped("crm_ext_roi")
             counts.append(self.env.cr.sql_log_count - start)
         self.assertEqual(counts[0], counts[1], "the figures of 2 and 12 campaigns cost the same queries")

@@ -24,8 +24,8 @@ class TestMarketingTour(HttpCase):
         segment = self.env["crm_ext.segment"].search([("name", "=", "Tour segment")])
         self.assertTrue(segment.member_ids)
         campaign = self.env["utm.campaign"].search([("title", "=", "Tour campaign")])
-        self.assertEqual(campaign.segment_id, segment)
-        step = campaign.step_ids
+        self.assertEqual(campaign.crm_ext_segment_id, segment)
+        step = campaign.crm_ext_step_ids
         self.assertEqual((step.name, step.channel, step.state), ("Tour e-mail", "email", "launched"))
         self.assertEqual(step.mailing_id.state, "in_queue")
         self.assertEqual(set(step.target_ids.partner_id.ids), set(segment.member_ids.ids))

@@ -107,14 +107,14 @@ class TestLeadScoring(CrmExtMarketingCase):
 
     def test_scores(self):
         self.env["crm_ext.lead.scoring.rule"]._recompute_lead_scores(self.leads)
-        self.assertEqual(self.plain.lead_score, 0)
-        self.assertEqual(self.company_lead.lead_score, 10)
-        self.assertEqual(self.engaged.lead_score, 10 + 15 + 20 - 5)
-        self.assertEqual(self.web.lead_score, 15 + 30 + 25)
+        self.assertEqual(self.plain.crm_ext_lead_score, 0)
+        self.assertEqual(self.company_lead.crm_ext_lead_score, 10)
+        self.assertEqual(self.engaged.crm_ext_lead_score, 10 + 15 + 20 - 5)
+        self.assertEqual(self.web.crm_ext_lead_score, 15 + 30 + 25)
         # the button on leads recomputes the selected ones only
         self.company_lead.partner_name = False
         self.company_lead.action_recompute_lead_score()
-        self.assertEqual(self.company_lead.lead_score, 0)
+        self.assertEqual(self.company_lead.crm_ext_lead_score, 0)
 
     def test_bad_scoring_domain_refused(self):
         with self.assertRaisesRegex(ValidationError, "not a valid domain"):
@@ -156,7 +156,7 @@ class TestLeadScoring(CrmExtMarketingCase):
     def test_cron_scores_and_qualifies(self):
         self.company.crm_ext_qualification_threshold = 60
         self.env["crm_ext.lead.scoring.rule"]._cron_score_and_qualify()
-        self.assertEqual(self.web.lead_score, 70)
+        self.assertEqual(self.web.crm_ext_lead_score, 70)
         self.assertEqual(self.web.type, "opportunity")
         self.assertEqual(self.engaged.type, "lead")
 

@@ -22,7 +22,7 @@ class TestCampaignAccess(CrmExtMarketingCase):
         cls.segment = cls.env["crm_ext.segment"].create(
             {"name": "VIP access (test)", "partner_domain": repr([("category_id", "in", cls.tag.ids)])}
         )
-        cls.campaign = cls.env["utm.campaign"].create({"title": "Access (test)", "budget": 50})
+        cls.campaign = cls.env["utm.campaign"].create({"title": "Access (test)", "crm_ext_budget": 50})
         cls.env["crm_ext.campaign.step"].create(
             {"campaign_id": cls.campaign.id, "name": "Letter", "channel": "letter"}
         )
@@ -35,23 +35,36 @@ class TestCampaignAccess(CrmExtMarketingCase):
         campaign = self.campaign.with_user(self.employee)
         campaign.write({"title": "Renamed by an employee (test)"})
         created = self.env["utm.campaign"].with_user(self.employee).create({"title": "Employee's (test)"})
-        self.assertEqual(created.campaign_state, "draft")
+        self.assertEqual(created.crm_ext_state, "draft")
         self.assertEqual(created.company_id, self.employee.company_id)
         # the form opens: the fields they may not read are left out of it
         views = campaign.get_views([(False, "form")])
         arch = views["views"]["form"]["arch"]
-        for field_name in ("cost", "revenue", "budget", "segment_id", "analytic_account_id", "step_ids"):
+        for field_name in (
+            "crm_ext_cost",
+            "crm_ext_revenue",
+            "crm_ext_budget",
+            "crm_ext_segment_id",
+            "crm_ext_analytic_account_id",
+            "crm_ext_step_ids",
+        ):
             self.assertNotIn(f'name="{field_name}"', arch)
         self.assertNotIn("action_start", arch)
         # what crm_ext adds that they may read is in the form and reads
-        ours = {"campaign_state": {}, "date_start": {}, "date_end": {}, "company_id": {"fields": {}}}
+        ours = {
+            "crm_ext_state": {},
+            "crm_ext_date_start": {},
+            "crm_ext_date_end": {},
+            "company_id": {"fields": {}},
+        }
         self.assertLessEqual(set(ours), set(views["models"]["utm.campaign"]["fields"]))
         campaign.web_read(ours)
 
     def test_employee_reads_no_money(self):
         campaign = self.campaign.with_user(self.employee)
-        for field_name in ("cost", "revenue", "roi", "budget", "budget_used", "cost_per_lead",
-                           "channel_results_html", "segment_id", "analytic_account_id"):  # fmt: skip
+        for field_name in ("crm_ext_cost", "crm_ext_revenue", "crm_ext_roi", "crm_ext_budget",
+                           "crm_ext_budget_used", "crm_ext_cost_per_lead", "crm_ext_channel_results_html",
+                           "crm_ext_segment_id", "crm_ext_analytic_account_id"):  # fmt: skip
             with self.subTest(field=field_name), self.assertRaises(AccessError):
                 campaign.invalidate_recordset()
                 campaign.read([field_name])
@@ -59,9 +72,9 @@ class TestCampaignAccess(CrmExtMarketingCase):
     def test_employee_changes_no_marketing_setting(self):
         campaign = self.campaign.with_user(self.employee)
         for values in (
-            {"segment_id": self.segment.id},
-            {"analytic_account_id": self.analytic.id},
-            {"budget": 1000},
+            {"crm_ext_segment_id": self.segment.id},
+            {"crm_ext_analytic_account_id": self.analytic.id},
+            {"crm_ext_budget": 1000},
         ):
             with self.subTest(values=values), self.assertRaises(AccessError):
                 campaign.write(values)
@@ -69,19 +82,19 @@ class TestCampaignAccess(CrmExtMarketingCase):
             with self.subTest(action=action), self.assertRaises(AccessError):
                 getattr(campaign, action)()
         with self.assertRaises(AccessError):
-            campaign.write({"campaign_state": "running"})
+            campaign.write({"crm_ext_state": "running"})
         with self.assertRaises(AccessError):
-            campaign.create({"title": "Running at once (test)", "campaign_state": "running"})
-        self.assertEqual(self.campaign.campaign_state, "draft")
+            campaign.create({"title": "Running at once (test)", "crm_ext_state": "running"})
+        self.assertEqual(self.campaign.crm_ext_state, "draft")
 
     def test_marketing_user_runs_the_campaign(self):
         campaign = self.campaign.with_user(self.marketer)
-        campaign.write({"segment_id": self.segment.id, "budget": 100})
-        self.assertEqual(campaign.cost, 0.0)
+        campaign.write({"crm_ext_segment_id": self.segment.id, "crm_ext_budget": 100})
+        self.assertEqual(campaign.crm_ext_cost, 0.0)
         campaign.action_start()
-        self.assertEqual(self.campaign.campaign_state, "running")
+        self.assertEqual(self.campaign.crm_ext_state, "running")
         campaign.action_stop()
-        self.assertEqual(self.campaign.campaign_state, "stopped")
+        self.assertEqual(self.campaign.crm_ext_state, "stopped")
 
     def test_campaigns_of_another_company_are_hidden(self):
         foreign = self.env["utm.campaign"].create(
@@ -156,12 +169,12 @@ class TestCampaignAccess(CrmExtMarketingCase):
         both.invalidate_recordset()
         # 100 EUR of bills and 400 EUR of invoices are 200 USD and 800 USD in the campaign's company
         self.assertEqual(both.currency_id, self.company.currency_id)
-        self.assertAlmostEqual(both.cost, 200.0)
-        self.assertAlmostEqual(both.revenue, 800.0)
+        self.assertAlmostEqual(both.crm_ext_cost, 200.0)
+        self.assertAlmostEqual(both.crm_ext_revenue, 800.0)
         # someone working in the campaign's company only sees its own company's money
         alone = self.campaign.with_context(allowed_company_ids=self.company.ids)
         alone.invalidate_recordset()
-        self.assertEqual((alone.cost, alone.revenue), (0.0, 0.0))
+        self.assertEqual((alone.crm_ext_cost, alone.crm_ext_revenue), (0.0, 0.0))
 
     def test_funnel_revenue_stays_in_the_campaign_company(self):
         euro_company = self._euro_company()
@@ -170,8 +183,8 @@ class TestCampaignAccess(CrmExtMarketingCase):
             {"name": "One buyer (test)", "partner_domain": repr([("id", "=", buyer.id)])}
         )
         segment.action_refresh_members()
-        self.campaign.segment_id = segment
-        step = self.campaign.step_ids
+        self.campaign.crm_ext_segment_id = segment
+        step = self.campaign.crm_ext_step_ids
         step.action_launch()
         step.target_ids.date = "2026-02-01 09:00:00"
         self._post(self.company, "out_invoice", buyer, 50.0)
@@ -384,7 +397,9 @@ class TestJourneyCronConcurrency(TransactionCase):
                 {"name": "Concurrent (test)", "partner_domain": repr([("category_id", "in", tag.ids)])}
             )
             segment.action_refresh_members()
-            campaign = env["utm.campaign"].create({"title": "Concurrent (test)", "segment_id": segment.id})
+            campaign = env["utm.campaign"].create(
+                {"title": "Concurrent (test)", "crm_ext_segment_id": segment.id}
+            )
             first = env["crm_ext.campaign.step"].create(
                 {"campaign_id": campaign.id, "name": "Letter", "sequence": 1, "channel": "letter"}
             )
@@ -405,7 +420,7 @@ class TestJourneyCronConcurrency(TransactionCase):
             env["mailing.mailing"].search([("campaign_id", "=", self.ids["campaign"])]).unlink()
             env["crm_ext.interaction"].search([("partner_id", "in", self.ids["partners"])]).unlink()
             campaign = env["utm.campaign"].browse(self.ids["campaign"])
-            campaign.step_ids.unlink()  # with their chatter messages
+            campaign.crm_ext_step_ids.unlink()  # with their chatter messages
             campaign.unlink()
             env["crm_ext.segment"].browse(self.ids["segment"]).unlink()
             env["res.partner"].browse(self.ids["partners"]).unlink()

@@ -50,28 +50,28 @@ class CrmExtSalesTarget(models.Model):
         """The first day of this month: a Jalali month for a company with Jalali Months in
         Analytics."""
         today = fields.Date.context_today(self)
-        if self.env.company.date_analytics_jalali:
+        if self.env.company.crm_ext_date_analytics_jalali:
             return jalali.period_start(today, "month")
         return today.replace(day=1)
 
-    @api.depends("date_from", "period_type", "company_id.date_analytics_jalali")
+    @api.depends("date_from", "period_type", "company_id.crm_ext_date_analytics_jalali")
     def _compute_date_to(self):
         for target in self:
             if target.date_from:
                 months = 3 if target.period_type == "quarter" else 1
-                if target.company_id.date_analytics_jalali:
+                if target.company_id.crm_ext_date_analytics_jalali:
                     target.date_to = jalali.add_months(target.date_from, months) - relativedelta(days=1)
                 else:
                     target.date_to = target.date_from + relativedelta(months=months, days=-1)
             else:
                 target.date_to = False
 
-    @api.depends("user_id", "team_id", "date_from", "date_to", "company_id.date_analytics_jalali")
+    @api.depends("user_id", "team_id", "date_from", "date_to", "company_id.crm_ext_date_analytics_jalali")
     def _compute_name(self):
         for target in self:
             who = target.user_id.name or target.team_id.name or ""
             dates = [target.date_from, target.date_to]
-            if target.company_id.date_analytics_jalali:
+            if target.company_id.crm_ext_date_analytics_jalali:
                 dates = [jalali.format_jalali(value, "y/MM/dd") for value in dates]
             target.name = f"{who} {dates[0] or ''}…{dates[1] or ''}".strip()
 

@@ -6,8 +6,9 @@ from ..tools import jalali
 class ResCompany(models.Model):
     _inherit = "res.company"
 
-    credit_control_policy = fields.Selection(
+    crm_ext_credit_control_policy = fields.Selection(
         [("warn", "Warn"), ("block", "Block confirmation")],
+        string="Credit Control Policy",
         default="warn",
         required=True,
         help="What happens when a quotation is confirmed for a customer over its credit limit: "
@@ -15,7 +16,7 @@ class ResCompany(models.Model):
         groups="base.group_user",
     )
 
-    date_calendar = fields.Selection(
+    crm_ext_date_calendar = fields.Selection(
         [
             ("language", "Jalali for Persian, Gregorian otherwise"),
             ("gregorian", "Gregorian"),
@@ -28,13 +29,13 @@ class ResCompany(models.Model):
         "preferences, and in the documents (reports, e-mails) sent in another language than "
         "the sender's. Stored dates never change: only how they are shown.",
     )
-    date_persian_digits = fields.Boolean(
+    crm_ext_date_persian_digits = fields.Boolean(
         string="Persian Digits in Jalali Documents",
         help="Reports and e-mails dated in the Jalali calendar write their dates with Persian "
         "digits (۱۴۰۵/۰۹/۱۶) when the reader has no preference of their own.",
     )
 
-    date_analytics_jalali = fields.Boolean(
+    crm_ext_date_analytics_jalali = fields.Boolean(
         string="Jalali Months in Analytics",
         help="The figures computed per month and kept (sales targets, and the customer cohorts "
         "and the revenue forecast of Customer Analytics) count Jalali months (Farvardin to "
@@ -45,6 +46,6 @@ class ResCompany(models.Model):
     def _date_calendar_for(self, lang_code):
         """The company's default calendar for a reader of the language ``lang_code``."""
         self.ensure_one()
-        if self.date_calendar == "language":
+        if self.crm_ext_date_calendar == "language":
             return "jalali" if jalali.is_persian(lang_code) else "gregorian"
-        return self.date_calendar
+        return self.crm_ext_date_calendar

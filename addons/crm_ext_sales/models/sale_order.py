@@ -11,24 +11,32 @@ class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     # credit control is for the sales team: portal customers never read it over RPC
-    credit_limit_exceeded = fields.Boolean(
+    crm_ext_credit_limit_exceeded = fields.Boolean(
+        string="Credit Limit Exceeded",
         compute="_compute_credit_control",
         groups=SALESMAN,
         help="Confirming this order would take the customer over its credit limit.",
     )
-    customer_credit_used = fields.Monetary(
+    crm_ext_customer_credit_used = fields.Monetary(
+        string="Customer Credit Used",
         compute="_compute_credit_control",
-        currency_field="company_currency_id",
+        currency_field="crm_ext_company_currency_id",
         groups=SALESMAN,
         help="Open receivables, plus orders not yet invoiced, plus this order, in company currency.",
     )
-    customer_credit_limit = fields.Monetary(
-        compute="_compute_credit_control", currency_field="company_currency_id", groups=SALESMAN
+    crm_ext_customer_credit_limit = fields.Monetary(
+        string="Customer Credit Limit",
+        compute="_compute_credit_control",
+        currency_field="crm_ext_company_currency_id",
+        groups=SALESMAN,
     )
-    customer_amount_overdue = fields.Monetary(
-        compute="_compute_credit_control", currency_field="company_currency_id", groups=SALESMAN
+    crm_ext_customer_amount_overdue = fields.Monetary(
+        string="Customer Amount Overdue",
+        compute="_compute_credit_control",
+        currency_field="crm_ext_company_currency_id",
+        groups=SALESMAN,
     )
-    company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
+    crm_ext_company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
 
     @api.depends("company_id", "partner_id", "amount_total", "state")
     def _compute_credit_control(self):
@@ -41,17 +49,19 @@ class SaleOrder(models.Model):
             customer.invalidate_model(["credit", "credit_to_invoice"], flush=False)
             if order.state in ("draft", "sent"):
                 used += order.amount_total / (order.currency_rate or 1.0)
-            order.customer_credit_used = used
-            order.customer_credit_limit = limit
-            order.customer_amount_overdue = customer.amount_overdue if customer.id else 0.0
-            order.credit_limit_exceeded = bool(limit) and used > limit
+            order.crm_ext_customer_credit_used = used
+            order.crm_ext_customer_credit_limit = limit
+            order.crm_ext_customer_amount_overdue = customer.amount_overdue if customer.id else 0.0
+            order.crm_ext_credit_limit_exceeded = bool(limit) and used > limit
 
     def _credit_blocked(self):
         # read as superuser: whoever confirms (a portal customer signing, an accountant) is
         # held to the credit policy, whether or not they may see the figures; the policy
         # first: under "warn" the figures are not even computed
         blocked = self.sudo().filtered(
-            lambda o: o.company_id.credit_control_policy == "block" and o.credit_limit_exceeded
+            lambda o: (
+                o.company_id.crm_ext_credit_control_policy == "block" and o.crm_ext_credit_limit_exceeded
+            )
         )
         return self.browse(blocked.ids)
 
@@ -66,16 +76,16 @@ class SaleOrder(models.Model):
             blocked._log_credit_override()
         elif blocked:
             order = blocked[0]
-            currency = order.company_currency_id
+            currency = order.crm_ext_company_currency_id
             raise UserError(
                 _(
                     "%(order)s cannot be confirmed: %(customer)s would owe %(used)s, over its credit "
                     "limit of %(limit)s (%(overdue)s overdue). A Sales Manager can confirm it anyway.",
                     order=order.name,
                     customer=order.partner_id.commercial_partner_id.name,
-                    used=format_amount(self.env, order.customer_credit_used, currency),
-                    limit=format_amount(self.env, order.customer_credit_limit, currency),
-                    overdue=format_amount(self.env, order.customer_amount_overdue, currency),
+                    used=format_amount(self.env, order.crm_ext_customer_credit_used, currency),
+                    limit=format_amount(self.env, order.crm_ext_customer_credit_limit, currency),
+                    overdue=format_amount(self.env, order.crm_ext_customer_amount_overdue, currency),
                 )
             )
         return super().action_confirm()
@@ -83,13 +93,13 @@ class SaleOrder(models.Model):
     def _log_credit_override(self):
         """The chatter trace of a confirmation over the credit limit: who, what is owed, the limit."""
         for order in self:
-            currency = order.company_currency_id
+            currency = order.crm_ext_company_currency_id
             order.message_post(
                 body=_(
                     "Confirmed over the credit limit by %(user)s: %(used)s owed for a limit of %(limit)s.",
                     user=self.env.user.name,
-                    used=format_amount(self.env, order.customer_credit_used, currency),
-                    limit=format_amount(self.env, order.customer_credit_limit, currency),
+                    used=format_amount(self.env, order.crm_ext_customer_credit_used, currency),
+                    limit=format_amount(self.env, order.crm_ext_customer_credit_limit, currency),
                 )
             )
 

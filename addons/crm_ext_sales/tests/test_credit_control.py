@@ -29,11 +29,11 @@ class TestCreditControl(CrmExtSalesCase):
         )
 
     def test_block_policy_refuses_with_the_amounts(self):
-        self.company.credit_control_policy = "block"
+        self.company.crm_ext_credit_control_policy = "block"
         order = self._order(self.sales_user)
-        self.assertTrue(order.credit_limit_exceeded)
-        self.assertEqual(order.customer_credit_used, 150.0)
-        self.assertEqual(order.customer_credit_limit, 100.0)
+        self.assertTrue(order.crm_ext_credit_limit_exceeded)
+        self.assertEqual(order.crm_ext_customer_credit_used, 150.0)
+        self.assertEqual(order.crm_ext_customer_credit_limit, 100.0)
         with self.assertRaisesRegex(
             UserError, r"would owe \$\s?150\.00, over its credit limit of \$\s?100\.00"
         ):
@@ -44,7 +44,7 @@ class TestCreditControl(CrmExtSalesCase):
         self.assertEqual(order.state, "draft")
 
     def test_manager_override_is_logged(self):
-        self.company.credit_control_policy = "block"
+        self.company.crm_ext_credit_control_policy = "block"
         order = self._order(self.sales_manager)
         order.action_confirm_over_credit_limit()
         self.assertEqual(order.state, "sale")
@@ -52,9 +52,9 @@ class TestCreditControl(CrmExtSalesCase):
         self.assertIn(f"Confirmed over the credit limit by {self.sales_manager.name}", bodies)
 
     def test_warn_policy_confirms(self):
-        self.company.credit_control_policy = "warn"
+        self.company.crm_ext_credit_control_policy = "warn"
         order = self._order(self.sales_user)
-        self.assertTrue(order.credit_limit_exceeded)
+        self.assertTrue(order.crm_ext_credit_limit_exceeded)
         order.action_confirm()
         self.assertEqual(order.state, "sale")
 
@@ -64,7 +64,7 @@ class TestCreditControl(CrmExtSalesCase):
         confirmation (issue 14: Odoo's test_commercial_partner_credit)."""
         self.customer.credit_limit = 10000.0
         for policy in ("warn", "block"):
-            self.company.credit_control_policy = policy
+            self.company.crm_ext_credit_control_policy = policy
             order = self._order(self.sales_user)
             order.action_confirm()
             self.assertEqual(self.customer.credit_to_invoice, 150.0, policy)
@@ -73,11 +73,11 @@ class TestCreditControl(CrmExtSalesCase):
             self.customer.invalidate_recordset(["credit_to_invoice"])
 
     def test_within_limit_or_without_limit(self):
-        self.company.credit_control_policy = "block"
+        self.company.crm_ext_credit_control_policy = "block"
         self.customer.credit_limit = 1000.0
         order = self._order(self.sales_user)
-        self.assertFalse(order.credit_limit_exceeded)
+        self.assertFalse(order.crm_ext_credit_limit_exceeded)
         order.action_confirm()
         self.company.account_use_credit_limit = False
         self.customer.credit_limit = 1.0
-        self.assertFalse(self._order(self.sales_user).credit_limit_exceeded)
+        self.assertFalse(self._order(self.sales_user).crm_ext_credit_limit_exceeded)

@@ -13,7 +13,7 @@ class JalaliCase(TransactionCase):
         cls.env = cls.env(context=dict(cls.env.context, mail_create_nolog=True, tracking_disable=True))
         cls.env["res.lang"]._activate_lang("fa_IR")
         cls.company = cls.env.company
-        cls.company.write({"date_calendar": "language", "date_persian_digits": False})
+        cls.company.write({"crm_ext_date_calendar": "language", "crm_ext_date_persian_digits": False})
         cls.fa_user = new_test_user(
             cls.env,
             login="jalali_fa_user",
@@ -39,16 +39,16 @@ class TestDateStyle(JalaliCase):
         self.assertEqual(self.en_user._date_style(), ("gregorian", False))
         # a document in Persian printed by the English-speaking user follows the company default
         self.assertEqual(self.en_user._date_style("fa_IR"), ("jalali", False))
-        self.company.date_calendar = "gregorian"
+        self.company.crm_ext_date_calendar = "gregorian"
         self.assertEqual(self.fa_user._date_style(), ("gregorian", False))
-        self.company.write({"date_calendar": "jalali", "date_persian_digits": True})
+        self.company.write({"crm_ext_date_calendar": "jalali", "crm_ext_date_persian_digits": True})
         self.assertEqual(self.en_user._date_style(), ("jalali", False))
         self.assertEqual(self.fa_user._date_style("en_US"), ("jalali", True))
 
     def test_user_choice_wins_in_own_language(self):
-        self.en_user.write({"date_calendar": "jalali", "date_persian_digits": True})
+        self.en_user.write({"crm_ext_date_calendar": "jalali", "crm_ext_date_persian_digits": True})
         self.assertEqual(self.en_user._date_style(), ("jalali", True))
-        self.fa_user.date_calendar = "gregorian"
+        self.fa_user.crm_ext_date_calendar = "gregorian"
         self.assertEqual(self.fa_user._date_style(), ("gregorian", False))
         self.assertEqual(
             self.fa_user._date_session_info(), {"calendar": "gregorian", "persian_digits": False}
@@ -56,15 +56,18 @@ class TestDateStyle(JalaliCase):
 
     def test_users_change_their_own_preference_only(self):
         fa_user = self.fa_user.with_user(self.fa_user)
-        fa_user.write({"date_calendar": "gregorian", "date_persian_digits": True})
-        self.assertEqual(self.fa_user.date_calendar, "gregorian")
+        fa_user.write({"crm_ext_date_calendar": "gregorian", "crm_ext_date_persian_digits": True})
+        self.assertEqual(self.fa_user.crm_ext_date_calendar, "gregorian")
         self.assertEqual(
-            fa_user.read(["date_calendar", "date_persian_digits"])[0]["date_persian_digits"], True
+            fa_user.read(["crm_ext_date_calendar", "crm_ext_date_persian_digits"])[0][
+                "crm_ext_date_persian_digits"
+            ],
+            True,
         )
         with self.assertRaises(AccessError):
-            self.en_user.with_user(self.fa_user).write({"date_calendar": "jalali"})
+            self.en_user.with_user(self.fa_user).write({"crm_ext_date_calendar": "jalali"})
         portal = new_test_user(self.env, login="jalali_portal", groups="base.group_portal", lang="fa_IR")
-        portal.with_user(portal).write({"date_calendar": "jalali"})
+        portal.with_user(portal).write({"crm_ext_date_calendar": "jalali"})
         self.assertEqual(portal.with_user(portal)._date_style(), ("jalali", False))
 
 
@@ -86,7 +89,7 @@ class TestJalaliRendering(JalaliCase):
         self.assertEqual(
             self._date_html(self.fa_user, "fa_IR", SLA_DAY, {"format": "EEEE d MMMM y"}), "دوشنبه 16 آذر 1405"
         )
-        self.fa_user.date_persian_digits = True
+        self.fa_user.crm_ext_date_persian_digits = True
         self.assertEqual(self._date_html(self.fa_user, "fa_IR", SLA_DAY), "۱۴۰۵/۰۹/۱۶")
 
     def test_datetime_field_in_tehran_around_midnight(self):
@@ -131,7 +134,7 @@ class TestJalaliRendering(JalaliCase):
         self.assertEqual(order[0].validity_date, datetime.date(2026, 12, 21))  # stored value unchanged
 
     def test_invoice_report_in_persian_digits(self):
-        self.company.date_persian_digits = True
+        self.company.crm_ext_date_persian_digits = True
         invoice = self.env["account.move"].create(
             {
                 "move_type": "out_invoice",

@@ -11,7 +11,7 @@ class TestJalaliTour(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env["res.lang"]._activate_lang("fa_IR")
-        cls.env.company.date_calendar = "language"
+        cls.env.company.crm_ext_date_calendar = "language"
         groups = "sales_team.group_sale_manager,base.group_user"
         cls.fa_user = new_test_user(
             cls.env, login="jalali_tour_fa", groups=groups, lang="fa_IR", tz="Asia/Tehran"
@@ -81,7 +81,7 @@ class TestJalaliPortal(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env["res.lang"]._activate_lang("fa_IR")
-        cls.env.company.date_calendar = "language"
+        cls.env.company.crm_ext_date_calendar = "language"
         product = cls.env["product.product"].create({"name": "Gabbeh", "list_price": 80.0})
         cls.portal_users = {}
         for lang in ("fa_IR", "en_US"):

@@ -20,7 +20,7 @@ class TestCreditOverrideAccess(CrmExtSalesCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company.account_use_credit_limit = True
-        cls.company.credit_control_policy = "block"
+        cls.company.crm_ext_credit_control_policy = "block"
         cls.customer.credit_limit = 100.0
         cls.product = cls.env["product.product"].create(
             {"name": "Cabinet (test)", "list_price": 150.0, "taxes_id": [Command.clear()]}
@@ -101,10 +101,10 @@ class TestPortalInternalFields(HttpCase):
             "sale.order": (
                 self.order,
                 [
-                    "credit_limit_exceeded",
-                    "customer_credit_used",
-                    "customer_credit_limit",
-                    "customer_amount_overdue",
+                    "crm_ext_credit_limit_exceeded",
+                    "crm_ext_customer_credit_used",
+                    "crm_ext_customer_credit_limit",
+                    "crm_ext_customer_amount_overdue",
                 ],
             ),  # fmt: skip
             "account.move": (self.invoice, ["opportunity_id", "opportunity_from_orders"]),
@@ -120,7 +120,7 @@ class TestPortalInternalFields(HttpCase):
         with self.assertRaises(AccessError):  # leads carry no portal access at all
             self.opportunity.with_user(self.portal).read(["name"])
         self.assertNotIn("opportunity_id", self.invoice.with_user(self.portal).fields_get())
-        self.assertNotIn("customer_credit_used", self.order.with_user(self.portal).fields_get())
+        self.assertNotIn("crm_ext_customer_credit_used", self.order.with_user(self.portal).fields_get())
 
     def test_portal_pages_still_render(self):
         self.authenticate(self.portal.login, self.portal.login)

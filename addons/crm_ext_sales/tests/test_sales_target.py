@@ -63,7 +63,7 @@ class TestSalesTarget(CrmExtSalesCase):
         self.assertEqual(dict(rows), {quarter: 1300.0, may_team: -200.0})
 
     def test_jalali_months_and_quarters(self):
-        self.env.company.date_analytics_jalali = True
+        self.env.company.crm_ext_date_analytics_jalali = True
         self._move("out_invoice", 400, "2030-11-21")  # 1409/08/30, the last day of Aban
         self._move("out_invoice", 700, "2030-11-22")  # 1409/09/01, Azar
         self._move("out_invoice", 300, "2030-12-21")  # 1409/09/30, the last day of Azar
@@ -83,7 +83,7 @@ class TestSalesTarget(CrmExtSalesCase):
         self.assertEqual(
             jalali.add_months(date(2026, 9, 22), 1), date(2026, 10, 22)
         )  # 31 Shahrivar -> 30 Mehr
-        self.env.company.date_analytics_jalali = False
+        self.env.company.crm_ext_date_analytics_jalali = False
         gregorian = Target.create({"team_id": self.team.id, "date_from": "2030-11-01", "amount": 1})
         self.assertEqual(gregorian.date_to, date(2030, 11, 30))
 

@@ -180,7 +180,7 @@ class ServicePortal(CustomerPortal):
         )
 
     def _attachment_limit_mb(self):
-        return request.env.company.sudo().service_portal_attachment_mb or 10
+        return request.env.company.sudo().crm_ext_service_portal_attachment_mb or 10
 
     def _pick(self, model, raw_id, allowed, errors, key, message):
         """The record of `model` the customer chose, only if it is one of `allowed`."""
@@ -259,7 +259,7 @@ class ServicePortal(CustomerPortal):
     def _create_portal_ticket(self, values, attachments):
         partner = request.env.user.partner_id
         company = partner.company_id or request.env.company
-        team = company.sudo().service_portal_team_id
+        team = company.sudo().crm_ext_service_portal_team_id
         ticket = (
             request.env["crm_ext.ticket"]
             .sudo()
@@ -358,7 +358,7 @@ class ServiceAttachmentController(AttachmentController):
 
     def _customer_upload_error(self, ufile, thread_id, is_pending):
         Ticket = request.env["crm_ext.ticket"]
-        limit_mb = request.env.company.sudo().service_portal_attachment_mb or 10
+        limit_mb = request.env.company.sudo().crm_ext_service_portal_attachment_mb or 10
         data = ufile.read(limit_mb * 1024 * 1024 + 1)
         ufile.seek(0)
         name = ufile.filename or ""

@@ -71,9 +71,9 @@ class CrmExtEquipment(models.Model):
     def _compute_warranty_end_date(self):
         for equipment in self:
             template = equipment.product_id.product_tmpl_id
-            if equipment.delivery_date and template.service_warranty:
+            if equipment.delivery_date and template.crm_ext_service_warranty:
                 equipment.warranty_end_date = equipment.delivery_date + relativedelta(
-                    months=template.service_duration_months, days=-1
+                    months=template.crm_ext_service_duration_months, days=-1
                 )
             else:
                 equipment.warranty_end_date = equipment.warranty_end_date
@@ -181,8 +181,8 @@ class CrmExtEquipment(models.Model):
                     "lot_id": lot.id,
                     "origin": "delivery",
                     "company_id": move.company_id.id,
-                    "warranty_parts": lot.product_id.service_cover_parts,
-                    "warranty_labour": lot.product_id.service_cover_labour,
+                    "warranty_parts": lot.product_id.crm_ext_service_cover_parts,
+                    "warranty_labour": lot.product_id.crm_ext_service_cover_labour,
                 }
             )
         contracts = (

@@ -124,14 +124,14 @@ class CrmExtServiceContract(models.Model):
         template = line.product_id.product_tmpl_id
         start = fields.Date.context_today(self, line.order_id.date_order)
         return {
-            "contract_type": "contract" if template.service_contract else "warranty",
+            "contract_type": "contract" if template.crm_ext_service_contract else "warranty",
             "partner_id": line.order_id.partner_id.commercial_partner_id.id,
             "product_id": line.product_id.id,
             "start_date": start,
-            "end_date": start + relativedelta(months=template.service_duration_months, days=-1),
-            "cover_parts": template.service_cover_parts,
-            "cover_labour": template.service_cover_labour,
-            "cover_onsite": template.service_cover_onsite,
+            "end_date": start + relativedelta(months=template.crm_ext_service_duration_months, days=-1),
+            "cover_parts": template.crm_ext_service_cover_parts,
+            "cover_labour": template.crm_ext_service_cover_labour,
+            "cover_onsite": template.crm_ext_service_cover_onsite,
             "sale_line_id": line.id,
             "company_id": line.order_id.company_id.id,
         }

@@ -4,11 +4,11 @@ from odoo import fields, models
 class CrmLead(models.Model):
     _inherit = "crm.lead"
 
-    ticket_ids = fields.One2many(
+    crm_ext_ticket_ids = fields.One2many(
         "crm_ext.ticket", "lead_id", string="Tickets", groups="crm_ext_service.group_service_user"
     )
-    ticket_count = fields.Integer(
-        compute="_compute_ticket_count", groups="crm_ext_service.group_service_user"
+    crm_ext_ticket_count = fields.Integer(
+        string="Ticket Count", compute="_compute_ticket_count", groups="crm_ext_service.group_service_user"
     )
 
     def _compute_ticket_count(self):
@@ -16,7 +16,7 @@ class CrmLead(models.Model):
             self.env["crm_ext.ticket"]._read_group([("lead_id", "in", self.ids)], ["lead_id"], ["__count"])
         )
         for lead in self:
-            lead.ticket_count = counts.get(lead, 0)
+            lead.crm_ext_ticket_count = counts.get(lead, 0)
 
     def _ticket_defaults(self):
         self.ensure_one()

@@ -4,8 +4,8 @@ from odoo import fields, models
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    ticket_count = fields.Integer(
-        compute="_compute_ticket_count", groups="crm_ext_service.group_service_user"
+    crm_ext_ticket_count = fields.Integer(
+        string="Ticket Count", compute="_compute_ticket_count", groups="crm_ext_service.group_service_user"
     )
 
     def _compute_ticket_count(self):
@@ -17,20 +17,24 @@ class ResPartner(models.Model):
             )
         )
         for partner in self:
-            partner.ticket_count = counts.get(partner.commercial_partner_id, 0)
+            partner.crm_ext_ticket_count = counts.get(partner.commercial_partner_id, 0)
 
     # customer 360 (crm_ext_sales): open and overdue-SLA tickets beside the sales figures
-    open_ticket_count = fields.Integer(
+    crm_ext_open_ticket_count = fields.Integer(
         compute="_compute_customer_360", groups="crm_ext_sales.group_sales_user", string="Open Tickets"
     )
-    failed_sla_ticket_count = fields.Integer(
+    crm_ext_failed_sla_ticket_count = fields.Integer(
         compute="_compute_customer_360",
         groups="crm_ext_sales.group_sales_user",
         string="Tickets with Failed SLA",
     )
 
     def _customer_360_defaults(self):
-        return {**super()._customer_360_defaults(), "open_ticket_count": 0, "failed_sla_ticket_count": 0}
+        return {
+            **super()._customer_360_defaults(),
+            "crm_ext_open_ticket_count": 0,
+            "crm_ext_failed_sla_ticket_count": 0,
+        }
 
     def _customer_360_domains(self, partner_ids):
         domains = super()._customer_360_domains(partner_ids)
@@ -51,8 +55,8 @@ class ResPartner(models.Model):
             return values
         domains = self._customer_360_domains(ids)
         for figure, key in (
-            ("tickets", "open_ticket_count"),
-            ("failed_sla_tickets", "failed_sla_ticket_count"),
+            ("tickets", "crm_ext_open_ticket_count"),
+            ("failed_sla_tickets", "crm_ext_failed_sla_ticket_count"),
         ):
             _model, domain, field = domains[figure]
             for partner, count in Ticket._read_group(domain, [field], ["__count"]):
@@ -67,11 +71,15 @@ class ResPartner(models.Model):
         return action
 
     # installed base and service contracts
-    equipment_count = fields.Integer(
-        compute="_compute_service_base_counts", groups="crm_ext_service.group_service_user"
+    crm_ext_equipment_count = fields.Integer(
+        string="Equipment Count",
+        compute="_compute_service_base_counts",
+        groups="crm_ext_service.group_service_user",
     )
-    service_contract_count = fields.Integer(
-        compute="_compute_service_base_counts", groups="crm_ext_service.group_service_user"
+    crm_ext_service_contract_count = fields.Integer(
+        string="Service Contract Count",
+        compute="_compute_service_base_counts",
+        groups="crm_ext_service.group_service_user",
     )
 
     def _compute_service_base_counts(self):
@@ -83,8 +91,10 @@ class ResPartner(models.Model):
             ):
                 counts[key, partner.id] = count
         for partner in self:
-            partner.equipment_count = counts.get(("equipment", partner.commercial_partner_id.id), 0)
-            partner.service_contract_count = counts.get(("contract", partner.commercial_partner_id.id), 0)
+            partner.crm_ext_equipment_count = counts.get(("equipment", partner.commercial_partner_id.id), 0)
+            partner.crm_ext_service_contract_count = counts.get(
+                ("contract", partner.commercial_partner_id.id), 0
+            )
 
     def _action_view_service_base(self, xmlid):
         self.ensure_one()

@@ -4,11 +4,13 @@ from odoo import _, fields, models
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
-    service_contract_ids = fields.One2many(
+    crm_ext_service_contract_ids = fields.One2many(
         "crm_ext.service.contract", "sale_order_id", string="Service Contracts"
     )
 
-    service_contract_count = fields.Integer(compute="_compute_service_contract_count")
+    crm_ext_service_contract_count = fields.Integer(
+        string="Service Contract Count", compute="_compute_service_contract_count"
+    )
 
     def _compute_service_contract_count(self):
         counts = dict(
@@ -17,7 +19,7 @@ class SaleOrder(models.Model):
             ._read_group([("sale_order_id", "in", self.ids)], ["sale_order_id"], ["__count"])
         )
         for order in self:
-            order.service_contract_count = counts.get(order, 0)
+            order.crm_ext_service_contract_count = counts.get(order, 0)
 
     def action_view_service_contracts(self):
         self.ensure_one()
@@ -41,7 +43,7 @@ class SaleOrder(models.Model):
             lambda line: (
                 not line.display_type
                 and line.product_uom_qty > 0
-                and (line.product_id.service_contract or line.product_id.service_warranty)
+                and (line.product_id.crm_ext_service_contract or line.product_id.crm_ext_service_warranty)
             )
         )
         if not lines:

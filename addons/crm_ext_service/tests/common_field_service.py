@@ -22,10 +22,10 @@ class CrmExtFieldServiceCase(CrmExtServiceCase):
                 "name": "Maintenance Contract (test)",
                 "type": "service",
                 "list_price": 300.0,
-                "service_contract": True,
-                "service_duration_months": 12,
-                "service_cover_parts": True,
-                "service_cover_labour": True,
+                "crm_ext_service_contract": True,
+                "crm_ext_service_duration_months": 12,
+                "crm_ext_service_cover_parts": True,
+                "crm_ext_service_cover_labour": True,
             }
         )
         cls.warranty_product = Product.create(
@@ -35,10 +35,10 @@ class CrmExtFieldServiceCase(CrmExtServiceCase):
                 "is_storable": True,
                 "tracking": "serial",
                 "list_price": 900.0,
-                "service_warranty": True,
-                "service_duration_months": 24,
-                "service_cover_parts": True,
-                "service_cover_labour": False,
+                "crm_ext_service_warranty": True,
+                "crm_ext_service_duration_months": 24,
+                "crm_ext_service_cover_parts": True,
+                "crm_ext_service_cover_labour": False,
             }
         )
         cls.part = Product.create(

@@ -13,9 +13,9 @@ class TestServiceCustomer360(CrmExtServiceCase):
         open_one = Ticket.create({"name": "Open", "partner_id": contact.id})
         Ticket.create({"name": "Closed", "partner_id": self.customer.id, "stage_id": self.stage_solved.id})
         values = self.customer._customer_360_values()[self.customer.id]
-        self.assertEqual(values["open_ticket_count"], 1)
-        self.assertEqual(contact.open_ticket_count, 1)
-        self.assertEqual(contact.failed_sla_ticket_count, 0)
+        self.assertEqual(values["crm_ext_open_ticket_count"], 1)
+        self.assertEqual(contact.crm_ext_open_ticket_count, 1)
+        self.assertEqual(contact.crm_ext_failed_sla_ticket_count, 0)
         action = contact.with_context(customer_360="tickets").action_view_customer_360()
         self.assertEqual(Ticket.search(action["domain"]), open_one)
 
@@ -25,5 +25,5 @@ class TestServiceCustomer360(CrmExtServiceCase):
         )
         self.env["crm_ext.ticket"].create({"name": "Open", "partner_id": self.customer.id})
         customer = self.customer.with_user(seller)
-        self.assertEqual(customer.open_ticket_count, 0)
+        self.assertEqual(customer.crm_ext_open_ticket_count, 0)
         self.assertEqual(customer.open_opportunity_count, 0)

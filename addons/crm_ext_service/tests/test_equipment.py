@@ -25,16 +25,16 @@ class TestEquipment(CrmExtFieldServiceCase):
         self.assertTrue(all(equipment.mapped("under_warranty")))
         self.assertEqual(equipment.move_id.picking_id, picking)
         # the warranty sold on the order now lists the delivered serials
-        warranty = order.service_contract_ids
+        warranty = order.crm_ext_service_contract_ids
         self.assertEqual(warranty.lot_ids, lots)
         self.assertEqual(equipment[0].contract_ids, warranty)
         # a ticket about one of them is covered by that warranty
         ticket = self._make_ticket(equipment_id=equipment[0].id)
         self.assertEqual(ticket.coverage_status, "covered")
         self.assertEqual(ticket.coverage_contract_id, warranty)
-        self.assertEqual(self.customer.equipment_count, 2)
-        self.assertEqual(self.contact.equipment_count, 2, "contacts show their company's equipment")
-        self.assertEqual(self.customer.service_contract_count, 1)
+        self.assertEqual(self.customer.crm_ext_equipment_count, 2)
+        self.assertEqual(self.contact.crm_ext_equipment_count, 2, "contacts show their company's equipment")
+        self.assertEqual(self.customer.crm_ext_service_contract_count, 1)
         # an agent without stock or sales rights opens both forms
         equipment_form = Form(equipment[0].with_user(self.agent))
         self.assertEqual(equipment_form.lot_id, equipment[0].lot_id)

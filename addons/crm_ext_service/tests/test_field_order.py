@@ -107,8 +107,8 @@ class TestFieldOrder(CrmExtFieldServiceCase):
         labour = self.env["product.product"].create(
             {"name": "Senior technician hour (test)", "type": "service", "list_price": 95.0}
         )
-        self.env["res.config.settings"].create({"service_labour_product_id": labour.id}).execute()
-        self.assertEqual(self.company.service_labour_product_id, labour)
+        self.env["res.config.settings"].create({"crm_ext_service_labour_product_id": labour.id}).execute()
+        self.assertEqual(self.company.crm_ext_service_labour_product_id, labour)
         order = self._make_field_order(parts=())
         order.action_start()
         order.hours_worked = 1.0

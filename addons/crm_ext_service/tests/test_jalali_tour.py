@@ -10,9 +10,9 @@ class TestJalaliTicketTour(HttpCase):
 
     def test_persian_agent_picks_a_jalali_date(self):
         self.env["res.lang"]._activate_lang("fa_IR")
-        self.env.company.date_calendar = "language"
+        self.env.company.crm_ext_date_calendar = "language"
         admin = self.env.ref("base.user_admin")
-        admin.write({"lang": "fa_IR", "tz": "Asia/Tehran", "date_calendar": False})
+        admin.write({"lang": "fa_IR", "tz": "Asia/Tehran", "crm_ext_date_calendar": False})
         ticket = self.env.ref("crm_ext_service.crm_ext_ticket_4_demo")
         order = self.env["crm_ext.field.order"].create(
             {

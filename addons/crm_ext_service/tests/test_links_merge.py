@@ -18,8 +18,8 @@ class TestTicketLinks(CrmExtServiceCase):
             self.assertEqual(form.lead_id, lead)
             form.name = "Delivery date question"
         ticket = form.save()
-        self.assertEqual(lead.ticket_ids, ticket)
-        self.assertEqual(lead.ticket_count, 1)
+        self.assertEqual(lead.crm_ext_ticket_ids, ticket)
+        self.assertEqual(lead.crm_ext_ticket_count, 1)
         self.assertEqual(self.env["crm_ext.ticket"].search(lead.action_view_tickets()["domain"]), ticket)
 
     def test_ticket_from_phone_interaction(self):
@@ -54,9 +54,9 @@ class TestTicketLinks(CrmExtServiceCase):
             ]
         )
         partners = self.customer | self.contact | other
-        partners.invalidate_recordset(["ticket_count"])
+        partners.invalidate_recordset(["crm_ext_ticket_count"])
         with self.assertQueryCount(1):  # one grouped read for all three partners
-            counts = [p.ticket_count for p in partners]
+            counts = [p.crm_ext_ticket_count for p in partners]
         self.assertEqual(counts, [2, 2, 1])
         action = self.contact.action_view_tickets()
         self.assertEqual(len(self.env["crm_ext.ticket"].search(action["domain"])), 2)

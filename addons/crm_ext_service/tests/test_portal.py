@@ -29,7 +29,7 @@ class ServicePortalCase(HttpCase):
         )
         cls.portal_globex.partner_id.parent_id = cls.globex
         cls.team = cls.env["crm_ext.service.team"].create({"name": "Portal desk (test)"})
-        cls.env.company.service_portal_team_id = cls.team
+        cls.env.company.crm_ext_service_portal_team_id = cls.team
         Ticket = cls.env["crm_ext.ticket"]
         cls.acme_ticket = Ticket.create({"name": "Acme printer (test)", "partner_id": cls.acme.id})
         cls.globex_ticket = Ticket.create({"name": "Globex secret (test)", "partner_id": cls.globex.id})
@@ -77,8 +77,8 @@ class ServicePortalCase(HttpCase):
             {
                 "name": "Care plan (test)",
                 "type": "service",
-                "service_contract": True,
-                "service_duration_months": 12,
+                "crm_ext_service_contract": True,
+                "crm_ext_service_duration_months": 12,
             }
         )
         return self.env["crm_ext.service.contract"].create(
@@ -192,7 +192,7 @@ class TestServicePortal(ServicePortalCase):
                 response = self._post_ticket(data)
                 self.assertEqual(response.status_code, 200)
                 self.assertIn(message, response.text)
-        self.env.company.service_portal_attachment_mb = 1
+        self.env.company.crm_ext_service_portal_attachment_mb = 1
         response = self._post_ticket(
             {"name": "Huge photo"}, files={"attachments": ("huge.bin", b"0" * (1024 * 1024 + 1), "image/png")}
         )

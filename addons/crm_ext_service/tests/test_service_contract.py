@@ -11,7 +11,7 @@ from .common_field_service import CrmExtFieldServiceCase
 class TestServiceContract(CrmExtFieldServiceCase):
     def test_confirmed_order_creates_contracts_once(self):
         order = self._make_order([(self.contract_product, 1), (self.warranty_product, 1), (self.part, 2)])
-        contracts = order.service_contract_ids
+        contracts = order.crm_ext_service_contract_ids
         self.assertEqual(len(contracts), 2, "one per flagged line, none for the plain part")
         contract = contracts.filtered(lambda c: c.contract_type == "contract")
         warranty = contracts.filtered(lambda c: c.contract_type == "warranty")
@@ -27,7 +27,7 @@ class TestServiceContract(CrmExtFieldServiceCase):
         self.assertEqual(contract.sale_line_id.product_id, self.contract_product)
         self.assertEqual(contract.state, "active")
         self.assertTrue(contract.name.startswith("SC/"))
-        self.assertEqual(order.service_contract_count, 2)
+        self.assertEqual(order.crm_ext_service_contract_count, 2)
         self.assertEqual(
             self.env["crm_ext.service.contract"].search(order.action_view_service_contracts()["domain"]),
             contracts,
@@ -127,9 +127,9 @@ class TestServiceContract(CrmExtFieldServiceCase):
         with self.assertRaises(ValidationError):
             self._make_contract(self.today, self.today - relativedelta(days=1))
         with self.assertRaises(ValidationError):
-            self.part.service_contract = True
+            self.part.crm_ext_service_contract = True
         with self.assertRaises(ValidationError):
-            self.warranty_product.service_duration_months = 0
+            self.warranty_product.crm_ext_service_duration_months = 0
 
     def test_multi_company(self):
         mine = self._make_contract(self.today, self.today + relativedelta(months=1))

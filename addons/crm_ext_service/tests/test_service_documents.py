@@ -16,7 +16,7 @@ class TestServiceDocuments(CrmExtFieldServiceCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env["res.lang"]._activate_lang("fa_IR")
-        cls.company.date_calendar = "language"
+        cls.company.crm_ext_date_calendar = "language"
         cls.persian = cls.env["res.partner"].create({"name": "Isfahan Tiles (test)", "lang": "fa_IR"})
         cls.english = cls.env["res.partner"].create({"name": "York Tiles (test)", "lang": "en_US"})
         Ticket = cls.env["crm_ext.ticket"]

@@ -55,7 +55,7 @@ registry.category("web_tour.tours").add("crm_ext_marketing_campaign_tour", {
         },
         {
             content: "Target the new segment",
-            trigger: ".o_field_widget[name=segment_id] input",
+            trigger: ".o_field_widget[name=crm_ext_segment_id] input",
             run: "edit Tour segment",
         },
         {
@@ -70,7 +70,7 @@ registry.category("web_tour.tours").add("crm_ext_marketing_campaign_tour", {
         },
         {
             content: "Add a step",
-            trigger: ".o_field_widget[name=step_ids] .o_field_x2many_list_row_add a",
+            trigger: ".o_field_widget[name=crm_ext_step_ids] .o_field_x2many_list_row_add a",
             run: "click",
         },
         {
@@ -95,7 +95,7 @@ registry.category("web_tour.tours").add("crm_ext_marketing_campaign_tour", {
         },
         {
             content: "The step is listed",
-            trigger: ".o_field_widget[name=step_ids] .o_data_row:contains('Tour e-mail')",
+            trigger: ".o_field_widget[name=crm_ext_step_ids] .o_data_row:contains('Tour e-mail')",
         },
         {
             content: "Save the campaign",
@@ -108,12 +108,12 @@ registry.category("web_tour.tours").add("crm_ext_marketing_campaign_tour", {
         },
         {
             content: "Launch the e-mail step",
-            trigger: ".o_field_widget[name=step_ids] .o_data_row:contains('Tour e-mail') button[name=action_launch]",
+            trigger: ".o_field_widget[name=crm_ext_step_ids] .o_data_row:contains('Tour e-mail') button[name=action_launch]",
             run: "click",
         },
         {
             content: "The step is launched",
-            trigger: ".o_field_widget[name=step_ids] .o_data_row:contains('Tour e-mail') .badge:contains('Launched')",
+            trigger: ".o_field_widget[name=crm_ext_step_ids] .o_data_row:contains('Tour e-mail') .badge:contains('Launched')",
         },
         {
             content: "Open the money page",
