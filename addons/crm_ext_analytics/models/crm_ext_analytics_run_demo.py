@@ -36,6 +36,10 @@ DEMO_HISTORY_PROFILE = {
     # a few documents of the former system for some of the main company's oldest customers, so
     # that Customer 360's "Before Odoo" has something to show
     "sales_history_share": 0.3,
+    # the service dashboard's CSAT, first response and cost to serve
+    "ticket_rating_share": 0.6,
+    "ticket_working_hours": True,
+    "field_order_share": 0.15,
     "second_company_name": "YourCompany Europe",
     "seed": 2026,
 }

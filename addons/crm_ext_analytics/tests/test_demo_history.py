@@ -95,5 +95,37 @@ class TestDemoHistory(ForgetRunProgress, HttpCase):
         )
         self.assertEqual(rfm.clv_first_date, min(rows.mapped("date")), "the analytics read them")
 
+    def test_service_dashboard_figures(self):
+        """The service dashboard's CSAT, first response and cost to serve read ratings, the
+        tickets' working hours and completed field orders: the demo history writes them."""
+        tickets = self.env["crm_ext.ticket"].browse(self.summary["ticket_ids"].tolist())
+        self.assertTrue(self.summary["ticket_rating_ids"].size)
+        self.assertTrue(self.summary["field_order_ids"].size)
+        report = self.env["crm_ext.service.report"]
+        domain = [("ticket_id", "in", tickets.ids)]
+        [(csat, first_response, resolution, cost)] = report._read_group(
+            domain, [], ["csat:avg", "first_response_hours:avg", "resolution_hours:avg", "cost_to_serve:sum"]
+        )
+        self.assertGreater(csat, 50)
+        self.assertLess(csat, 100)
+        self.assertGreater(first_response, 0)
+        self.assertGreater(resolution, first_response)
+        self.assertGreater(cost, 0)
+        # the stored hours are the ones the ticket computes from its team's calendar
+        answered = tickets.filtered("first_response_date")[:5]
+        for ticket in answered:
+            self.assertAlmostEqual(
+                ticket.first_response_hours,
+                ticket._working_hours_since_creation(ticket.first_response_date),
+                places=4,
+            )
+        rated = tickets.filtered("rating_last_value")
+        self.assertTrue(rated)
+        self.assertTrue(all(ticket.is_closed for ticket in rated))
+        self.assertEqual(rated[:1].rating_count, 1)
+        orders = self.env["crm_ext.field.order"].browse(self.summary["field_order_ids"].tolist())
+        self.assertEqual(set(orders.mapped("state")), {"done"})
+        self.assertTrue(all(order.labour_amount > 0 and order.hours_worked > 0 for order in orders))
+
     def test_every_analytics_screen_has_content(self):
         self.start_tour("/odoo", "crm_ext_analytics_screens_tour", login="admin")

@@ -17,7 +17,10 @@ chart of accounts):
 - customer payments reconciled against part of the invoices (partial and full
   reconciliation, matching numbers) and a few unapplied advance payments
   (``accounting``, ``accounting_moves``, ``accounting_lines``),
-- mass mailings and their traces (``marketing``), service tickets with SLA lines (``service``),
+- mass mailings and their traces (``marketing``), service tickets with SLA lines (``service``);
+  with ``ticket_rating_share``, ``ticket_working_hours`` and ``field_order_share`` (off by
+  default), the customers' ratings, the working hours to the first answer and to the closing,
+  and completed field orders of the tickets,
 - with ``sales_history_share`` (0 by default), sales made before Odoo of some long-standing
   customers of the main company, dated before the period (``history``; crm_ext_sales'
   ``crm_ext.sales.history``).

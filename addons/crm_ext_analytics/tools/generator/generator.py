@@ -128,6 +128,8 @@ class Generator(
             "ticket_sla_ids": self.ticket_sla_ids,
             "ticket_backlog": self.ticket_backlog,
             "ticket_stage_messages": self.ticket_stage_messages,
+            "ticket_rating_ids": self.ticket_rating_ids,
+            "field_order_ids": self.field_order_ids,
             "rows": dict(self.rows),
             "timings": dict(self.timings),
             "seconds": self.timings.get("total"),

@@ -55,6 +55,12 @@ class Profile:
     tickets_per_customer: float = 2.0
     ticket_open_days: int = 21
     escalation_backlog_days: int = 7
+    # what the service dashboard reads, none by default: the customers' ratings of this share of
+    # the solved tickets, the tickets' working hours to the first answer and to the closing (ORM,
+    # the team's calendar), a completed field order with labour on this share of the solved tickets
+    ticket_rating_share: float = 0.0
+    ticket_working_hours: bool = False
+    field_order_share: float = 0.0
     # sales history before Odoo (crm_ext_sales): this share of the main company's customers of
     # before the period get a few documents of the former system (none by default)
     sales_history_share: float = 0.0

@@ -96,6 +96,8 @@ class ServiceMixin:
         self.ticket_sla_ids = np.zeros(0, dtype=np.int64)
         self.ticket_backlog = 0
         self.ticket_stage_messages = 0
+        self.ticket_rating_ids = np.zeros(0, dtype=np.int64)
+        self.field_order_ids = np.zeros(0, dtype=np.int64)
         if "crm_ext.ticket" not in self.env:
             _logger.info("benchmark data: crm_ext_service is not installed, no tickets")
             return
@@ -106,6 +108,7 @@ class ServiceMixin:
         sla = self._ticket_sla_lines(T)
         self._write_tickets(T, sla)
         self._ticket_stage_history(T.ids, T.created, T.answered, T.closed_at, T.is_open, T.stage, T.user)
+        self._ticket_outcomes(T)
         self.ticket_ids = T.ids
         self.ticket_sla_ids = sla.ids
         self.ticket_backlog = int((sla.ongoing & (sla.deadline < self.now)).sum())
@@ -266,6 +269,114 @@ class ServiceMixin:
             },
         )
 
+    def _ticket_outcomes(self, T):
+        """What the service dashboard reads beyond the tickets themselves, each off by default:
+        the customers' ratings of a share (``ticket_rating_share``) of the solved tickets, the
+        working hours to the first answer and to the closing as the ticket computes them
+        (``ticket_working_hours``, ORM: the team's calendar), and a completed field order with
+        the technician's labour on a share (``field_order_share``) of the solved tickets. They
+        draw from a random stream of their own: the rest of the data is the same with or
+        without them."""
+        rng = np.random.default_rng([self.seed, 3])
+        solved = np.flatnonzero(~T.is_open & (T.stage == self.ticket_solved_stage.id))
+        rated = solved[rng.random(len(solved)) < self.p["ticket_rating_share"]]
+        if rated.size:
+            self._write_ticket_ratings(T, rated, rng)
+        if self.p["ticket_working_hours"]:
+            tickets = self.env["crm_ext.ticket"].browse(T.ids.tolist())
+            tickets.invalidate_recordset()
+            self.env.add_to_compute(tickets._fields["first_response_hours"], tickets)
+            self.env.add_to_compute(tickets._fields["resolution_hours"], tickets)
+            tickets.flush_recordset(["first_response_hours", "resolution_hours"])
+        visited = solved[rng.random(len(solved)) < self.p["field_order_share"]]
+        if visited.size:
+            self._write_field_orders(T, visited, rng)
+
+    def _write_ticket_ratings(self, T, rated, rng):
+        """One filled rating per ticket (5 satisfied, 3 okay, 1 not), given by the customer a
+        few hours after the closing, of the ticket's agent; the ticket's last rating with it."""
+        env = self.env
+        n = len(rated)
+        value = rng.choice([5, 3, 1], n, p=[0.72, 0.18, 0.10])
+        text = np.select([value == 5, value == 3], ["top", "ok"], "ko").astype(object)
+        delay = (rng.exponential(12 * 3600, n).astype(np.int64) + 600).astype("timedelta64[s]")
+        when = np.minimum(T.closed_at[rated] + delay, self.now)
+        stamps = datetimes(when)
+        ids = self._alloc_by_date("rating_rating", when)
+        self._copy(
+            "rating_rating",
+            {
+                "id": ids,
+                "res_model_id": env["ir.model"]._get_id("crm_ext.ticket"),
+                "res_model": "crm_ext.ticket",
+                "res_id": T.ids[rated],
+                "res_name": T.numbers[rated] + " " + T.subjects[rated],
+                "partner_id": self.cust_ids[T.cust[rated]],
+                "rated_partner_id": self._user_partners(T.user[rated]),
+                "rating": value.astype(np.float64),
+                "rating_text": text,
+                "consumed": True,
+                "is_internal": False,
+                "access_token": [f"{a:016x}{b:016x}" for a, b in rng.integers(0, 2**63, (n, 2)).tolist()],
+                "create_uid": self.uid,
+                "write_uid": self.uid,
+                "create_date": stamps,
+                "write_date": stamps,
+            },
+        )
+        self.cr.execute(
+            "UPDATE crm_ext_ticket t SET rating_last_value = v.rating"
+            "  FROM unnest(%s::int[], %s::float8[]) AS v(id, rating) WHERE t.id = v.id",
+            [T.ids[rated].tolist(), value.astype(np.float64).tolist()],
+        )
+        self.ticket_rating_ids = ids
+
+    def _write_field_orders(self, T, visited, rng):
+        """A completed field order per visited ticket: the technician (the ticket's agent) went
+        between the first answer and the closing and worked a few hours, billed at the company's
+        labour price (no parts)."""
+        n = len(visited)
+        companies = self.env["res.company"].browse([c.id for c in self.companies])
+        labour_price = np.array([c._service_labour_product().lst_price for c in companies], dtype=np.float64)
+        co_ids = np.array(companies.ids, dtype=np.int64)
+        ci = T.company[visited]
+        hours = np.round(np.clip(rng.gamma(2.0, 1.0, n), 0.5, 8.0) * 4) / 4
+        span = np.maximum((T.closed_at[visited] - T.answered[visited]).astype(np.int64), 0)
+        start = T.answered[visited] + (rng.random(n) * span * 0.5).astype(np.int64).astype("timedelta64[s]")
+        ids = self._alloc_by_date("crm_ext_field_order", start)
+        order = np.argsort(ids)
+        names = np.empty(n, dtype=object)
+        names[order] = self._ticket_numbers(start[order], code="crm_ext.field.order", fallback="FSO/BENCH/")
+        partner = self.cust_ids[T.cust[visited]]
+        stamps = datetimes(start)
+        self._copy(
+            "crm_ext_field_order",
+            {
+                "id": ids,
+                "name": names,
+                "ticket_id": T.ids[visited],
+                "partner_id": partner,
+                "commercial_partner_id": partner,
+                "company_id": co_ids[ci],
+                "user_id": T.user[visited],
+                "scheduled_start": stamps,
+                "duration": hours,
+                "scheduled_end": datetimes(start + (hours * 3600).astype(np.int64).astype("timedelta64[s]")),
+                "state": "done",
+                "hours_worked": hours,
+                "cover_parts": False,
+                "cover_labour": False,
+                "parts_amount": 0.0,
+                "labour_amount": np.round(hours * labour_price[ci], 2),
+                "color": 0,
+                "create_uid": self.uid,
+                "write_uid": self.uid,
+                "create_date": stamps,
+                "write_date": self.now_str,
+            },
+        )
+        self.field_order_ids = ids
+
     def _ticket_stage_history(self, ids, created, answered, closed_at, is_open, stage, user):
         """The stage changes of the tickets as Odoo tracks them: one chatter message with one
         tracking value per change. A ticket starts in the first open stage; an answered one
@@ -308,15 +419,7 @@ class ServiceMixin:
         n = len(ticket_ids)
         field_id = env["ir.model.fields"]._get("crm_ext.ticket", "stage_id").id
         note = env.ref("mail.mt_note").id
-        user_ids = np.unique(users)
-        partner_of = dict(
-            zip(
-                user_ids.tolist(),
-                env["res.users"].browse(user_ids.tolist()).mapped("partner_id.id"),
-                strict=True,
-            )
-        )
-        authors = np.array([partner_of[u] for u in users.tolist()], dtype=np.int64)
+        authors = self._user_partners(users)
         message_ids = self._alloc_by_date("mail_message", when)
         stamps = datetimes(when)
         self._copy(
@@ -354,12 +457,25 @@ class ServiceMixin:
             },
         )
 
-    def _ticket_numbers(self, created):
-        """Ticket numbers from the ticket sequence, in the order given (the sequence advances)."""
-        seq = self.env["ir.sequence"].search([("code", "=", "crm_ext.ticket")], limit=1)
+    def _user_partners(self, users):
+        """The partners of the users ``users`` (an array of user ids), as an array."""
+        user_ids = np.unique(users)
+        partner_of = dict(
+            zip(
+                user_ids.tolist(),
+                self.env["res.users"].browse(user_ids.tolist()).mapped("partner_id.id"),
+                strict=True,
+            )
+        )
+        return np.array([partner_of[u] for u in np.asarray(users).tolist()], dtype=np.int64)
+
+    def _ticket_numbers(self, created, code="crm_ext.ticket", fallback="TCK/BENCH/"):
+        """Numbers from the sequence of ``code`` (tickets by default), in the order given (the
+        sequence advances)."""
+        seq = self.env["ir.sequence"].search([("code", "=", code)], limit=1)
         n = len(created)
         if not seq:
-            return np.array([f"TCK/BENCH/{k + 1:06d}" for k in range(n)], dtype=object)
+            return np.array([f"{fallback}{k + 1:06d}" for k in range(n)], dtype=object)
         if seq.implementation == "standard":
             self.cr.execute(
                 "SELECT nextval(%s) FROM generate_series(1, %s)", [f"ir_sequence_{seq.id:03d}", n]
