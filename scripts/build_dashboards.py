@@ -301,7 +301,7 @@ def sales_dashboard():
                 "crm_ext.forecast.report",
                 "bar",
                 ["month:month", "category"],
-                "forecast_amount",
+                "amount",
                 [],
             ),
         ]

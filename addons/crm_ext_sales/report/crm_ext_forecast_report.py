@@ -29,6 +29,11 @@ class CrmExtForecastReport(models.Model):
     adjustment_amount = fields.Monetary(readonly=True)
     forecast_amount = fields.Monetary(readonly=True, help="Weighted revenue plus manager adjustments.")
     invoiced_amount = fields.Monetary(readonly=True, help="Posted invoices minus credit notes, untaxed.")
+    amount = fields.Monetary(
+        readonly=True,
+        help="The row's own figure, to compare the categories: the forecast of the pipeline and the "
+        "adjustments, the invoiced revenue of Invoiced.",
+    )
 
     _depends = {
         "crm.lead": ["forecast_month", "team_id", "user_id", "company_id", "forecast_category",
@@ -50,19 +55,20 @@ class CrmExtForecastReport(models.Model):
                            lead.id AS lead_id, lead.territory_id, lead.forecast_category AS category,
                            lead.expected_revenue, lead.prorated_revenue AS weighted_revenue,
                            0.0 AS adjustment_amount, lead.prorated_revenue AS forecast_amount,
-                           0.0 AS invoiced_amount
+                           0.0 AS invoiced_amount, lead.prorated_revenue AS amount
                       FROM crm_lead lead
                      WHERE lead.type = 'opportunity' AND lead.active AND lead.forecast_month IS NOT NULL
                  UNION ALL
                     SELECT adjustment.id * 3 + 1,
                            adjustment.period, adjustment.team_id, NULL, adjustment.company_id,
-                           NULL, NULL, 'adjustment', 0.0, 0.0, adjustment.amount, adjustment.amount, 0.0
+                           NULL, NULL, 'adjustment', 0.0, 0.0, adjustment.amount, adjustment.amount, 0.0,
+                           adjustment.amount
                       FROM crm_ext_forecast_adjustment adjustment
                  UNION ALL
                     SELECT move.id * 3 + 2,
                            date_trunc('month', move.invoice_date)::date, move.team_id, move.invoice_user_id,
                            move.company_id, move.opportunity_id, opportunity.territory_id, 'invoiced',
-                           0.0, 0.0, 0.0, 0.0, move.amount_untaxed_signed
+                           0.0, 0.0, 0.0, 0.0, move.amount_untaxed_signed, move.amount_untaxed_signed
                       FROM account_move move
                  LEFT JOIN crm_lead opportunity ON opportunity.id = move.opportunity_id
                      WHERE move.state = 'posted'

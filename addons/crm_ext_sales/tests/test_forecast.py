@@ -77,9 +77,8 @@ class TestForecast(CrmExtSalesCase):
         lead.write({"forecast_category": "best_case"})
         self.assertEqual(self._tracked_fields(lead, after=last), ["forecast_category"])
 
-    def test_report_weighted_adjusted_and_invoiced(self):
-        self._opportunity(expected_revenue=1000, probability=40, stage_id=self.stage_commit.id)
-        self._opportunity(expected_revenue=200, probability=50)
+    def _adjustment_and_invoice(self):
+        """A manager's adjustment of -100 and a posted invoice of 300 in March 2031."""
         self.env["crm_ext.forecast.adjustment"].create(
             {"team_id": self.team.id, "period": "2031-03-20", "amount": -100, "reason": "Customer budget cut"}
         )
@@ -96,11 +95,27 @@ class TestForecast(CrmExtSalesCase):
             }
         )
         invoice.action_post()
+
+    def test_report_weighted_adjusted_and_invoiced(self):
+        self._opportunity(expected_revenue=1000, probability=40, stage_id=self.stage_commit.id)
+        self._opportunity(expected_revenue=200, probability=50)
+        self._adjustment_and_invoice()
         report = self._report(month=date(2031, 3, 1))
         self.assertEqual(report["commit"], (400.0, 0.0))
         self.assertEqual(report["pipeline"], (100.0, 0.0))
         self.assertEqual(report["adjustment"], (-100.0, 0.0))
         self.assertEqual(report["invoiced"], (0.0, 300.0))
+
+    def test_report_amount_compares_the_categories(self):
+        """A chart of one measure by category (the Sales dashboard's "Forecast by month and
+        category") shows the pipeline's forecast and the invoiced revenue side by side: the
+        invoiced rows' forecast is 0, their amount is what was invoiced."""
+        self._opportunity(expected_revenue=1000, probability=40, stage_id=self.stage_commit.id)
+        self._adjustment_and_invoice()
+        rows = self.env["crm_ext.forecast.report"]._read_group(
+            [("team_id", "=", self.team.id), ("month", "=", date(2031, 3, 1))], ["category"], ["amount:sum"]
+        )
+        self.assertEqual(dict(rows), {"commit": 400.0, "adjustment": -100.0, "invoiced": 300.0})
 
     def test_adjustments_are_for_managers_and_checked(self):
         with self.assertRaises(AccessError):
