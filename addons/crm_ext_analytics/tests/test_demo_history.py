@@ -127,5 +127,38 @@ class TestDemoHistory(ForgetRunProgress, HttpCase):
         self.assertEqual(set(orders.mapped("state")), {"done"})
         self.assertTrue(all(order.labour_amount > 0 and order.hours_worked > 0 for order in orders))
 
+    def test_sales_dashboard_figures(self):
+        """The sales dashboard's days in stage read the opportunities' tracked stage changes, its
+        forecast by month and category the invoiced revenue: the demo history gives both."""
+        self.assertGreater(self.summary["lead_stage_messages"], 0)
+        leads = self.env["crm.lead"].browse(self.summary["lead_ids"].tolist())
+        moves = self.env["crm_ext.stage.conversion.report"].search([("lead_id", "in", leads.ids)])
+        self.assertGreater(len(moves.lead_id), len(leads) / 4)
+        self.assertTrue(all(move.days_in_stage >= 0 for move in moves))
+        by_stage = dict(
+            self.env["crm_ext.stage.conversion.report"]._read_group(
+                [("lead_id", "in", leads.ids)], ["from_stage_id"], ["days_in_stage:avg"]
+            )
+        )
+        self.assertGreaterEqual(len(by_stage), 2)
+        self.assertTrue(all(days > 0 for days in by_stage.values()), by_stage)
+        won = self.env.ref("crm.mt_lead_won")
+        won_moves = moves.filtered(lambda move: move.to_stage_id.is_won)
+        self.assertTrue(won_moves)
+        # a won opportunity's last move is at its closing, by a message of Odoo's "won" subtype
+        move = won_moves[0]
+        self.assertEqual(move.date, move.lead_id.date_closed)
+        message = self.env["mail.message"].search(
+            [("model", "=", "crm.lead"), ("res_id", "=", move.lead_id.id), ("subtype_id", "=", won.id)]
+        )
+        self.assertEqual(message.tracking_value_ids.new_value_integer, move.to_stage_id.id)
+        invoiced = self.env["crm_ext.forecast.report"]._read_group(
+            [("company_id", "=", self.main.id), ("category", "=", "invoiced")],
+            ["month:month"],
+            ["amount:sum"],
+        )
+        self.assertGreaterEqual(len(invoiced), 24)
+        self.assertTrue(all(amount for _month, amount in invoiced))
+
     def test_every_analytics_screen_has_content(self):
         self.start_tour("/odoo", "crm_ext_analytics_screens_tour", login="admin")

@@ -8,7 +8,8 @@ chart of accounts):
 - customers (companies) and their contacts (``partners``),
 - storable products (some tracked by serial number), warehouses, stock on hand
   (``companies``, ``stock``),
-- opportunities in every stage, won and lost, linked to the quotations and orders,
+- opportunities in every stage, won and lost, linked to the quotations and orders (with
+  ``lead_stage_history``, off by default, their stage changes as Odoo tracks them),
 - quotations and confirmed sale orders with lines (``sales``),
 - deliveries (done pickings, stock moves, move lines, serial numbers, quants and
   valuation layers) (``stock``),

@@ -9,10 +9,10 @@ import time
 import numpy as np
 import pandas as pd
 
-from odoo import fields
+from odoo import fields, models
 from odoo.tools import SQL
 
-from .arrays import raw_cursor
+from .arrays import datetimes, raw_cursor
 
 _logger = logging.getLogger(__name__)
 
@@ -132,6 +132,68 @@ class GeneratorBase:
                     )
                 )
         self._dropped_fks = {}
+
+    def _write_tracking_messages(self, model, field, res_ids, users, old, new, when, names, subtypes):
+        """One chatter message per change of the many2one ``field`` of ``model``'s records
+        ``res_ids``, by the users ``users`` at ``when``, with its tracking value (old and new
+        ids, their names from ``names``), as Odoo's tracking writes them. ``subtypes``: the
+        messages' subtype, one record for all or an array of ids (internal as the subtype)."""
+        env = self.env
+        n = len(res_ids)
+        field_id = env["ir.model.fields"]._get(model, field).id
+        if isinstance(subtypes, models.BaseModel):
+            subtypes = np.full(n, subtypes.id, dtype=np.int64)
+        internal = {
+            s.id: s.internal for s in env["mail.message.subtype"].browse(np.unique(subtypes).tolist())
+        }
+        message_ids = self._alloc_by_date("mail_message", when)
+        stamps = datetimes(when)
+        self._copy(
+            "mail_message",
+            {
+                "id": message_ids,
+                "model": model,
+                "res_id": res_ids,
+                "message_type": "notification",
+                "subtype_id": subtypes,
+                "body": "",
+                "author_id": self._user_partners(users),
+                "is_internal": [internal[s] for s in subtypes.tolist()],
+                "date": stamps,
+                "create_uid": self.uid,
+                "write_uid": self.uid,
+                "create_date": stamps,
+                "write_date": stamps,
+            },
+        )
+        self._copy(
+            "mail_tracking_value",
+            {
+                "id": self._alloc("mail_tracking_value", n),
+                "field_id": field_id,
+                "mail_message_id": message_ids,
+                "old_value_integer": old,
+                "new_value_integer": new,
+                "old_value_char": [names.get(v, "") for v in old.tolist()],
+                "new_value_char": [names.get(v, "") for v in new.tolist()],
+                "create_uid": self.uid,
+                "write_uid": self.uid,
+                "create_date": stamps,
+                "write_date": stamps,
+            },
+        )
+
+    def _user_partners(self, users):
+        """The partners of the users ``users`` (an array of user ids), as an array."""
+        user_ids = np.unique(users)
+        partner_of = dict(
+            zip(
+                user_ids.tolist(),
+                self.env["res.users"].browse(user_ids.tolist()).mapped("partner_id.id"),
+                strict=True,
+            )
+        )
+        return np.array([partner_of[u] for u in np.asarray(users).tolist()], dtype=np.int64)
 
     def _audit(self):
         """The create/write uid/date columns shared by every table."""

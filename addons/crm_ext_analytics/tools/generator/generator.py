@@ -181,6 +181,7 @@ class Generator(
             "revenue_by_company": revenue,
             "open_balances": open_df[["partner_id", "company_id", "amount"]],
             "sales_history_ids": self.sales_history_ids,
+            "lead_stage_messages": self.lead_stage_messages,
             **self._summary_of_run(),
         }
 

@@ -64,6 +64,9 @@ class Profile:
     # sales history before Odoo (crm_ext_sales): this share of the main company's customers of
     # before the period get a few documents of the former system (none by default)
     sales_history_share: float = 0.0
+    # the opportunities' stage changes as Odoo tracks them (chatter messages with tracking
+    # values), read by the stage conversion report's days in stage (none by default)
+    lead_stage_history: bool = False
     copy_chunk_rows: int = 250_000
     # Drop the foreign keys of the tables being loaded and add them back (which validates
     # every row at once) at the end, in the same transaction: per-row foreign key triggers

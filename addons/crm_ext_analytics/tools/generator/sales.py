@@ -198,10 +198,66 @@ class SalesMixin:
         lead = self._lead_rows()
         self._lead_outcomes(lead)
         self._lead_attribution(lead)
-        self._copy("crm_lead", self._lead_columns(lead))
+        columns = self._lead_columns(lead)
+        self._copy("crm_lead", columns)
         self._link_orders_to_leads(lead)
+        self._lead_stage_history(lead, columns["user_id"])
         self.lead_ids = lead["ids"]
         self.lead_status = lead["status"]
+
+    def _lead_stage_history(self, lead, users):
+        """With ``lead_stage_history`` (off by default), the stage changes of the opportunities
+        as Odoo tracks them: an opportunity starts in the first stage and moves one stage at a
+        time to its own (won ones to the won stage at their closing), the moves spread between
+        its creation and its closing (open ones: a few weeks, up to now, which is then their
+        last stage update). Draws from a random stream of its own."""
+        self.lead_stage_messages = 0
+        if not self.p["lead_stage_history"]:
+            return
+        rng = np.random.default_rng([self.seed, 4])
+        path = np.r_[self.open_stage_ids, self.won_stage_id]
+        rank = {stage: k for k, stage in enumerate(path.tolist())}
+        steps = np.array([rank[s] for s in lead["stage"].tolist()], dtype=np.int64)
+        created, status = lead["created"], lead["status"]
+        span_open = (
+            (rng.uniform(5, 60, lead["n"]) * SECONDS_PER_DAY).astype(np.int64).astype("timedelta64[s]")
+        )
+        end = np.where(status == 0, np.minimum(created + span_open, self.now), lead["closed"])
+        moved = np.flatnonzero(steps > 0)
+        counts = steps[moved]
+        row = np.repeat(moved, counts)
+        k = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)  # 0-based step
+        # each move at a random share of the opportunity's time, in order; a won one's last at its closing
+        share = rng.random(len(row))
+        share = np.sort(share + row) - row  # sorted within each opportunity (rows are in order)
+        last = k == steps[row] - 1
+        share = np.where(last & (status[row] == 1), 1.0, share)
+        span = (end[row] - created[row]).astype(np.int64)
+        when = created[row] + np.maximum((share * span).astype(np.int64), 60).astype("timedelta64[s]")
+        Stage = self.env["crm.stage"].with_context(lang="en_US")
+        names = {stage.id: stage.name for stage in Stage.browse(path.tolist())}
+        won_subtype = self.env.ref("crm.mt_lead_won").id
+        stage_subtype = self.env.ref("crm.mt_lead_stage").id
+        new = path[k + 1]
+        self._write_tracking_messages(
+            "crm.lead",
+            "stage_id",
+            lead["ids"][row],
+            users[row],
+            path[k],
+            new,
+            when,
+            names,
+            np.where(new == self.won_stage_id, won_subtype, stage_subtype),
+        )
+        # the open ones' last stage update is their last move
+        opened = np.flatnonzero(last & (status[row] == 0))
+        self.cr.execute(
+            "UPDATE crm_lead l SET date_last_stage_update = v.moved"
+            "  FROM unnest(%s::int[], %s::timestamp[]) AS v(id, moved) WHERE l.id = v.id",
+            [lead["ids"][row[opened]].tolist(), datetimes(when[opened]).tolist()],
+        )
+        self.lead_stage_messages = len(row)
 
     def _lead_rows(self):
         """Which orders have an opportunity, the others' customers; creation dates and status."""

@@ -410,64 +410,18 @@ class ServiceMixin:
         n = len(ticket)
         if not n:
             return
-        self._write_stage_messages(ids[ticket], user[ticket], old, new, when, names)
+        self._write_tracking_messages(
+            "crm_ext.ticket",
+            "stage_id",
+            ids[ticket],
+            user[ticket],
+            old,
+            new,
+            when,
+            names,
+            env.ref("mail.mt_note"),
+        )
         self.ticket_stage_messages = n
-
-    def _write_stage_messages(self, ticket_ids, users, old, new, when, names):
-        """One chatter note per stage change, by the ticket's agent, with its tracking value."""
-        env = self.env
-        n = len(ticket_ids)
-        field_id = env["ir.model.fields"]._get("crm_ext.ticket", "stage_id").id
-        note = env.ref("mail.mt_note").id
-        authors = self._user_partners(users)
-        message_ids = self._alloc_by_date("mail_message", when)
-        stamps = datetimes(when)
-        self._copy(
-            "mail_message",
-            {
-                "id": message_ids,
-                "model": "crm_ext.ticket",
-                "res_id": ticket_ids,
-                "message_type": "notification",
-                "subtype_id": note,
-                "body": "",
-                "author_id": authors,
-                "is_internal": True,
-                "date": stamps,
-                "create_uid": self.uid,
-                "write_uid": self.uid,
-                "create_date": stamps,
-                "write_date": stamps,
-            },
-        )
-        self._copy(
-            "mail_tracking_value",
-            {
-                "id": self._alloc("mail_tracking_value", n),
-                "field_id": field_id,
-                "mail_message_id": message_ids,
-                "old_value_integer": old,
-                "new_value_integer": new,
-                "old_value_char": [names.get(v, "") for v in old.tolist()],
-                "new_value_char": [names.get(v, "") for v in new.tolist()],
-                "create_uid": self.uid,
-                "write_uid": self.uid,
-                "create_date": stamps,
-                "write_date": stamps,
-            },
-        )
-
-    def _user_partners(self, users):
-        """The partners of the users ``users`` (an array of user ids), as an array."""
-        user_ids = np.unique(users)
-        partner_of = dict(
-            zip(
-                user_ids.tolist(),
-                self.env["res.users"].browse(user_ids.tolist()).mapped("partner_id.id"),
-                strict=True,
-            )
-        )
-        return np.array([partner_of[u] for u in np.asarray(users).tolist()], dtype=np.int64)
 
     def _ticket_numbers(self, created, code="crm_ext.ticket", fallback="TCK/BENCH/"):
         """Numbers from the sequence of ``code`` (tickets by default), in the order given (the
