@@ -40,6 +40,8 @@ DEMO_HISTORY_PROFILE = {
     "ticket_rating_share": 0.6,
     "ticket_working_hours": True,
     "field_order_share": 0.15,
+    # the Marketing dashboard's funnel
+    "campaign_targets": True,
     # the Sales dashboard's days in stage
     "lead_stage_history": True,
     "second_company_name": "YourCompany Europe",

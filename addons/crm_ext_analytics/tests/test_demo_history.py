@@ -160,5 +160,23 @@ class TestDemoHistory(ForgetRunProgress, HttpCase):
         self.assertGreaterEqual(len(invoiced), 24)
         self.assertTrue(all(amount for _month, amount in invoiced))
 
+    def test_marketing_dashboard_figures(self):
+        """The marketing dashboard's funnel reads campaign targets: the demo history's mailings
+        are the e-mail steps of their campaigns, their recipients the steps' targets."""
+        targets = self.env["crm_ext.campaign.target"].browse(self.summary["campaign_target_ids"].tolist())
+        self.assertGreater(len(targets), 100)
+        self.assertEqual(set(targets.mapped("state")), {"processed"})
+        self.assertEqual(targets.step_id.mailing_id.ids, sorted(self.summary["mailing_ids"].tolist()))
+        [(reached, responded, leads, won, revenue)] = self.env["crm_ext.campaign.funnel.report"]._read_group(
+            [("step_id", "in", targets.step_id.ids)],
+            [],
+            ["target_count:sum", "responded:sum", "lead_count:sum", "won_count:sum", "revenue:sum"],
+        )
+        self.assertEqual(reached, len(targets))
+        self.assertGreater(responded, 0)
+        self.assertGreater(leads, 0)
+        self.assertGreater(won, 0)
+        self.assertGreater(revenue, 0)
+
     def test_every_analytics_screen_has_content(self):
         self.start_tour("/odoo", "crm_ext_analytics_screens_tour", login="admin")

@@ -18,7 +18,9 @@ chart of accounts):
 - customer payments reconciled against part of the invoices (partial and full
   reconciliation, matching numbers) and a few unapplied advance payments
   (``accounting``, ``accounting_moves``, ``accounting_lines``),
-- mass mailings and their traces (``marketing``), service tickets with SLA lines (``service``);
+- mass mailings and their traces (``marketing``; with ``campaign_targets``, off by default,
+  as the launched e-mail steps of their campaigns with their targets),
+- service tickets with SLA lines (``service``);
   with ``ticket_rating_share``, ``ticket_working_hours`` and ``field_order_share`` (off by
   default), the customers' ratings, the working hours to the first answer and to the closing,
   and completed field orders of the tickets,

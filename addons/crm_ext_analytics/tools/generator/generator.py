@@ -124,6 +124,7 @@ class Generator(
             "seed": self.seed,
             "mailing_ids": self.mailing_ids,
             "trace_ids": self.trace_ids,
+            "campaign_target_ids": self.campaign_target_ids,
             "ticket_ids": self.ticket_ids,
             "ticket_sla_ids": self.ticket_sla_ids,
             "ticket_backlog": self.ticket_backlog,

@@ -19,6 +19,7 @@ class MarketingMixin:
         n_mail = self.p["mailings"]
         self.mailing_ids = np.zeros(0, dtype=np.int64)
         self.trace_ids = np.zeros(0, dtype=np.int64)
+        self.campaign_target_ids = np.zeros(0, dtype=np.int64)
         if not n_mail or not len(self.cust_ids) or "mailing.mailing" not in self.env:
             return
         days = self.start64 + np.round(
@@ -33,6 +34,8 @@ class MarketingMixin:
             self.trace_ids = self._write_traces(
                 cust, sent_at[mail], self.mailing_ids[mail], mailing_campaign[mail]
             )
+            if self.p["campaign_targets"]:
+                self._campaign_targets(mailings, cust, mail, sent_at)
 
     def _bench_mailings(self, n_mail, sent_at):
         """The "Bench Mailing" mailings (made once, reused), done and sent at ``sent_at``."""
@@ -71,6 +74,64 @@ class MarketingMixin:
         )
         mailings.invalidate_recordset()
         return mailings
+
+    def _campaign_targets(self, mailings, cust, mail, sent_at):
+        """With ``campaign_targets`` (off by default), each mailing is the e-mail step of its
+        campaign (crm_ext_marketing, ORM, a few: made once, reused) launched when it was sent,
+        and its recipients the step's processed targets (``COPY``), as a launched step leaves
+        them: the campaign funnel reads them."""
+        if "crm_ext.campaign.step" not in self.env:
+            return
+        Step = self.env["crm_ext.campaign.step"]
+        existing = Step.search([("mailing_id", "in", mailings.ids)])
+        by_mailing = {step.mailing_id.id: step for step in existing}
+        Step.create(
+            [
+                {
+                    "name": mailing.subject,
+                    "campaign_id": mailing.campaign_id.id,
+                    "sequence": k + 1,
+                    "channel": "email",
+                    "state": "launched",
+                    "subject": mailing.subject,
+                    "body_html": mailing.body_html,
+                    "mailing_id": mailing.id,
+                    "launch_date": str(sent_at[k]).replace("T", " "),
+                }
+                for k, mailing in enumerate(mailings)
+                if mailing.campaign_id and mailing.id not in by_mailing
+            ]
+        )
+        steps = Step.search([("mailing_id", "in", mailings.ids)])
+        new = steps - existing
+        step_of = {step.mailing_id.id: step for step in new}
+        step_ids = np.array([step_of[m].id if m in step_of else 0 for m in mailings.ids], dtype=np.int64)
+        keep = step_ids[mail] > 0
+        if not keep.any():
+            return
+        cust, mail = cust[keep], mail[keep]
+        campaign = np.array([step_of[m].campaign_id.id if m in step_of else 0 for m in mailings.ids])
+        company = np.array([step_of[m].company_id.id if m in step_of else 0 for m in mailings.ids])
+        when = sent_at[mail]
+        ids = self._alloc_by_date("crm_ext_campaign_target", when)
+        self._copy(
+            "crm_ext_campaign_target",
+            {
+                "id": ids,
+                "step_id": step_ids[mail],
+                "campaign_id": campaign[mail],
+                "channel": "email",
+                "company_id": nullable(company[mail], company[mail] > 0),
+                "partner_id": self.cust_ids[cust],
+                "state": "processed",
+                "date": datetimes(when),
+                "create_uid": self.uid,
+                "write_uid": self.uid,
+                "create_date": datetimes(when),
+                "write_date": self.now_str,
+            },
+        )
+        self.campaign_target_ids = ids
 
     def _mailing_recipients(self, days):
         """``(customer index, mailing index)`` of every recipient: a share of the customers alive

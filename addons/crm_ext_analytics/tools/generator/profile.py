@@ -48,6 +48,9 @@ class Profile:
     # marketing: mass mailings over the period, each sent to this share of the live customers
     mailings: int = 24
     mailing_share: float = 0.12
+    # each mailing the e-mail step of its campaign (crm_ext_marketing) and its recipients the
+    # step's targets, which the campaign funnel reads (off by default)
+    campaign_targets: bool = False
     # service: customers with tickets, tickets per such customer (mean), tickets of the last
     # ticket_open_days days may still be open; breaches older than escalation_backlog_days
     # were escalated already, the more recent ones wait for the escalation cron
