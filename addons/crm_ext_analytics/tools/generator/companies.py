@@ -10,7 +10,7 @@ import numpy as np
 from odoo import Command, fields
 
 from .arrays import round_half_away
-from .vocabulary import CATEGORY_NAMES, FIRST_NAMES, LAST_NAMES
+from .vocabulary import CAMPAIGN_NAMES, CATEGORY_NAMES, FIRST_NAMES, LAST_NAMES
 
 
 class CompaniesMixin:
@@ -290,11 +290,15 @@ class CompaniesMixin:
     def _setup_pipeline(self):
         env = self.env
         Campaign = env["utm.campaign"]
-        campaigns = Campaign.search([("name", "=like", "Bench Campaign %")], order="id")
-        if len(campaigns) < self.p["campaigns"]:
-            campaigns |= Campaign.create(
-                [{"name": f"Bench Campaign {k + 1}"} for k in range(len(campaigns), self.p["campaigns"])]
-            )
+        names = [
+            CAMPAIGN_NAMES[k % len(CAMPAIGN_NAMES)]
+            + (f" {k // len(CAMPAIGN_NAMES) + 1}" if k >= len(CAMPAIGN_NAMES) else "")
+            for k in range(self.p["campaigns"])
+        ]
+        campaigns = Campaign.search([("name", "in", names)], order="id")
+        missing = [name for name in names if name not in set(campaigns.mapped("name"))]
+        if missing:
+            campaigns |= Campaign.create([{"name": name} for name in missing])
         self.campaign_ids = np.array(campaigns.ids[: self.p["campaigns"]], dtype=np.int64)
         self.medium_ids = np.array(env["utm.medium"].search([], order="id").ids or [0], dtype=np.int64)
         self.source_ids = np.array(env["utm.source"].search([], order="id").ids or [0], dtype=np.int64)

@@ -122,6 +122,17 @@ CITIES = [
     "Milton",
     "Newport",
 ]
+# the generated marketing campaigns (a number is added after the list's end)
+CAMPAIGN_NAMES = [
+    "Spring Refresh",
+    "Summer Clearance",
+    "Back to Business",
+    "Autumn Upgrade",
+    "Year-End Offers",
+    "New Year Kick-off",
+    "Loyalty Rewards",
+    "Partner Webinar Series",
+]
 JOBS = ["Purchasing Manager", "CEO", "Buyer", "Office Manager", "CFO", "Engineer", "Accountant"]
 C1_COUNTRIES = [("base.us", 0.85), ("base.ca", 0.10), ("base.mx", 0.05)]
 C2_COUNTRIES = [
