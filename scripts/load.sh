@@ -106,11 +106,15 @@ prepare() {
 locust_run() {
     local name=$1 users=$2 seconds=$3 host=${4:-http://127.0.0.1:${CRM_EXT_PROD_PORT:-8080}}
     local rate=$(( users / 5 > 0 ? users / 5 : 1 ))
+    # the CPU time of each kind of process while the users work (tests/load/cpu.py)
+    (cd "$ROOT" && exec "$PY" -m tests.load.cpu --out "$OUT/$name.cpu.json" --replica-dir "$STATE/prod/replica") &
+    local sampler=$!
     (cd "$ROOT/tests/load" && CRM_EXT_LOAD_DATA="$DATA" CRM_EXT_LOAD_RUN="${RUN_ID}x${name//[^A-Za-z0-9]/}" \
         CRM_EXT_LOAD_LEDGER="$OUT/$name.ledger.json" \
         "$LOCUST_VENV/bin/locust" -f locustfile.py --headless --host "$host" -u "$users" -r "$rate" \
         --run-time "${seconds}s" --stop-timeout 30 --csv "$OUT/$name" --only-summary \
         --loglevel WARNING --exit-code-on-error 0 > "$OUT/$name.locust.log" 2>&1) || true
+    kill -TERM "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
     (cd "$ROOT" && "$PY" -m tests.load.count --database "$DB" --ledger "$OUT/$name.ledger.json" \
         --run "${RUN_ID}x${name//[^A-Za-z0-9]/}") | tee "$OUT/$name.count.txt"
 }

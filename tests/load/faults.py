@@ -8,7 +8,8 @@ Started by ``scripts/load.sh --faults``. Every fault runs the production shape
 ``--seconds``, injects the fault a third of the way in and checks afterwards:
 
 - ``worker-kill``: an HTTP worker serving a request gets SIGKILL (three times, 5 s apart).
-  Odoo's master replaces it; only requests in flight fail; no write is lost or doubled.
+  Odoo's master replaces it; only requests in flight fail (none later than 10 s after the
+  last kill); no write is lost or doubled.
 - ``postgres-restart``: the primary restarts (``--restart-postgres``, for a machine of
   one's own) or, by default, every connection to the load database is terminated (what
   Odoo sees of a restart, without stopping the other databases of a shared cluster). Odoo
@@ -16,7 +17,9 @@ Started by ``scripts/load.sh --faults``. Every fault runs the production shape
 - ``replica-stop``: the replica stops. Read-only requests fall back to the primary (Odoo
   logs it); no error in the last third of the run. The replica is started again after.
 - ``analytics-kill``: the analytics job starts in the cron worker, which gets SIGKILL
-  mid-run. The previous results stay as they were, the job runs again and succeeds.
+  inside a run's stage (the worker found as the master's child that Odoo made nice 10). The
+  respawned worker marks the run failed with the reason, the company's previous results are
+  intact, and the company's next run succeeds.
 - ``instance-kill``: two Odoo instances behind nginx; the second one (master, workers and
   gevent process) gets SIGKILL. nginx sends new requests to the first; the users keep their
   sessions (shared data_dir) and no write is lost or doubled.
@@ -26,6 +29,7 @@ Prints one Markdown table of the results; exit code 1 when a check fails.
 
 import argparse
 import csv
+import json
 import os
 import re
 import signal
@@ -39,6 +43,10 @@ import psycopg2
 ROOT = Path(__file__).resolve().parents[2]
 PROD = ROOT / ".state" / "prod"
 FAULTS = ("worker-kill", "postgres-restart", "replica-stop", "analytics-kill", "instance-kill")
+# the pools of tests/load/prepare.py whose records a user uses up (tests/load/locustfile.py's pool_take)
+# crm_ext_analytics/models/crm_ext_analytics_run.py: the first key of the run lock of a company
+RUN_LOCK_KEY = 0x43524D41
+CONSUMED_POOLS = ("orders_to_invoice", "invoices_to_pay", "invoices_to_refund", "tickets")
 
 
 class Fault:
@@ -93,10 +101,23 @@ class Fault:
         if result.returncode:
             raise RuntimeError(f"prod.sh failed: {result.stderr[-2000:]}")
 
+    def fault_data(self):
+        """The load data with this fault's own share of the pools that the users use up (orders
+        to invoice, invoices to pay or refund, open tickets): the fault runs share one database,
+        and a run must not pick what an earlier run already invoiced, paid or closed."""
+        data = json.loads(Path(self.args.data).read_text())
+        names = self.args.only or FAULTS
+        index, count = names.index(self.name), len(names)
+        for pool in CONSUMED_POOLS:
+            data["pools"][pool] = data["pools"].get(pool, [])[index::count]
+        path = Path(self.args.out) / f"fault-{self.name}.data.json"
+        path.write_text(json.dumps(data))
+        return str(path)
+
     def start_locust(self, users=10):
         env = {
             **os.environ,
-            "CRM_EXT_LOAD_DATA": self.args.data,
+            "CRM_EXT_LOAD_DATA": self.fault_data(),
             "CRM_EXT_LOAD_RUN": self.run,
             "CRM_EXT_LOAD_LEDGER": str(Path(self.args.out) / f"fault-{self.name}.ledger.json"),
         }
@@ -209,12 +230,13 @@ class Fault:
 
     def under_load(self, inject, users=10, recover=10):
         """Starts Locust, calls ``inject()`` a third of the way in, waits for the end; returns
-        (fault time, failures after fault time + ``recover`` s)."""
+        (start, fault time, failures later than ``recover`` s after the fault). The fault time is
+        when ``inject()`` returned (after the last of several kills), unless it returns the
+        time itself."""
         locust = self.start_locust(users)
         started = time.time()
         time.sleep(self.args.seconds / 3)
-        fault_at = time.time()
-        inject()
+        fault_at = inject() or time.time()
         locust.wait(timeout=self.args.seconds + 120)
         ended = time.time()
         requests, failures = self.totals()
@@ -226,7 +248,7 @@ class Fault:
 
     def fault_worker_kill(self):
         self.start_prod()
-        killed = []
+        killed, last_kill = [], []
 
         def inject():
             for _ in range(3):
@@ -235,9 +257,11 @@ class Fault:
                     if pids:
                         os.kill(pids[0], signal.SIGKILL)
                         killed.append(pids[0])
+                        last_kill[:] = [time.time()]
                         break
                     time.sleep(0.1)
                 time.sleep(5)
+            return last_kill[0] if last_kill else None
 
         _s, _f, late = self.under_load(inject)
         self.notes.append(f"killed workers {killed}")
@@ -307,51 +331,113 @@ class Fault:
         self.count_writes()
         self.prod("stop")
 
+    def cron_worker(self):
+        """The pid of the instance's cron worker: the master's child that Odoo's ``WorkerCron``
+        made nice 10 (the HTTP workers and the gevent process keep 0). The connections' own
+        ``application_name`` cannot tell: it is ``odoo-<pid of the master>`` in every worker,
+        whose pools the master made before forking them."""
+        master = int((PROD / "odoo-1.pid").read_text())
+        out = subprocess.run(
+            ["ps", "-o", "pid=,ni=", "--ppid", str(master)], capture_output=True, text=True, check=False
+        ).stdout
+        niced = [int(pid) for pid, nice in (line.split() for line in out.splitlines()) if nice == "10"]
+        return niced[0] if len(niced) == 1 else None
+
+    def run_under_way(self, runs_before):
+        """(run id, company id, step) of an analytics run of this fault that is inside a stage
+        after the first one, with its company's run lock held (by the cron worker)."""
+        rows = self.sql(
+            """SELECT p.run_ref, p.company_ref, p.step FROM crm_ext_analytics_run_progress p
+                WHERE p.run_ref > %s AND p.step >= 2 AND EXISTS (
+                      SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
+                         AND l.objsubid = 2 AND l.classid = %s AND l.objid = p.company_ref)
+                ORDER BY p.run_ref DESC LIMIT 1""",
+            [runs_before, RUN_LOCK_KEY],
+        )
+        return rows[0] if rows else None
+
+    def rfm_digest(self, company_id):
+        """A digest of a company's stored RFM, lifetime value and churn results."""
+        return self.sql(
+            """SELECT count(*), md5(string_agg(r::text, ',' ORDER BY r.id)) FROM crm_ext_customer_rfm r
+                WHERE r.company_id = %s""",
+            [company_id],
+        )[0]
+
+    def trigger_nightly_run(self):
+        self.sql("""INSERT INTO ir_cron_trigger (cron_id, call_at)
+                    SELECT res_id, now() AT TIME ZONE 'UTC' FROM ir_model_data
+                     WHERE module = 'crm_ext_analytics' AND name = 'ir_cron_analytics_run'""")
+        self.sql("NOTIFY cron_trigger, %s", [self.args.database])
+
+    def wait_for(self, query, params, seconds):
+        for _ in range(seconds):
+            rows = self.sql(query, params)
+            if rows:
+                return rows
+            time.sleep(1)
+        return None
+
     def fault_analytics_kill(self):
         self.start_prod()
-        rfm = """SELECT count(*), md5(string_agg(partner_id || ':' || coalesce(segment, ''), ','
-                                         ORDER BY partner_id)) FROM crm_ext_customer_rfm"""
-        before = self.sql(rfm)[0]
         runs_before = self.sql("SELECT coalesce(max(id), 0) FROM crm_ext_analytics_run")[0][0]
+        companies = [row[0] for row in self.sql("SELECT id FROM res_company ORDER BY id")]
+        digests = {company: self.rfm_digest(company) for company in companies}
         state = {}
 
         def inject():
-            self.sql("""INSERT INTO ir_cron_trigger (cron_id, call_at)
-                        SELECT res_id, now() AT TIME ZONE 'UTC' FROM ir_model_data
-                         WHERE module = 'crm_ext_analytics' AND name = 'ir_cron_analytics_run'""")
-            self.sql("NOTIFY cron_trigger, %s", [self.args.database])
-            for _ in range(600):  # the run's transaction holds its lock on crm_ext_analytics_run
-                rows = self.sql(
-                    """SELECT DISTINCT a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-                        WHERE l.relation = 'crm_ext_analytics_run'::regclass AND l.mode = 'RowExclusiveLock'
-                          AND a.application_name LIKE 'odoo-%%'"""
-                )
-                if rows:
-                    time.sleep(1)  # well inside a stage
-                    pid = int(rows[0][0].split("-")[1])
-                    os.kill(pid, signal.SIGKILL)
-                    state["killed"] = pid
-                    return
-                time.sleep(0.1)
+            self.trigger_nightly_run()
+            for _ in range(int(self.args.seconds * 20)):  # until a company's run is inside a stage
+                under_way = self.run_under_way(runs_before)
+                worker = self.cron_worker()
+                if under_way and worker:
+                    os.kill(worker, signal.SIGKILL)
+                    state.update(run=under_way[0], company=under_way[1], step=under_way[2], pid=worker)
+                    return time.time()
+                time.sleep(0.05)
+            return None
 
         self.under_load(inject)
-        self.check("the cron worker running the analytics job was killed mid-run", "killed" in state)
-        after = self.sql(rfm)[0]
-        for _ in range(180):  # the respawned cron worker takes the job again (it was not done)
-            if self.sql(
-                "SELECT 1 FROM crm_ext_analytics_run WHERE id > %s AND state = 'done'", [runs_before]
-            ):
-                break
-            time.sleep(1)
-        self.notes.append(f"killed cron worker {state.get('killed')}")
+        self.check("the cron worker was killed inside a run's stage", "pid" in state)
+        if "pid" not in state:
+            self.prod("stop")
+            return
+        run, company = state["run"], state["company"]
+        self.notes.append(
+            f"cron worker {state['pid']} killed in stage {state['step']} of run {run} (company {company})"
+        )
+        # the respawned cron worker takes the queue again: the killed run is marked failed
+        failed = self.wait_for(
+            "SELECT state, log FROM crm_ext_analytics_run WHERE id = %s AND state = 'failed'", [run], 180
+        )
+        self.check(
+            "the killed run shows failed, with the reason", failed and "without finishing" in failed[0][1]
+        )
+        self.check(
+            "the company's previous results are intact after the kill",
+            self.rfm_digest(company) == digests[company],
+        )
+        queued = self.wait_for(
+            """SELECT 1 WHERE NOT EXISTS (
+                      SELECT 1 FROM crm_ext_analytics_run WHERE state IN ('queued', 'running'))""",
+            [],
+            300,
+        )
+        self.check("every other queued run ended", queued)
+        self.trigger_nightly_run()
+        done = self.wait_for(
+            """SELECT id, duration FROM crm_ext_analytics_run
+                WHERE id > %s AND company_id = %s AND state = 'done'""",
+            [run, company],
+            300,
+        )
+        self.check("the next run of the company succeeds", done)
+        if done:
+            self.notes.append(f"next run {done[0][0]} of the company done in {done[0][1]:.1f} s")
         runs = self.sql(
             "SELECT id, state FROM crm_ext_analytics_run WHERE id > %s ORDER BY id", [runs_before]
         )
-        self.notes.append(f"runs after the kill: {runs}")
-        self.check("no run left 'running'", all(s != "running" for _i, s in runs))
-        self.check("the next run succeeded (the cron ran the job again)", any(s == "done" for _i, s in runs))
-        unchanged = after == before or any(s == "done" for _i, s in runs)
-        self.check("the results before the kill were intact until the next run", unchanged)
+        self.notes.append(f"runs since the fault's start: {runs}")
         self.prod("stop")
 
     def fault_instance_kill(self):

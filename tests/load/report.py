@@ -15,6 +15,11 @@ import re
 import sys
 from pathlib import Path
 
+try:
+    from tests.load import cpu
+except ImportError:  # run from tests/load
+    import cpu
+
 RUN_NAME = re.compile(r"(?P<config>.+)-u(?P<users>\d+)_stats\.csv$")
 CONFIG_ORDER = ["workers0", "workers2", "workers2-replica", "two-instances"]
 
@@ -141,6 +146,11 @@ def main(argv=None):
             f"{raised[key]} | "
             f"{f['page_p95']:.0f} | {f['write_p95']:.0f} | {rps_ratio} | {p95_ratio} |"
         )
+    samples = [result_dir / f"{config}-u{users}.cpu.json" for config, users in sorted(runs, key=order)]
+    samples = [path for path in samples if path.exists()]
+    if samples:
+        print("\n#### CPU time per kind of process (tests/load/cpu.py)\n")
+        print(cpu.table(samples))
     return 0
 
 

@@ -1,0 +1,120 @@
+"""The load test's own tools that need no Odoo: the CPU split and the fault runs' pools."""
+
+import argparse
+import json
+
+import pytest
+
+from tests.load import cpu, faults
+
+
+class FakeProcess:
+    def __init__(self, pid, name, cmdline, ppid=1, nice=0):
+        self.pid, self._name, self._cmdline, self._ppid, self._nice = pid, name, cmdline, ppid, nice
+
+    def oneshot(self):
+        import contextlib
+
+        return contextlib.nullcontext()
+
+    def name(self):
+        return self._name
+
+    def cmdline(self):
+        return self._cmdline
+
+    def ppid(self):
+        return self._ppid
+
+    def nice(self):
+        return self._nice
+
+
+ODOO = ["/root/.venv/bin/python", "/opt/odoo/18.0/odoo-bin", "-c", "/repo/.state/prod/odoo-1.conf"]
+
+
+@pytest.mark.parametrize(
+    "process, kind",
+    [
+        (
+            FakeProcess(10, "locust", ["/x/venv-load/bin/python", "/x/venv-load/bin/locust", "-f", "l.py"]),
+            "locust",
+        ),
+        (FakeProcess(11, "nginx", ["nginx: worker process"]), "nginx"),
+        (FakeProcess(12, "python", ODOO), "odoo HTTP"),
+        (FakeProcess(13, "python", ODOO, nice=10), "odoo cron worker"),
+        (FakeProcess(14, "python", [*ODOO[:2], "gevent", *ODOO[2:]]), "odoo gevent"),
+        (
+            FakeProcess(15, "postgres", ["postgres: 15/main: odoo db 127.0.0.1(5) idle"], ppid=900),
+            "postgres primary",
+        ),
+        (FakeProcess(16, "postgres", ["postgres: walreceiver"], ppid=777), "postgres replica"),
+        (
+            FakeProcess(777, "postgres", ["/usr/lib/postgresql/15/bin/postgres", "-D", "r"]),
+            "postgres replica",
+        ),
+        # an Odoo that scripts/prod.sh did not start (a test run beside the load) is not the load's
+        (FakeProcess(17, "python", ["python", "-m", "odoo", "-c", "/repo/odoo.conf"]), "other"),
+        (FakeProcess(18, "bash", ["bash"]), "other"),
+    ],
+)
+def test_kind_of_each_process(process, kind):
+    assert cpu.kind_of(process, replica_pid=777) == kind
+
+
+def test_cpu_table_shares_of_the_cores(tmp_path):
+    path = tmp_path / "workers2-u25.cpu.json"
+    kinds = dict.fromkeys(cpu.KINDS, 0.0)
+    kinds.update({"odoo HTTP": 100.0, "postgres primary": 50.0, "locust": 20.0})
+    path.write_text(json.dumps({"seconds": 100.0, "cores": 2, "kinds": kinds}))
+    table = cpu.table([path]).splitlines()
+    assert table[0] == "| kind | workers2-u25: CPU s (share) |"
+    assert "| odoo HTTP | 100 (50 %) |" in table
+    assert "| postgres primary | 50 (25 %) |" in table
+    assert "| locust | 20 (10 %) |" in table
+    assert table[-1] == "| all (of the cores' capacity over the run) | 170 of 200 (85 %) |"
+
+
+def test_sampler_counts_only_time_used_after_a_process_was_first_seen(monkeypatch):
+    class Times:
+        def __init__(self, user, system):
+            self.user, self.system = user, system
+
+    state = {"cpu": 5.0}
+
+    class Proc(FakeProcess):
+        def create_time(self):
+            return 1.0
+
+        def cpu_times(self):
+            return Times(state["cpu"], 1.0)
+
+    process = Proc(12, "python", ODOO)
+    monkeypatch.setattr(cpu.psutil, "process_iter", lambda: [process])
+    sampler = cpu.Sampler(replica_dir=None)
+    sampler.sample()  # first seen with 6 s already used (5 user + 1 system): not the run's
+    state["cpu"] = 8.5
+    sampler.sample()
+    assert sampler.kinds["odoo HTTP"] == pytest.approx(3.5)
+    assert sum(sampler.kinds.values()) == pytest.approx(3.5)
+
+
+def test_each_fault_gets_its_own_share_of_the_used_up_pools(tmp_path):
+    data = {
+        "pools": {
+            "orders_to_invoice": list(range(100)),
+            "invoices_to_pay": list(range(1000, 1050)),
+            "invoices_to_refund": list(range(2000, 2050)),
+            "tickets": list(range(3000, 3030)),
+            "opportunities": [1, 2, 3],
+        }
+    }
+    (tmp_path / "data.json").write_text(json.dumps(data))
+    args = argparse.Namespace(data=str(tmp_path / "data.json"), out=str(tmp_path), only=None, run_id="r")
+    shares = [json.loads(open(faults.Fault(args, name).fault_data()).read()) for name in faults.FAULTS]
+    for pool in faults.CONSUMED_POOLS:
+        taken = [record for share in shares for record in share["pools"][pool]]
+        assert sorted(taken) == sorted(data["pools"][pool])  # every record, once
+        assert all(share["pools"][pool] for share in shares)  # none empty
+    # the pools that are only read are whole in every share
+    assert all(share["pools"]["opportunities"] == [1, 2, 3] for share in shares)
