@@ -1,22 +1,33 @@
 from odoo import _, api, fields, models
 from odoo.tools import SQL
+from odoo.tools.sql import create_index
+
+# the keys two leads are compared on to find duplicates, as SQL over crm_lead's columns; each
+# has an index of the same expression (CrmLead.init), which the lookups use
+COMPANY_KEY = "regexp_replace(lower(COALESCE({partner_name}, '')), '[[:space:][:punct:]]+', '', 'g')"
+PHONE_KEY = "regexp_replace(COALESCE({phone_sanitized}, {phone}, ''), '[^0-9]+', '', 'g')"
+DUPLICATE_INDEXES = {
+    # Odoo's own index on email_normalized is a trigram (GIN) index: an equality lookup through
+    # it reads some 1,500 pages at 170,000 leads (25 ms); a B-tree reads a few
+    "crm_lead_crm_ext_email_normalized_index": "email_normalized",
+    "crm_lead_crm_ext_phone_key_index": PHONE_KEY.format(phone_sanitized="phone_sanitized", phone="phone"),
+    "crm_lead_crm_ext_company_key_index": COMPANY_KEY.format(partner_name="partner_name"),
+}
+
+
+def _key(template, alias, *columns):
+    """``template`` (COMPANY_KEY, PHONE_KEY) over the columns of the table aliased ``alias``."""
+    return SQL(template.format(**dict.fromkeys(columns, "%s")), *(SQL.identifier(alias, c) for c in columns))
 
 
 def _normalised_company(alias):
     """A company name compared without case, spaces or punctuation."""
-    return SQL(
-        "regexp_replace(lower(COALESCE(%s, '')), '[[:space:][:punct:]]+', '', 'g')",
-        SQL.identifier(alias, "partner_name"),
-    )
+    return _key(COMPANY_KEY, alias, "partner_name")
 
 
 def _normalised_phone(alias):
     """The digits of the phone number, sanitised by phone_validation when it can."""
-    return SQL(
-        "regexp_replace(COALESCE(%s, %s, ''), '[^0-9]+', '', 'g')",
-        SQL.identifier(alias, "phone_sanitized"),
-        SQL.identifier(alias, "phone"),
-    )
+    return _key(PHONE_KEY, alias, "phone_sanitized", "phone")
 
 
 class CrmLead(models.Model):
@@ -44,6 +55,11 @@ class CrmLead(models.Model):
         string="Duplicates", compute="_compute_duplicate_lead_count", compute_sudo=True
     )
 
+    def init(self):
+        super().init()
+        for name, expression in DUPLICATE_INDEXES.items():
+            create_index(self.env.cr, name, self._table, [expression])
+
     # ------------------------------------------------------------------
     # duplicates
     # ------------------------------------------------------------------
@@ -60,26 +76,29 @@ class CrmLead(models.Model):
         self.flush_model(
             ["email_normalized", "phone_sanitized", "phone", "partner_name", "active", "company_id"]
         )
-        lead_company = _normalised_company("l")
-        other_company = _normalised_company("o")
+        # one lookup per key, each through its index (an OR of the three in one join reads
+        # every lead: 200 ms at 170,000 leads)
+        lookups = [
+            (SQL.identifier("l", "email_normalized"), SQL.identifier("o", "email_normalized")),
+            (_normalised_phone("l"), _normalised_phone("o")),
+            (_normalised_company("l"), _normalised_company("o")),
+        ]
         self.env.cr.execute(
-            SQL(
-                """
-                SELECT l.id, o.id
-                  FROM crm_lead l
-                  JOIN crm_lead o
-                    ON o.id != l.id AND o.active AND COALESCE(o.probability, 0) < 100
-                   AND (o.company_id IS NULL OR l.company_id IS NULL OR o.company_id = l.company_id)
-                   AND (o.email_normalized = l.email_normalized
-                        OR (%(lead_phone)s != '' AND %(other_phone)s = %(lead_phone)s)
-                        OR (%(lead_company)s != '' AND %(other_company)s = %(lead_company)s))
-                 WHERE l.id = ANY(%(ids)s)
-                """,
-                lead_company=lead_company,
-                other_company=other_company,
-                lead_phone=_normalised_phone("l"),
-                other_phone=_normalised_phone("o"),
-                ids=self.ids,
+            SQL(" UNION ").join(
+                SQL(
+                    """
+                    SELECT l.id, o.id
+                      FROM crm_lead l
+                      JOIN crm_lead o ON %(other)s = %(lead)s
+                     WHERE l.id = ANY(%(ids)s) AND %(lead)s != ''
+                       AND o.id != l.id AND o.active AND COALESCE(o.probability, 0) < 100
+                       AND (o.company_id IS NULL OR l.company_id IS NULL OR o.company_id = l.company_id)
+                    """,
+                    lead=lead,
+                    other=other,
+                    ids=self.ids,
+                )
+                for lead, other in lookups
             )
         )
         for lead_id, other_id in self.env.cr.fetchall():

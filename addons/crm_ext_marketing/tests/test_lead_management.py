@@ -1,7 +1,11 @@
+from unittest.mock import patch
+
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, new_test_user, tagged, users
+from odoo.tools import SQL
 
+from ..models.crm_lead import DUPLICATE_INDEXES
 from .common import CrmExtMarketingCase
 
 
@@ -35,6 +39,27 @@ class TestLeadDuplicates(CrmExtMarketingCase):
                 action = first.action_view_duplicate_leads()
                 self.assertEqual(self.env["crm.lead"].search(action["domain"]), first | second)
         self.assertEqual(self.alone.duplicate_lead_count, 0)
+
+    def test_duplicate_lookups_use_their_indexes(self):
+        """Each key's lookup goes through the index of the same expression (an OR of the three
+        read every lead: 200 ms a form at 170,000 leads): the query and the indexes agree."""
+        captured = []
+        original = type(self.env.cr).execute
+
+        def capture(cr, query, params=None, log_exceptions=True):
+            if "JOIN crm_lead o" in str(query):
+                captured.append(query)
+            return original(cr, query, params, log_exceptions)
+
+        with patch.object(type(self.env.cr), "execute", capture):
+            self.email_a._crm_ext_duplicate_map()
+        self.assertEqual(len(captured), 1)
+        self.env.cr.execute("SET LOCAL enable_seqscan = off")
+        self.env.cr.execute(SQL("EXPLAIN %s", captured[0]))
+        plan = "\n".join(row[0] for row in self.env.cr.fetchall())
+        self.env.cr.execute("SET LOCAL enable_seqscan = on")
+        for index in DUPLICATE_INDEXES:
+            self.assertIn(index, plan)
 
     def test_merge_uses_odoo_wizard(self):
         action = self.email_a.action_merge_duplicate_leads()
