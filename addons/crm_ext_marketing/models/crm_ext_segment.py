@@ -297,20 +297,38 @@ class CrmExtSegment(models.Model):
         segments = self.sudo()
         self.env.flush_all()
         cr = self.env.cr
+        # one refresh of a segment at a time: a second one waits here, then fails to serialize
+        # (the first updated the segment's row) and Odoo retries it on the committed members
         cr.execute(
-            SQL("DELETE FROM %s WHERE segment_id IN %s", SQL.identifier(MEMBER_TABLE), tuple(self.ids))
+            SQL(
+                "SELECT id FROM crm_ext_segment WHERE id IN %s ORDER BY id FOR NO KEY UPDATE",
+                tuple(self.ids),
+            )
         )
         counts = {}
         for segment in segments:
+            # only what changed is written: the members who left are deleted, the new ones
+            # inserted (a refresh rewrote every member before: 3.5 s for 160,000 members)
             cr.execute(
                 SQL(
                     """
-                    WITH inserted AS (
+                    WITH target AS MATERIALIZED (%(members)s),
+                    deleted AS (
+                        DELETE FROM %(table)s member
+                         WHERE member.segment_id = %(segment)s
+                           AND NOT EXISTS (SELECT 1 FROM target WHERE target.id = member.partner_id)
+                        RETURNING 1
+                    ),
+                    inserted AS (
                         INSERT INTO %(table)s (segment_id, partner_id)
-                        SELECT %(segment)s, members.id FROM (%(members)s) AS members
-                        RETURNING partner_id
+                        SELECT %(segment)s, target.id FROM target
+                         WHERE NOT EXISTS (SELECT 1 FROM %(table)s member
+                                            WHERE member.segment_id = %(segment)s
+                                              AND member.partner_id = target.id)
+                        RETURNING 1
                     )
-                    SELECT COUNT(*) FROM inserted
+                    SELECT (SELECT COUNT(*) FROM target), (SELECT COUNT(*) FROM deleted),
+                           (SELECT COUNT(*) FROM inserted)
                     """,
                     table=SQL.identifier(MEMBER_TABLE),
                     segment=segment.id,

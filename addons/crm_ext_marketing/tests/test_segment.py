@@ -22,6 +22,35 @@ class TestSegment(CrmExtMarketingCase):
         other.action_refresh_members()
         self.assertEqual(other.member_count, 4)
 
+    def test_refresh_writes_only_what_changed(self):
+        """A refresh deletes the members who left and inserts the new ones; the members who
+        stay keep their row as it was (same tuple: not deleted and inserted again)."""
+        segment = self._segment()
+        segment.action_refresh_members()
+        leaving, *staying = self.vip
+        joining = self.env["res.partner"].create(
+            {"name": "New VIP (test)", "category_id": [(4, self.tag.id)]}
+        )
+        leaving.category_id = [(3, self.tag.id)]
+
+        def versions():
+            self.env.cr.execute(
+                "SELECT partner_id, ctid::text FROM crm_ext_segment_member_rel WHERE segment_id = %s",
+                [segment.id],
+            )
+            return dict(self.env.cr.fetchall())
+
+        before = versions()
+        segment.action_refresh_members()
+        after = versions()
+        self.assertEqual(segment.member_ids, joining | self.vip - leaving)
+        self.assertEqual(segment.member_count, 3)
+        self.assertNotIn(leaving.id, after)
+        self.assertIn(joining.id, after)
+        for partner in staying:
+            self.assertEqual(after[partner.id], before[partner.id], "a staying member's row was rewritten")
+        self.assertEqual(segment.history_ids.sorted("id").mapped("member_count"), [3, 3])
+
     def test_invalid_rules_refused(self):
         for bad in ["[('no_such_field', '=', 1)]", "not a domain", "[('name', '=')]"]:
             with self.subTest(domain=bad), self.assertRaisesRegex(ValidationError, "not a valid domain"):
