@@ -160,6 +160,9 @@ def prepare(env, users):
         env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", company.id)], limit=1).id
     )
     data["reports"] = {"sales": SALES_REPORTS}
+    # the segments as the nightly cron leaves them (the generator leaves them unrefreshed): a
+    # user's refresh then writes what changed since, not every member
+    env["crm_ext.segment"]._cron_refresh_segments()
     env.cr.commit()
     return data
 
