@@ -10,7 +10,8 @@
 #                        scripts/bench.sh when missing; CRM_EXT_BENCH_DB names another)
 #   --source-db DB       copy this database instead
 #   --users 10,25,50     simulated users per run          --time 60   seconds per run
-#   --configs workers0,workers2,workers2-replica,two-instances   (default: the first three)
+#   --configs workers0,workers2,workers2-replica,two-instances   (default: the first three;
+#                        any workers<N> or workers<N>-replica: N HTTP workers)
 #   --no-crons           do not trigger the analytics job and the crons at the start of a run
 #   --fault NAME         faults: only this one (repeatable; names in tests/load/faults.py)
 #   --restart-postgres   faults: really restart the primary cluster (default: its connections
@@ -133,11 +134,12 @@ SQL
 }
 
 config_args() {
+    # workers<N> (N HTTP workers, no replica; workers0: the threaded server),
+    # workers<N>-replica (with the streaming replica), two-instances
     case "$1" in
-        workers0) echo "--workers 0 --no-replica" ;;
-        workers2) echo "--workers 2 --no-replica" ;;
-        workers2-replica) echo "--workers 2" ;;
         two-instances) echo "--workers 2 --instances 2" ;;
+        workers[0-9]|workers[0-9][0-9]) echo "--workers ${1#workers} --no-replica" ;;
+        workers[0-9]-replica|workers[0-9][0-9]-replica) local n=${1#workers}; echo "--workers ${n%-replica}" ;;
         *) die "unknown configuration $1" ;;
     esac
 }

@@ -21,7 +21,7 @@ except ImportError:  # run from tests/load
     import cpu
 
 RUN_NAME = re.compile(r"(?P<config>.+)-u(?P<users>\d+)_stats\.csv$")
-CONFIG_ORDER = ["workers0", "workers2", "workers2-replica", "two-instances"]
+CONFIG_ORDER = ["workers0", "workers2", "workers2-replica", "workers4", "workers4-replica", "two-instances"]
 
 
 def read_stats(path):
