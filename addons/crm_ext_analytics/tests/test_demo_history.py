@@ -1,3 +1,6 @@
+from collections import defaultdict
+
+from odoo import fields
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.crm_ext_analytics.models.crm_ext_customer_rfm import SEGMENT_SELECTION
@@ -159,6 +162,39 @@ class TestDemoHistory(ForgetRunProgress, HttpCase):
         )
         self.assertGreaterEqual(len(invoiced), 24)
         self.assertTrue(all(amount for _month, amount in invoiced))
+
+    def test_forecast_categories_over_months(self):
+        """The Sales dashboard's forecast by month and category: the won opportunities over the
+        past months, the open ones' categories over the coming months; the generated leads'
+        category and month are the ones crm_ext_sales computes."""
+        Lead = self.env["crm.lead"].with_context(active_test=False)
+        leads = Lead.browse(self.summary["lead_ids"].tolist())
+        this_month = fields.Date.context_today(Lead).replace(day=1)
+        months = defaultdict(set)
+        for category, month, amount in self.env["crm_ext.forecast.report"]._read_group(
+            [("lead_id", "in", leads.ids), ("company_id", "=", self.main.id)],
+            ["category", "month:month"],
+            ["amount:sum"],
+        ):
+            if amount:
+                months[category].add(month)
+        self.assertGreaterEqual(len(months["won"]), 24)
+        self.assertLessEqual(max(months["won"]), this_month)
+        for category in ("pipeline", "best_case", "commit"):
+            with self.subTest(category=category):
+                self.assertGreaterEqual(len(months[category]), 4, months[category])
+                self.assertGreaterEqual(min(months[category]), this_month)
+        self.assertNotIn("omitted", months, "lost opportunities are not in the report")
+
+        categories = ("pipeline", "best_case", "commit", "won", "omitted")
+        sample = Lead
+        for category in categories:
+            sample |= leads.filtered(lambda lead, category=category: lead.forecast_category == category)[:20]
+        stored = {lead.id: (lead.forecast_category, lead.forecast_month) for lead in sample}
+        self.assertEqual({category for category, _month in stored.values()}, set(categories))
+        for name in ("forecast_category", "forecast_month"):
+            self.env.add_to_compute(Lead._fields[name], sample)
+        self.assertEqual({lead.id: (lead.forecast_category, lead.forecast_month) for lead in sample}, stored)
 
     def test_marketing_dashboard_figures(self):
         """The marketing dashboard's funnel reads campaign targets: the demo history's mailings
