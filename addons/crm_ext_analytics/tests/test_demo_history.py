@@ -1,4 +1,7 @@
+import json
 from collections import defaultdict
+
+from dateutil.relativedelta import relativedelta
 
 from odoo import fields
 from odoo.tests import HttpCase, tagged
@@ -6,6 +9,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.addons.crm_ext_analytics.models.crm_ext_customer_rfm import SEGMENT_SELECTION
 
 from .common import ForgetRunProgress
+from .test_dashboards import chart_domain
 
 
 @tagged("post_install", "-at_install", "crm_ext_tour")
@@ -195,6 +199,46 @@ class TestDemoHistory(ForgetRunProgress, HttpCase):
         for name in ("forecast_category", "forecast_month"):
             self.env.add_to_compute(Lead._fields[name], sample)
         self.assertEqual({lead.id: (lead.forecast_category, lead.forecast_month) for lead in sample}, stored)
+
+    def test_revenue_chart_last_24_and_next_12_months(self):
+        """Customer Analytics' revenue by month: one line of the last 24 months invoiced (this
+        one included) and the 12 forecast ones, none of them zero."""
+        snapshot = json.loads(
+            self.env.ref("crm_ext_analytics.spreadsheet_dashboard_analytics").spreadsheet_data
+        )
+        [chart] = [
+            figure["data"]
+            for figure in snapshot["sheets"][0]["figures"]
+            if figure["data"]["type"] == "odoo_line"
+            and figure["data"]["metaData"]["resModel"] == "crm_ext.revenue.forecast"
+        ]
+        self.assertEqual(chart["metaData"]["measure"], "amount")
+        self.assertEqual(chart["metaData"]["groupBy"], ["month:month"])
+        domain = chart_domain(self.env, chart["searchParams"]["domain"])
+        rows = self.env["crm_ext.revenue.forecast"]._read_group(
+            [*domain, ("company_id", "=", self.main.id)], ["month:month", "is_forecast"], ["amount:sum"]
+        )
+        this_month = fields.Date.context_today(self.env.user).replace(day=1)
+        actual = sorted(month for month, is_forecast, _amount in rows if not is_forecast)
+        forecast = sorted(month for month, is_forecast, _amount in rows if is_forecast)
+        self.assertEqual(actual[0], this_month - relativedelta(months=23))
+        self.assertEqual(actual, [actual[0] + relativedelta(months=k) for k in range(len(actual))])
+        self.assertIn(actual[-1], (this_month, this_month - relativedelta(months=1)), "the last invoiced")
+        self.assertEqual(forecast, [actual[-1] + relativedelta(months=k) for k in range(1, 13)])
+        self.assertTrue(all(amount for _month, _is_forecast, amount in rows), "no zero month")
+        # the forecast chart beside it: the forecast months only
+        [bar] = [
+            figure["data"]
+            for figure in snapshot["sheets"][0]["figures"]
+            if figure["data"]["type"] == "odoo_bar"
+            and figure["data"]["metaData"]["resModel"] == "crm_ext.revenue.forecast"
+        ]
+        months = self.env["crm_ext.revenue.forecast"]._read_group(
+            [*chart_domain(self.env, bar["searchParams"]["domain"]), ("company_id", "=", self.main.id)],
+            ["month:month"],
+            ["forecast:sum"],
+        )
+        self.assertEqual([month for month, _forecast in months], forecast)
 
     def test_marketing_dashboard_figures(self):
         """The marketing dashboard's funnel reads campaign targets: the demo history's mailings
