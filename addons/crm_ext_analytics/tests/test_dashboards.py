@@ -4,7 +4,7 @@ import re
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
-from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
+from odoo.tests import TransactionCase, new_test_user
 from odoo.tools.safe_eval import safe_eval
 
 DASHBOARDS = {
@@ -27,7 +27,8 @@ def chart_domain(env, domain):
 class TestDashboards(TransactionCase):
     """The Dashboards app's crm_ext dashboards (built by scripts/build_dashboards.py) name only
     models, fields and group-bys that exist, every formula points at a pivot that has the
-    measure, and each dashboard shows data on the demo database."""
+    measure, and each dashboard shows data on the demo database (the tour of
+    test_demo_history.py opens each on the demo history)."""
 
     def _snapshot(self, xmlid):
         return json.loads(self.env.ref(xmlid).spreadsheet_data)
@@ -109,14 +110,3 @@ class TestDashboards(TransactionCase):
                 data = dashboard.with_user(user).get_readonly_dashboard()
                 self.assertEqual(data["snapshot"]["pivots"], self._snapshot(xmlid)["pivots"])
                 self.assertNotIn(dashboard, Dashboard.with_user(employee).search([]))
-
-
-@tagged("post_install", "-at_install")
-class TestDashboardsTour(HttpCase):
-    def test_dashboards_tour(self):
-        """Each crm_ext dashboard opens in the Dashboards app and draws its charts."""
-        self.start_tour(
-            "/odoo/action-spreadsheet_dashboard.ir_actions_dashboard_action",
-            "crm_ext_dashboards_tour",
-            login="admin",
-        )

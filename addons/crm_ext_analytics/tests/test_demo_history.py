@@ -258,5 +258,7 @@ class TestDemoHistory(ForgetRunProgress, HttpCase):
         self.assertGreater(won, 0)
         self.assertGreater(revenue, 0)
 
-    def test_every_analytics_screen_has_content(self):
+    def test_every_analytics_screen_and_dashboard_has_content(self):
+        """The tour opens each screen of the CRM Analytics menu and each crm_ext dashboard of the
+        Dashboards app, and checks it shows real content (rows, values, non-zero figures)."""
         self.start_tour("/odoo", "crm_ext_analytics_screens_tour", login="admin")
