@@ -512,7 +512,14 @@ def analytics_dashboard():
             ("Net revenue", rfm, "monetary", [], "number"),
             ("Predicted lifetime value", rfm, "clv_predicted", [], "number"),
             ("High churn risk", rfm, "__count", [("churn_risk", "=", "high")], "number"),
-            ("Forecast", "crm_ext.revenue.forecast", "forecast", [("forecast", "!=", False)], "number"),
+            # the company's forecast months (its teams' rows are part of it)
+            (
+                "Forecast",
+                "crm_ext.revenue.forecast",
+                "forecast",
+                [("team_id", "=", False), ("is_forecast", "=", True)],
+                "number",
+            ),
         ]
     )
     d.charts(

@@ -239,6 +239,12 @@ class TestDemoHistory(ForgetRunProgress, HttpCase):
             ["forecast:sum"],
         )
         self.assertEqual([month for month, _forecast in months], forecast)
+        # the Forecast scorecard: the same months' total, the teams' rows not added again
+        [pivot] = [p for p in snapshot["pivots"].values() if p["name"] == "Forecast"]
+        [(total,)] = self.env["crm_ext.revenue.forecast"]._read_group(
+            [*pivot["domain"], ("company_id", "=", self.main.id)], [], ["forecast:sum"]
+        )
+        self.assertAlmostEqual(total, sum(amount for _month, amount in months), places=2)
 
     def test_marketing_dashboard_figures(self):
         """The marketing dashboard's funnel reads campaign targets: the demo history's mailings
