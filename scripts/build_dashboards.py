@@ -12,7 +12,8 @@ it) and a "Data" sheet holding the scorecards' formulas. Charts and tables read 
 through Odoo's read_group (``odoo_bar``/``odoo_line``/``odoo_pie`` charts, ``ODOO`` pivots),
 so they follow the viewer's access rights and companies. The tests
 (``crm_ext_analytics/tests/test_dashboards.py``) check that every model, field, measure and
-group-by named here exists and can be grouped, and a tour opens each dashboard.
+group-by named here exists and can be grouped; a tour (``test_demo_history.py``) opens each
+dashboard on the demo history and checks that no scorecard, chart or table is empty.
 """
 
 import argparse
@@ -34,6 +35,11 @@ STYLES = {
     "4": {"bold": True, "fontSize": 11, "textColor": "#434343", "align": "right"},
 }
 KPI_COLOR = "#EFF6FF"
+
+
+def _domain(domain):
+    """A list of leaves, or a string the web client evaluates (relative dates)."""
+    return domain if isinstance(domain, str) else list(domain)
 
 
 def _uid(*parts):
@@ -88,7 +94,7 @@ class Dashboard:
         action = {
             "viewType": view,
             "action": {
-                "domain": list(domain),
+                "domain": _domain(domain),
                 "context": context,
                 "modelName": model,
                 "views": [[False, "graph"], [False, "pivot"], [False, "list"], [False, "search"]],
@@ -139,7 +145,8 @@ class Dashboard:
         self.row += 6
 
     def charts(self, charts):
-        """One row of one or two charts: (title, model, chart type, group_by, measure, domain)."""
+        """One row of one or two charts: (title, model, chart type, group_by, measure, domain);
+        the domain a list, or a string with ``context_today()`` and ``relativedelta``."""
         height = 14
         for index, (title, model, kind, group_by, measure, domain) in enumerate(charts):
             x = index * (HALF + 20)
@@ -162,7 +169,7 @@ class Dashboard:
                 "searchParams": {
                     "comparison": None,
                     "context": {"group_by": []},
-                    "domain": list(domain),
+                    "domain": _domain(domain),
                     "groupBy": list(group_by),
                     "orderBy": [],
                 },
@@ -280,6 +287,15 @@ class Dashboard:
 # ------------------------------------------------------------------ the four dashboards
 OPEN_TICKET = [("open_count", ">", 0)]
 WON = [("outcome", "=", "won")]
+# the whole company's months (not its teams') of the last 24 months (this one included, the
+# last invoiced) and the next 12 (the forecast ones): a domain the web client evaluates when the
+# dashboard opens, so that the window follows today
+REVENUE_WINDOW = (
+    "[('team_id', '=', False),"
+    " ('month', '>=', (context_today() - relativedelta(months=23)).strftime('%Y-%m-01')),"
+    " ('month', '<', (context_today() + relativedelta(months=13)).strftime('%Y-%m-01'))]"
+)
+FORECAST_MONTHS = REVENUE_WINDOW[:-1] + ", ('is_forecast', '=', True)]"
 
 
 def sales_dashboard():
@@ -496,7 +512,14 @@ def analytics_dashboard():
             ("Net revenue", rfm, "monetary", [], "number"),
             ("Predicted lifetime value", rfm, "clv_predicted", [], "number"),
             ("High churn risk", rfm, "__count", [("churn_risk", "=", "high")], "number"),
-            ("Forecast", "crm_ext.revenue.forecast", "forecast", [("forecast", "!=", False)], "number"),
+            # the company's forecast months (its teams' rows are part of it)
+            (
+                "Forecast",
+                "crm_ext.revenue.forecast",
+                "forecast",
+                [("team_id", "=", False), ("is_forecast", "=", True)],
+                "number",
+            ),
         ]
     )
     d.charts(
@@ -507,14 +530,22 @@ def analytics_dashboard():
     )
     d.charts(
         [
-            ("Revenue: actual by month", "crm_ext.revenue.forecast", "line", ["month:month"], "actual", []),
+            # one line: the invoiced months, then the forecast ones (no zero actuals ahead)
+            (
+                "Revenue by month: invoiced, then forecast",
+                "crm_ext.revenue.forecast",
+                "line",
+                ["month:month"],
+                "amount",
+                REVENUE_WINDOW,
+            ),
             (
                 "Revenue: forecast by month",
                 "crm_ext.revenue.forecast",
                 "bar",
                 ["month:month"],
                 "forecast",
-                [],
+                FORECAST_MONTHS,
             ),
         ]
     )

@@ -44,6 +44,9 @@ DEMO_HISTORY_PROFILE = {
     "campaign_targets": True,
     # the Sales dashboard's days in stage
     "lead_stage_history": True,
+    # the Sales dashboard's forecast by month and category: open opportunities expected to close
+    # over the next six months
+    "open_deadline_days_ahead": 180,
     "second_company_name": "YourCompany Europe",
     "seed": 2026,
 }

@@ -1,8 +1,15 @@
+import json
+from collections import defaultdict
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import fields
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.crm_ext_analytics.models.crm_ext_customer_rfm import SEGMENT_SELECTION
 
 from .common import ForgetRunProgress
+from .test_dashboards import chart_domain
 
 
 @tagged("post_install", "-at_install", "crm_ext_tour")
@@ -160,6 +167,85 @@ class TestDemoHistory(ForgetRunProgress, HttpCase):
         self.assertGreaterEqual(len(invoiced), 24)
         self.assertTrue(all(amount for _month, amount in invoiced))
 
+    def test_forecast_categories_over_months(self):
+        """The Sales dashboard's forecast by month and category: the won opportunities over the
+        past months, the open ones' categories over the coming months; the generated leads'
+        category and month are the ones crm_ext_sales computes."""
+        Lead = self.env["crm.lead"].with_context(active_test=False)
+        leads = Lead.browse(self.summary["lead_ids"].tolist())
+        this_month = fields.Date.context_today(Lead).replace(day=1)
+        months = defaultdict(set)
+        for category, month, amount in self.env["crm_ext.forecast.report"]._read_group(
+            [("lead_id", "in", leads.ids), ("company_id", "=", self.main.id)],
+            ["category", "month:month"],
+            ["amount:sum"],
+        ):
+            if amount:
+                months[category].add(month)
+        self.assertGreaterEqual(len(months["won"]), 24)
+        self.assertLessEqual(max(months["won"]), this_month)
+        for category in ("pipeline", "best_case", "commit"):
+            with self.subTest(category=category):
+                self.assertGreaterEqual(len(months[category]), 4, months[category])
+                self.assertGreaterEqual(min(months[category]), this_month)
+        self.assertNotIn("omitted", months, "lost opportunities are not in the report")
+
+        categories = ("pipeline", "best_case", "commit", "won", "omitted")
+        sample = Lead
+        for category in categories:
+            sample |= leads.filtered(lambda lead, category=category: lead.forecast_category == category)[:20]
+        stored = {lead.id: (lead.forecast_category, lead.forecast_month) for lead in sample}
+        self.assertEqual({category for category, _month in stored.values()}, set(categories))
+        for name in ("forecast_category", "forecast_month"):
+            self.env.add_to_compute(Lead._fields[name], sample)
+        self.assertEqual({lead.id: (lead.forecast_category, lead.forecast_month) for lead in sample}, stored)
+
+    def test_revenue_chart_last_24_and_next_12_months(self):
+        """Customer Analytics' revenue by month: one line of the last 24 months invoiced (this
+        one included) and the 12 forecast ones, none of them zero."""
+        snapshot = json.loads(
+            self.env.ref("crm_ext_analytics.spreadsheet_dashboard_analytics").spreadsheet_data
+        )
+        [chart] = [
+            figure["data"]
+            for figure in snapshot["sheets"][0]["figures"]
+            if figure["data"]["type"] == "odoo_line"
+            and figure["data"]["metaData"]["resModel"] == "crm_ext.revenue.forecast"
+        ]
+        self.assertEqual(chart["metaData"]["measure"], "amount")
+        self.assertEqual(chart["metaData"]["groupBy"], ["month:month"])
+        domain = chart_domain(self.env, chart["searchParams"]["domain"])
+        rows = self.env["crm_ext.revenue.forecast"]._read_group(
+            [*domain, ("company_id", "=", self.main.id)], ["month:month", "is_forecast"], ["amount:sum"]
+        )
+        this_month = fields.Date.context_today(self.env.user).replace(day=1)
+        actual = sorted(month for month, is_forecast, _amount in rows if not is_forecast)
+        forecast = sorted(month for month, is_forecast, _amount in rows if is_forecast)
+        self.assertEqual(actual[0], this_month - relativedelta(months=23))
+        self.assertEqual(actual, [actual[0] + relativedelta(months=k) for k in range(len(actual))])
+        self.assertIn(actual[-1], (this_month, this_month - relativedelta(months=1)), "the last invoiced")
+        self.assertEqual(forecast, [actual[-1] + relativedelta(months=k) for k in range(1, 13)])
+        self.assertTrue(all(amount for _month, _is_forecast, amount in rows), "no zero month")
+        # the forecast chart beside it: the forecast months only
+        [bar] = [
+            figure["data"]
+            for figure in snapshot["sheets"][0]["figures"]
+            if figure["data"]["type"] == "odoo_bar"
+            and figure["data"]["metaData"]["resModel"] == "crm_ext.revenue.forecast"
+        ]
+        months = self.env["crm_ext.revenue.forecast"]._read_group(
+            [*chart_domain(self.env, bar["searchParams"]["domain"]), ("company_id", "=", self.main.id)],
+            ["month:month"],
+            ["forecast:sum"],
+        )
+        self.assertEqual([month for month, _forecast in months], forecast)
+        # the Forecast scorecard: the same months' total, the teams' rows not added again
+        [pivot] = [p for p in snapshot["pivots"].values() if p["name"] == "Forecast"]
+        [(total,)] = self.env["crm_ext.revenue.forecast"]._read_group(
+            [*pivot["domain"], ("company_id", "=", self.main.id)], [], ["forecast:sum"]
+        )
+        self.assertAlmostEqual(total, sum(amount for _month, amount in months), places=2)
+
     def test_marketing_dashboard_figures(self):
         """The marketing dashboard's funnel reads campaign targets: the demo history's mailings
         are the e-mail steps of their campaigns, their recipients the steps' targets."""
@@ -178,5 +264,7 @@ class TestDemoHistory(ForgetRunProgress, HttpCase):
         self.assertGreater(won, 0)
         self.assertGreater(revenue, 0)
 
-    def test_every_analytics_screen_has_content(self):
+    def test_every_analytics_screen_and_dashboard_has_content(self):
+        """The tour opens each screen of the CRM Analytics menu and each crm_ext dashboard of the
+        Dashboards app, and checks it shows real content (rows, values, non-zero figures)."""
         self.start_tour("/odoo", "crm_ext_analytics_screens_tour", login="admin")

@@ -70,6 +70,10 @@ class Profile:
     # the opportunities' stage changes as Odoo tracks them (chatter messages with tracking
     # values), read by the stage conversion report's days in stage (none by default)
     lead_stage_history: bool = False
+    # the open opportunities' expected closing dates spread over the coming months (up to this
+    # many days ahead; 0: a few weeks after their creation), so that the forecast by month and
+    # category has a pipeline ahead (the demo)
+    open_deadline_days_ahead: int = 0
     copy_chunk_rows: int = 250_000
     # Drop the foreign keys of the tables being loaded and add them back (which validates
     # every row at once) at the end, in the same transaction: per-row foreign key triggers

@@ -369,6 +369,11 @@ class SalesMixin:
         n, cust, status, created = lead["n"], lead["cust"], lead["status"], lead["created"]
         n_link = len(lead["linked_orders"])
         deadline = created.astype("datetime64[D]") + rng.integers(20, 90, n).astype("timedelta64[D]")
+        ahead = self.p["open_deadline_days_ahead"]
+        if ahead:
+            # open ones expected to close over the coming months (a random stream of its own)
+            days = np.random.default_rng([self.seed, 5]).integers(3, ahead + 1, n).astype("timedelta64[D]")
+            deadline = np.where(status == 0, self.now.astype("datetime64[D]") + days, deadline)
         names = self.cust_names[cust]
         cat_names = np.array(CATEGORY_NAMES, dtype=object)[rng.integers(0, len(self.cat_products), n)]
         salesperson = self.cust_salesperson[cust]
@@ -411,6 +416,7 @@ class SalesMixin:
             "date_closed": datetimes(lead["closed"]),
             "date_last_stage_update": datetimes(lead["last_update"]),
             "date_deadline": dates(deadline),
+            **self._lead_forecast_columns(lead, deadline),
             "day_open": 0.0,
             "day_close": lead["day_close"],
             "campaign_id": nullable(self.campaign_ids[np.maximum(lead["campaign"], 0)], has_campaign),
@@ -422,6 +428,27 @@ class SalesMixin:
             "write_uid": self.uid,
             "create_date": datetimes(created),
             "write_date": datetimes(lead["last_update"]),
+        }
+
+    def _lead_forecast_columns(self, lead, deadline):
+        """crm_ext_sales' forecast category and month, as its computes set them: lost ones
+        omitted, won ones won in their closing month, open ones their stage's category in their
+        expected closing month."""
+        Stage = self.env["crm.stage"]
+        if "forecast_category" not in Stage._fields:
+            return {}
+        stages = Stage.browse(self.open_stage_ids.tolist())
+        stage_category = {stage.id: stage.forecast_category or "pipeline" for stage in stages}
+        status, stage = lead["status"], lead["stage"]
+        category = np.array([stage_category.get(s, "pipeline") for s in stage.tolist()], dtype=object)
+        category[status == 1] = "won"
+        category[status == 2] = "omitted"
+        closing = np.where(
+            status == 1, lead["closed"].astype("datetime64[D]"), deadline.astype("datetime64[D]")
+        )
+        return {
+            "forecast_category": category,
+            "forecast_month": dates(closing.astype("datetime64[M]").astype("datetime64[D]")),
         }
 
     def _link_orders_to_leads(self, lead):
