@@ -24,8 +24,8 @@ ALLOWED = {
     ("crm.lead", "duplicate_lead_count"): "crm's field; crm_ext_marketing counts duplicates its own way",
 }
 
-# Not renamed yet (issue 18, point 3: done model by model, each with its migration script). A
-# field leaves this list when it is renamed; no field may join it.
+# Not renamed yet (issue 18, point 3: done model by model, each with its migration script). Empty:
+# every field is renamed; no field may join it.
 PENDING = {}
 
 

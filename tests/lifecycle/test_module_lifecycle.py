@@ -59,7 +59,8 @@ def _installed(db):
 
 @pytest.fixture
 def scratch_db():
-    name = f"crm_ext_lc_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    # a development run may need its own prefix (as test_upgrade_renames.py)
+    name = f"{os.environ.get('CRM_EXT_SCRATCH_DB_PREFIX', 'crm_ext_lc_')}{os.getpid()}_{uuid.uuid4().hex[:6]}"
     yield name
     _sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
