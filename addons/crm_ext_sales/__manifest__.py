@@ -1,7 +1,7 @@
 {
     "name": "CRM Ext: Sales",
     "summary": "Customer 360, interaction centre and back-office links for Odoo CRM",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/CRM",
     "author": "crm_ext",
     "website": "https://github.com/crm-ext/crm_ext",

@@ -158,7 +158,7 @@ def make_records(world):
     world.order = order
     invoice = order._create_invoices()
     invoice.invoice_user_id = users["sales_mgr"]
-    invoice.opportunity_id = lead
+    invoice.crm_ext_opportunity_id = lead
     invoice.action_post()
     # the confirmed order, its delivery and its posted invoice (the d cells delete fresh drafts:
     # Odoo refuses to delete confirmed or posted ones to everybody)

@@ -93,16 +93,16 @@ OPERATIONS = {"r": "read", "c": "create", "w": "write", "d": "unlink"}
 # What a w cell writes (its own value again) when the record's name is not the right field: for
 # the Odoo models crm_ext extends, a field crm_ext adds.
 WRITE_FIELDS = {
-    "account.move": "opportunity_id",
-    "crm.lead": "territory_id",
-    "crm.stage": "forecast_category",
+    "account.move": "crm_ext_opportunity_id",
+    "crm.lead": "crm_ext_territory_id",
+    "crm.stage": "crm_ext_forecast_category",
     "mailing.mailing": "crm_ext_segment_id",
     "product.template": "crm_ext_service_warranty",
     "res.company": "crm_ext_credit_control_policy",
     "res.partner": "crm_ext_segment_ids",
     "res.users": "crm_ext_date_calendar",
     "sale.order": "crm_ext_service_contract_ids",
-    "stock.picking": "opportunity_id",
+    "stock.picking": "crm_ext_opportunity_id",
     "utm.campaign": "crm_ext_segment_id",
     "crm_ext.interaction": "summary",
     "crm_ext.opportunity.line": "product_uom_qty",

@@ -59,7 +59,8 @@ def _installed(db):
 
 @pytest.fixture
 def scratch_db():
-    name = f"crm_ext_lc_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    # a development run may need its own prefix (as test_upgrade_renames.py)
+    name = f"{os.environ.get('CRM_EXT_SCRATCH_DB_PREFIX', 'crm_ext_lc_')}{os.getpid()}_{uuid.uuid4().hex[:6]}"
     yield name
     _sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -82,13 +83,13 @@ def test_installs_alone_with_its_dependencies(scratch_db, module, expected):
         "SELECT field.model, field.name, count(*) FROM mail_tracking_value tracking"
         " JOIN ir_model_fields field ON field.id = tracking.field_id"
         " WHERE (field.model, field.name) IN"
-        "       (('crm.lead', 'forecast_category'), ('account.move', 'opportunity_id'))"
+        "       (('crm.lead', 'crm_ext_forecast_category'), ('account.move', 'crm_ext_opportunity_id'))"
         "   AND COALESCE(tracking.old_value_char, '') = '' AND COALESCE(tracking.old_value_integer, 0) = 0"
         " GROUP BY field.model, field.name",
         scratch_db,
     )
     assert initial_fills == [], initial_fills
-    assert _sql("SELECT count(*) FROM crm_lead WHERE forecast_category IS NULL", scratch_db) == [(0,)]
+    assert _sql("SELECT count(*) FROM crm_lead WHERE crm_ext_forecast_category IS NULL", scratch_db) == [(0,)]
 
 
 UNINSTALL = """
@@ -101,8 +102,8 @@ SALES_STILL_WORKS = """
 partner = env['res.partner'].create({'name': 'After uninstall', 'is_company': True})
 env['crm_ext.interaction'].create({'summary': 'Still logging calls', 'partner_id': partner.id})
 lead = env['crm.lead'].create({'name': 'Still selling', 'partner_id': partner.id})
-assert partner.interaction_count == 1, partner.interaction_count
-assert lead.interaction_count == 0
+assert partner.crm_ext_interaction_count == 1, partner.crm_ext_interaction_count
+assert lead.crm_ext_interaction_count == 0
 for gone in ('crm_ext.segment', 'crm_ext.ticket', 'crm_ext.analytics.run'):
     assert gone not in env, gone
 env.cr.rollback()

@@ -81,9 +81,42 @@ saved = env['ir.filters'].create({
     'name': 'Upgrade champions (test)', 'model_id': 'res.partner', 'user_id': False,
     'domain': "[('rfm_segment', 'in', ('champions', 'loyal'))]", 'context': "{'group_by': ['rfm_segment']}",
 })
+# crm_ext_sales's fields on crm.stage, crm.lead, account.move, stock.picking (stored, with their
+# data) and res.partner (computed): a stage's category, a lead's territory, category override
+# and product lines, an invoice and a delivery of the opportunity
+stage = env['crm.stage'].create({'name': 'Upgrade stage (test)', 'forecast_category': 'commit'})
+territory = env['crm_ext.territory'].create({
+    'name': 'Upgrade territory (test)', 'team_id': env['crm.team'].search([], limit=1).id,
+})
+customer = env['res.partner'].create({'name': 'Upgrade customer (test)', 'is_company': True})
+goods = env['product.product'].create({'name': 'Upgrade chair (test)', 'type': 'consu', 'list_price': 40})
+opportunity = env['crm.lead'].create({
+    'name': 'Upgrade opportunity (test)', 'type': 'opportunity', 'partner_id': customer.id,
+    'stage_id': stage.id, 'date_deadline': '2031-05-17',
+})
+opportunity.write({
+    'territory_id': territory.id, 'forecast_category': 'best_case', 'revenue_from_lines': False,
+    'opportunity_line_ids': [(0, 0, {'product_id': goods.id, 'product_uom_qty': 3})],
+})
+order = env['sale.order'].create({
+    'partner_id': customer.id, 'opportunity_id': opportunity.id,
+    'order_line': [(0, 0, {'product_id': goods.id, 'product_uom_qty': 2})],
+})
+order.action_confirm()
+invoice = env['account.move'].create({
+    'move_type': 'out_invoice', 'partner_id': customer.id, 'opportunity_id': opportunity.id,
+    'invoice_line_ids': [(0, 0, {'name': 'Upgrade line (test)', 'quantity': 1, 'price_unit': 75})],
+})
+assert order.picking_ids.opportunity_id == opportunity, order.picking_ids
+stage_filter = env['ir.filters'].create({
+    'name': 'Upgrade by category (test)', 'model_id': 'crm.lead', 'user_id': False,
+    'domain': "[('territory_id', '!=', False)]", 'context': "{'group_by': ['forecast_category']}",
+})
 fields = env['ir.model.fields'].search([
-    '|', '&', ('model', '=', 'utm.campaign'), ('name', 'in', ('budget', 'cost')),
-    '&', ('model', '=', 'res.partner'), ('name', '=', 'rfm_segment'),
+    '|', '|', '|', '&', ('model', '=', 'utm.campaign'), ('name', 'in', ('budget', 'cost')),
+    '&', ('model', '=', 'res.partner'), ('name', 'in', ('rfm_segment', 'amount_due')),
+    '&', ('model', '=', 'crm.lead'), ('name', '=', 'territory_id'),
+    '&', ('model', '=', 'account.move'), ('name', '=', 'opportunity_id'),
 ])
 env.cr.commit()
 print('FILLED=' + json.dumps({
@@ -93,6 +126,10 @@ print('FILLED=' + json.dumps({
     'contract': contract.id, 'warranty': warranty.id, 'team': team.id, 'company': env.company.id,
     'filter': saved.id, 'users_rfm': env['ir.model.fields']._get('res.users', 'rfm_segment').id,
     'sales_company': env.company.id, 'user': env.user.id,
+    'stage': stage.id, 'territory': territory.id, 'opportunity': opportunity.id, 'invoice': invoice.id,
+    'pickings': order.picking_ids.ids, 'stage_filter': stage_filter.id,
+    'users_amount_due': env['ir.model.fields']._get('res.users', 'amount_due').id,
+    'ticket_interactions': env['ir.model.fields']._get('crm_ext.ticket', 'interaction_count').id,
 }))
 """
 
@@ -173,6 +210,56 @@ assert settings.crm_ext_credit_control_policy == 'block', settings.crm_ext_credi
 assert env.ref('crm_ext_sales.selection__res_company__crm_ext_date_calendar__jalali').value == 'jalali'
 order_fields = env['ir.model.fields'].search([('model', '=', 'sale.order')]).mapped('name')
 assert 'credit_limit_exceeded' not in order_fields and 'crm_ext_credit_limit_exceeded' in order_fields
+# crm_ext_sales: the second batch (opportunities, stages, invoices, transfers, partners)
+stage = env['crm.stage'].browse(ids['stage'])
+assert stage.crm_ext_forecast_category == 'commit', stage.crm_ext_forecast_category
+opportunity = env['crm.lead'].browse(ids['opportunity'])
+assert opportunity.crm_ext_territory_id.id == ids['territory'], opportunity.crm_ext_territory_id
+assert opportunity.crm_ext_forecast_category == 'best_case', opportunity.crm_ext_forecast_category
+assert str(opportunity.crm_ext_forecast_month) == '2031-05-01', opportunity.crm_ext_forecast_month
+assert not opportunity.crm_ext_revenue_from_lines
+assert opportunity.crm_ext_opportunity_line_ids.product_uom_qty == 3, opportunity.crm_ext_opportunity_line_ids
+invoice = env['account.move'].browse(ids['invoice'])
+assert invoice.crm_ext_opportunity_id == opportunity, invoice.crm_ext_opportunity_id
+assert opportunity.crm_ext_invoice_ids == invoice, opportunity.crm_ext_invoice_ids
+pickings = env['stock.picking'].browse(ids['pickings'])
+assert pickings and pickings.crm_ext_opportunity_id == opportunity, pickings
+assert opportunity.crm_ext_delivery_count == len(pickings), opportunity.crm_ext_delivery_count
+env.cr.execute(
+    "SELECT table_name, column_name FROM information_schema.columns"
+    " WHERE (table_name, column_name) IN (('crm_lead', 'territory_id'), ('crm_lead', 'forecast_category'),"
+    " ('crm_lead', 'forecast_month'), ('crm_lead', 'revenue_from_lines'), ('crm_stage', 'forecast_category'),"
+    " ('account_move', 'opportunity_id'), ('stock_picking', 'opportunity_id'))"
+)
+assert not env.cr.fetchall()
+env.cr.execute(
+    "SELECT indexname FROM pg_indexes WHERE indexname IN ('crm_lead__crm_ext_territory_id_index',"
+    " 'account_move__crm_ext_opportunity_id_index', 'stock_picking__crm_ext_opportunity_id_index')"
+)
+assert len(env.cr.fetchall()) == 3
+report = env['account.invoice.report'].search([('crm_ext_opportunity_id', '=', opportunity.id)])
+assert report and report.crm_ext_opportunity_id == opportunity, report
+field = env['ir.model.fields']._get
+assert field('crm.lead', 'crm_ext_territory_id').id == ids['fields']['territory_id']
+assert field('account.move', 'crm_ext_opportunity_id').id == ids['fields']['opportunity_id']
+assert field('res.partner', 'crm_ext_amount_due').id == ids['fields']['amount_due']
+assert field('res.users', 'crm_ext_amount_due').id == ids['users_amount_due']
+assert field('crm_ext.ticket', 'crm_ext_interaction_count').id == ids['ticket_interactions']
+for model, old in (
+    ('crm.lead', 'territory_id'), ('crm.lead', 'invoice_count'), ('crm.stage', 'forecast_category'),
+    ('res.partner', 'amount_due'), ('res.users', 'amount_due'), ('stock.picking', 'opportunity_id'),
+    ('account.invoice.report', 'opportunity_id'), ('crm_ext.ticket', 'interaction_count'),
+):
+    assert not env['ir.model.fields']._get(model, old), (model, old)
+assert env.ref('crm_ext_sales.selection__crm_stage__crm_ext_forecast_category__commit').value == 'commit'
+assert env.ref('crm_ext_sales.selection__crm_lead__crm_ext_forecast_category__best_case').value == 'best_case'
+stage_filter = env['ir.filters'].browse(ids['stage_filter'])
+assert stage_filter.domain == "[('crm_ext_territory_id', '!=', False)]", stage_filter.domain
+assert stage_filter.context == "{{'group_by': ['crm_ext_forecast_category']}}", stage_filter.context
+env['crm.lead']._read_group(stage_filter._get_eval_domain(), ['crm_ext_forecast_category'], ['__count'])
+customer = opportunity.partner_id
+customer.invalidate_recordset()
+assert customer.crm_ext_open_opportunity_count == 1, customer.crm_ext_open_opportunity_count
 print('UPGRADE-OK')
 """
 
@@ -201,7 +288,14 @@ def test_upgrade_keeps_the_data_of_renamed_fields(upgrade_db, tmp_path):
     out = _odoo(upgrade_db, stdin=FILL, command=("shell",), addons_path=before_path)
     [line] = [line for line in out.splitlines() if line.startswith("FILLED=")]
     ids = line.removeprefix("FILLED=")
-    assert json.loads(ids)["fields"].keys() == {"budget", "cost", "rfm_segment"}
+    assert json.loads(ids)["fields"].keys() == {
+        "budget",
+        "cost",
+        "rfm_segment",
+        "amount_due",
+        "territory_id",
+        "opportunity_id",
+    }
     # upgrade with the add-ons of this tree: a clean log (checked by _odoo), the data kept
     _odoo(upgrade_db, "-u", MODULES, "--stop-after-init")
     versions = dict(
@@ -210,5 +304,5 @@ def test_upgrade_keeps_the_data_of_renamed_fields(upgrade_db, tmp_path):
     assert versions["crm_ext_marketing"] == "18.0.1.3.0", versions
     assert versions["crm_ext_service"] == "18.0.1.2.0", versions
     assert versions["crm_ext_analytics"] == "18.0.1.1.0", versions
-    assert versions["crm_ext_sales"] == "18.0.1.2.0", versions
+    assert versions["crm_ext_sales"] == "18.0.1.3.0", versions
     assert "UPGRADE-OK" in _odoo(upgrade_db, stdin=CHECK.format(ids=ids), command=("shell",))

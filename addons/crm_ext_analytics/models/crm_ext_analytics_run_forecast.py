@@ -78,7 +78,7 @@ class CrmExtAnalyticsRun(models.Model):
         """Open opportunities' expected revenue times probability, per closing month, for the
         company (key 0) and each team (key = team id)."""
         self.env["crm.lead"].flush_model(
-            ["type", "active", "company_id", "forecast_month", "team_id", "prorated_revenue"]
+            ["type", "active", "company_id", "crm_ext_forecast_month", "team_id", "prorated_revenue"]
         )
         rows = self._read_rows(
             SQL(
@@ -86,13 +86,13 @@ class CrmExtAnalyticsRun(models.Model):
                 SELECT team_id, %s AS month, SUM(prorated_revenue)
                   FROM crm_lead
                  WHERE type = 'opportunity' AND active AND company_id = %s
-                   AND forecast_month IS NOT NULL AND COALESCE(probability, 0) < 100
+                   AND crm_ext_forecast_month IS NOT NULL AND COALESCE(probability, 0) < 100
               GROUP BY team_id, month
                 """,
                 # an open opportunity's forecast month is the month of its expected closing
-                self._forecast_month_sql(SQL("COALESCE(date_deadline, forecast_month)"))
+                self._forecast_month_sql(SQL("COALESCE(date_deadline, crm_ext_forecast_month)"))
                 if self.company_id.crm_ext_date_analytics_jalali
-                else SQL.identifier("forecast_month"),
+                else SQL.identifier("crm_ext_forecast_month"),
                 self.company_id.id,
             )
         )

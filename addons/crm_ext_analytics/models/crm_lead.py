@@ -14,12 +14,14 @@ class CrmLead(models.Model):
         help="Bought together with the products of the opportunity, and the customer's next best offers.",
     )
 
-    @api.depends("opportunity_line_ids.product_id", "partner_id", "company_id")
+    @api.depends("crm_ext_opportunity_line_ids.product_id", "partner_id", "company_id")
     def _compute_crm_ext_suggested_product_ids(self):
         Suggest = self.env["crm_ext.product.rule"]
         for lead in self:
             lead.crm_ext_suggested_product_ids = Suggest._suggest_products(
-                lead.opportunity_line_ids.product_id, lead.partner_id, lead.company_id or self.env.company
+                lead.crm_ext_opportunity_line_ids.product_id,
+                lead.partner_id,
+                lead.company_id or self.env.company,
             )
 
     def action_crm_ext_add_product(self, product_id):

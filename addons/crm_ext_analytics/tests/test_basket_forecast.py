@@ -148,14 +148,14 @@ class TestBasketForecast(CrmExtAnalyticsCase):
                 "name": "Suggest to me",
                 "type": "opportunity",
                 "partner_id": self.customers[4].id,
-                "opportunity_line_ids": [Command.create({"product_id": self.b.id})],
+                "crm_ext_opportunity_line_ids": [Command.create({"product_id": self.b.id})],
             }
         )
         self.assertEqual(lead.crm_ext_suggested_product_ids, self.a, "B -> A")
         self.a.with_context(
             crm_ext_document_model="crm.lead", crm_ext_document_id=lead.id
         ).action_crm_ext_add_to_document()
-        self.assertEqual(lead.opportunity_line_ids.product_id, self.a | self.b)
+        self.assertEqual(lead.crm_ext_opportunity_line_ids.product_id, self.a | self.b)
         with self.assertRaises(UserError):
             self.a.action_crm_ext_add_to_document()
 

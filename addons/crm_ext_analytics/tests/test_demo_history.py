@@ -94,9 +94,11 @@ class TestDemoHistory(ForgetRunProgress, HttpCase):
 
         customer = next(iter(first_invoice))
         rows = history.filtered(lambda row: row.partner_id == customer)
-        self.assertEqual(customer.sales_history_count, len(set(rows.mapped("document_number"))))
-        self.assertAlmostEqual(customer.sales_history_amount, sum(rows.mapped("amount_company")), places=2)
-        self.assertEqual(customer.sales_history_last_date, max(rows.mapped("date")))
+        self.assertEqual(customer.crm_ext_sales_history_count, len(set(rows.mapped("document_number"))))
+        self.assertAlmostEqual(
+            customer.crm_ext_sales_history_amount, sum(rows.mapped("amount_company")), places=2
+        )
+        self.assertEqual(customer.crm_ext_sales_history_last_date, max(rows.mapped("date")))
         rfm = self.env["crm_ext.customer.rfm"].search(
             [("company_id", "=", main.id), ("partner_id", "=", customer.id)]
         )

@@ -82,7 +82,7 @@ class CrmExtTerritory(models.Model):
     def _compute_lead_count(self):
         counts = dict(
             self.env["crm.lead"]._read_group(
-                [("territory_id", "in", self.ids)], ["territory_id"], ["__count"]
+                [("crm_ext_territory_id", "in", self.ids)], ["crm_ext_territory_id"], ["__count"]
             )
         )
         for territory in self:
@@ -91,6 +91,6 @@ class CrmExtTerritory(models.Model):
     def action_view_leads(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("crm.crm_lead_all_leads")
-        action["domain"] = [("territory_id", "=", self.id)]
+        action["domain"] = [("crm_ext_territory_id", "=", self.id)]
         action["context"] = {"active_test": False}
         return action

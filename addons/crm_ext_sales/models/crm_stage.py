@@ -12,9 +12,10 @@ FORECAST_CATEGORIES = [
 class CrmStage(models.Model):
     _inherit = "crm.stage"
 
-    forecast_category = fields.Selection(
+    crm_ext_forecast_category = fields.Selection(
         FORECAST_CATEGORIES,
         default="pipeline",
         required=True,
         help="Forecast category of the opportunities in this stage (each opportunity may override it).",
+        string="Forecast Category",
     )

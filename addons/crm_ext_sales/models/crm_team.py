@@ -22,7 +22,7 @@ class CrmTeam(models.Model):
         delay = float(self.env["ir.config_parameter"].sudo().get_param("crm.assignment.delay", default=0))
         now = self.env.cr.now()
         domain = [
-            ("territory_id", "!=", False),
+            ("crm_ext_territory_id", "!=", False),
             ("team_id", "=", False),
             ("user_id", "=", False),
             ("create_date", "<=", now - datetime.timedelta(hours=delay)),

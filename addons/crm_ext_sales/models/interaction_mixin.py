@@ -13,8 +13,10 @@ class CrmExtInteractionCountMixin(models.AbstractModel):
     _description = "Interaction Count Mixin"
     _interaction_field = None
 
-    interaction_count = fields.Integer(
-        compute="_compute_interaction_count", groups="crm_ext_sales.group_sales_user"
+    crm_ext_interaction_count = fields.Integer(
+        compute="_compute_interaction_count",
+        groups="crm_ext_sales.group_sales_user",
+        string="Interaction Count",
     )
 
     def _interaction_owner(self):
@@ -32,7 +34,7 @@ class CrmExtInteractionCountMixin(models.AbstractModel):
             )
         )
         for record, owner in owners.items():
-            record.interaction_count = counts.get(owner, 0)
+            record.crm_ext_interaction_count = counts.get(owner, 0)
 
     def _interaction_values(self):
         """Partner and opportunity an interaction about this record is filed under."""

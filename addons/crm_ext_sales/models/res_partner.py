@@ -19,60 +19,80 @@ class ResPartner(models.Model):
     _inherit = ["res.partner", "crm_ext.interaction.count.mixin"]
     _interaction_field = "commercial_partner_id"
 
-    interaction_ids = fields.One2many(
+    crm_ext_interaction_ids = fields.One2many(
         "crm_ext.interaction", "commercial_partner_id", string="Interactions", groups=SALES_USER
     )
-    open_opportunity_count = fields.Integer(compute="_compute_customer_360", groups=SALES_USER)
-    open_pipeline_amount = fields.Monetary(
+    crm_ext_open_opportunity_count = fields.Integer(
+        compute="_compute_customer_360", groups=SALES_USER, string="Open Opportunity Count"
+    )
+    crm_ext_open_pipeline_amount = fields.Monetary(
         compute="_compute_customer_360",
         groups=SALES_USER,
-        currency_field="customer_360_currency_id",
+        currency_field="crm_ext_customer_360_currency_id",
         help="Expected revenue of the open opportunities.",
+        string="Open Pipeline Amount",
     )
-    customer_quotation_count = fields.Integer(
+    crm_ext_customer_quotation_count = fields.Integer(
         compute="_compute_customer_360", groups=SALES_USER, string="Open Quotations"
     )
-    customer_order_count = fields.Integer(
+    crm_ext_customer_order_count = fields.Integer(
         compute="_compute_customer_360", groups=SALES_USER, string="Confirmed Orders"
     )
-    pending_delivery_count = fields.Integer(compute="_compute_customer_360", groups=SALES_USER)
-    late_delivery_count = fields.Integer(compute="_compute_customer_360", groups=SALES_USER)
-    open_invoice_count = fields.Integer(compute="_compute_customer_360", groups=SALES_USER)
-    overdue_invoice_count = fields.Integer(compute="_compute_customer_360", groups=SALES_USER)
-    amount_due = fields.Monetary(
-        compute="_compute_customer_360", groups=SALES_USER, currency_field="customer_360_currency_id"
+    crm_ext_pending_delivery_count = fields.Integer(
+        compute="_compute_customer_360", groups=SALES_USER, string="Pending Delivery Count"
     )
-    amount_overdue = fields.Monetary(
-        compute="_compute_customer_360", groups=SALES_USER, currency_field="customer_360_currency_id"
+    crm_ext_late_delivery_count = fields.Integer(
+        compute="_compute_customer_360", groups=SALES_USER, string="Late Delivery Count"
     )
-    customer_payment_count = fields.Integer(
+    crm_ext_open_invoice_count = fields.Integer(
+        compute="_compute_customer_360", groups=SALES_USER, string="Open Invoice Count"
+    )
+    crm_ext_overdue_invoice_count = fields.Integer(
+        compute="_compute_customer_360", groups=SALES_USER, string="Overdue Invoice Count"
+    )
+    crm_ext_amount_due = fields.Monetary(
+        compute="_compute_customer_360",
+        groups=SALES_USER,
+        currency_field="crm_ext_customer_360_currency_id",
+        string="Amount Due",
+    )
+    crm_ext_amount_overdue = fields.Monetary(
+        compute="_compute_customer_360",
+        groups=SALES_USER,
+        currency_field="crm_ext_customer_360_currency_id",
+        string="Amount Overdue",
+    )
+    crm_ext_customer_payment_count = fields.Integer(
         compute="_compute_customer_360", groups=SALES_USER, string="Payments Received"
     )
-    average_days_to_pay = fields.Float(
+    crm_ext_average_days_to_pay = fields.Float(
         compute="_compute_customer_360",
         groups=SALES_USER,
         digits=(16, 1),
         help="Average days from invoice date to full payment, over paid invoices.",
+        string="Average Days To Pay",
     )
-    last_interaction_date = fields.Datetime(compute="_compute_customer_360", groups=SALES_USER)
-    sales_history_amount = fields.Monetary(
+    crm_ext_last_interaction_date = fields.Datetime(
+        compute="_compute_customer_360", groups=SALES_USER, string="Last Interaction Date"
+    )
+    crm_ext_sales_history_amount = fields.Monetary(
         string="Revenue before Odoo",
         compute="_compute_customer_360",
         groups=SALES_USER,
-        currency_field="customer_360_currency_id",
+        currency_field="crm_ext_customer_360_currency_id",
         help="Net amount of the sales history imported from the former system (credit notes deducted).",
     )
-    sales_history_count = fields.Integer(
+    crm_ext_sales_history_count = fields.Integer(
         string="Documents before Odoo",
         compute="_compute_customer_360",
         groups=SALES_USER,
         help="Invoices and credit notes of the imported sales history.",
     )
-    sales_history_last_date = fields.Date(
+    crm_ext_sales_history_last_date = fields.Date(
         string="Last Sale before Odoo", compute="_compute_customer_360", groups=SALES_USER
     )
-    customer_360_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_customer_360", groups=SALES_USER
+    crm_ext_customer_360_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_customer_360", groups=SALES_USER, string="Customer 360 Currency"
     )
 
     def _interaction_owner(self):
@@ -93,22 +113,22 @@ class ResPartner(models.Model):
 
     def _customer_360_defaults(self):
         return {
-            "open_opportunity_count": 0,
-            "open_pipeline_amount": 0.0,
-            "customer_quotation_count": 0,
-            "customer_order_count": 0,
-            "pending_delivery_count": 0,
-            "late_delivery_count": 0,
-            "open_invoice_count": 0,
-            "overdue_invoice_count": 0,
-            "amount_due": 0.0,
-            "amount_overdue": 0.0,
-            "customer_payment_count": 0,
-            "average_days_to_pay": 0.0,
-            "last_interaction_date": False,
-            "sales_history_amount": 0.0,
-            "sales_history_count": 0,
-            "sales_history_last_date": False,
+            "crm_ext_open_opportunity_count": 0,
+            "crm_ext_open_pipeline_amount": 0.0,
+            "crm_ext_customer_quotation_count": 0,
+            "crm_ext_customer_order_count": 0,
+            "crm_ext_pending_delivery_count": 0,
+            "crm_ext_late_delivery_count": 0,
+            "crm_ext_open_invoice_count": 0,
+            "crm_ext_overdue_invoice_count": 0,
+            "crm_ext_amount_due": 0.0,
+            "crm_ext_amount_overdue": 0.0,
+            "crm_ext_customer_payment_count": 0,
+            "crm_ext_average_days_to_pay": 0.0,
+            "crm_ext_last_interaction_date": False,
+            "crm_ext_sales_history_amount": 0.0,
+            "crm_ext_sales_history_count": 0,
+            "crm_ext_sales_history_last_date": False,
         }
 
     def _compute_customer_360(self):
@@ -120,7 +140,7 @@ class ResPartner(models.Model):
                 {
                     **self._customer_360_defaults(),
                     **values.get(partner.commercial_partner_id.id, {}),
-                    "customer_360_currency_id": currency,
+                    "crm_ext_customer_360_currency_id": currency,
                 }
             )
 
@@ -203,24 +223,24 @@ class ResPartner(models.Model):
         for partner, company, count, revenue in grouped(
             "opportunities", ["company_id"], ["__count", "expected_revenue:sum"]
         ):
-            add("open_opportunity_count", partner, count)
+            add("crm_ext_open_opportunity_count", partner, count)
             add(
-                "open_pipeline_amount",
+                "crm_ext_open_pipeline_amount",
                 partner,
                 self._in_company_currency(company or self.env.company, revenue),
             )
         for figure, key in (
-            ("quotations", "customer_quotation_count"),
-            ("orders", "customer_order_count"),
-            ("deliveries", "pending_delivery_count"),
-            ("late_deliveries", "late_delivery_count"),
-            ("payments", "customer_payment_count"),
+            ("quotations", "crm_ext_customer_quotation_count"),
+            ("orders", "crm_ext_customer_order_count"),
+            ("deliveries", "crm_ext_pending_delivery_count"),
+            ("late_deliveries", "crm_ext_late_delivery_count"),
+            ("payments", "crm_ext_customer_payment_count"),
         ):
             for partner, count in grouped(figure, [], ["__count"]):
                 add(key, partner, count)
         for figure, count_key, amount_key in (
-            ("invoices", "open_invoice_count", "amount_due"),
-            ("overdue_invoices", "overdue_invoice_count", "amount_overdue"),
+            ("invoices", "crm_ext_open_invoice_count", "crm_ext_amount_due"),
+            ("overdue_invoices", "crm_ext_overdue_invoice_count", "crm_ext_amount_overdue"),
         ):
             for partner, company, count, residual in grouped(
                 figure, ["company_id"], ["__count", "amount_residual_signed:sum"]
@@ -229,13 +249,13 @@ class ResPartner(models.Model):
                 add(amount_key, partner, self._in_company_currency(company, residual))
 
         for partner_id, days in self._average_days_to_pay(ids, self.env.companies.ids):
-            values[partner_id]["average_days_to_pay"] = days
+            values[partner_id]["crm_ext_average_days_to_pay"] = days
 
         if self.env["crm_ext.interaction"].has_access("read"):
             for partner, last in self.env["crm_ext.interaction"]._read_group(
                 [("commercial_partner_id", "in", ids)], ["commercial_partner_id"], ["date:max"]
             ):
-                values[partner.id]["last_interaction_date"] = last
+                values[partner.id]["crm_ext_last_interaction_date"] = last
         self._customer_360_sales_history(ids, values)
         return values
 
@@ -250,11 +270,13 @@ class ResPartner(models.Model):
             ["amount_company:sum", "document_number:count_distinct", "date:max"],
         ):
             bucket = values[partner.id]
-            bucket["sales_history_amount"] = bucket.get(
-                "sales_history_amount", 0.0
+            bucket["crm_ext_sales_history_amount"] = bucket.get(
+                "crm_ext_sales_history_amount", 0.0
             ) + self._in_company_currency(company, amount)
-            bucket["sales_history_count"] = bucket.get("sales_history_count", 0) + documents
-            bucket["sales_history_last_date"] = max(last, bucket.get("sales_history_last_date") or last)
+            bucket["crm_ext_sales_history_count"] = bucket.get("crm_ext_sales_history_count", 0) + documents
+            bucket["crm_ext_sales_history_last_date"] = max(
+                last, bucket.get("crm_ext_sales_history_last_date") or last
+            )
 
     def action_view_sales_history(self):
         self.ensure_one()

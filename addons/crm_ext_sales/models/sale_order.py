@@ -51,7 +51,7 @@ class SaleOrder(models.Model):
                 used += order.amount_total / (order.currency_rate or 1.0)
             order.crm_ext_customer_credit_used = used
             order.crm_ext_customer_credit_limit = limit
-            order.crm_ext_customer_amount_overdue = customer.amount_overdue if customer.id else 0.0
+            order.crm_ext_customer_amount_overdue = customer.crm_ext_amount_overdue if customer.id else 0.0
             order.crm_ext_credit_limit_exceeded = bool(limit) and used > limit
 
     def _credit_blocked(self):

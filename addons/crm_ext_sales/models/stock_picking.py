@@ -6,7 +6,7 @@ from odoo.tools.sql import column_exists, create_column
 class StockPicking(models.Model):
     _inherit = "stock.picking"
 
-    opportunity_id = fields.Many2one(
+    crm_ext_opportunity_id = fields.Many2one(
         "crm.lead",
         related="sale_id.opportunity_id",
         store=True,
@@ -15,10 +15,10 @@ class StockPicking(models.Model):
     )
 
     def _auto_init(self):
-        """On a database that already has transfers, ``opportunity_id`` is created and filled here
+        """On a database that already has transfers, ``crm_ext_opportunity_id`` is created and filled here
         in one UPDATE instead of transfer by transfer."""
-        if not column_exists(self.env.cr, "stock_picking", "opportunity_id"):
-            create_column(self.env.cr, "stock_picking", "opportunity_id", "int4")
+        if not column_exists(self.env.cr, "stock_picking", "crm_ext_opportunity_id"):
+            create_column(self.env.cr, "stock_picking", "crm_ext_opportunity_id", "int4")
             self._init_opportunity_column()
         return super()._auto_init()
 
@@ -27,7 +27,7 @@ class StockPicking(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                UPDATE stock_picking picking SET opportunity_id = so.opportunity_id
+                UPDATE stock_picking picking SET crm_ext_opportunity_id = so.opportunity_id
                   FROM sale_order so
                  WHERE so.id = picking.sale_id AND so.opportunity_id IS NOT NULL
                 """
@@ -40,5 +40,5 @@ class StockPicking(models.Model):
             "type": "ir.actions.act_window",
             "res_model": "crm.lead",
             "view_mode": "form",
-            "res_id": self.opportunity_id.id,
+            "res_id": self.crm_ext_opportunity_id.id,
         }

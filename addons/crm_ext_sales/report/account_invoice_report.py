@@ -5,9 +5,9 @@ from odoo.tools import SQL
 class AccountInvoiceReport(models.Model):
     _inherit = "account.invoice.report"
 
-    opportunity_id = fields.Many2one("crm.lead", readonly=True)
+    crm_ext_opportunity_id = fields.Many2one("crm.lead", readonly=True, string="Opportunity")
 
-    _depends = {"account.move": ["opportunity_id"]}
+    _depends = {"account.move": ["crm_ext_opportunity_id"]}
 
     def _select(self):
-        return SQL("%s, move.opportunity_id", super()._select())
+        return SQL("%s, move.crm_ext_opportunity_id", super()._select())

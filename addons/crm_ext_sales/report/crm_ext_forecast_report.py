@@ -36,11 +36,12 @@ class CrmExtForecastReport(models.Model):
     )
 
     _depends = {
-        "crm.lead": ["forecast_month", "team_id", "user_id", "company_id", "forecast_category",
-                     "expected_revenue", "prorated_revenue", "type", "active", "territory_id"],
+        "crm.lead": ["crm_ext_forecast_month", "team_id", "user_id", "company_id",
+                     "crm_ext_forecast_category", "expected_revenue", "prorated_revenue", "type", "active",
+                     "crm_ext_territory_id"],
         "crm_ext.forecast.adjustment": ["period", "team_id", "company_id", "amount"],
-        "account.move": ["invoice_date", "team_id", "invoice_user_id", "company_id", "opportunity_id",
-                         "amount_untaxed_signed", "state", "move_type"],
+        "account.move": ["invoice_date", "team_id", "invoice_user_id", "company_id",
+                         "crm_ext_opportunity_id", "amount_untaxed_signed", "state", "move_type"],
     }  # fmt: skip
 
     def _query(self):
@@ -51,13 +52,15 @@ class CrmExtForecastReport(models.Model):
                     -- a row keeps its id from one query to the next: 3 x the source's id, + 1 for
                     -- adjustments, + 2 for invoices (row_number() numbered the rows anew each time)
                     SELECT lead.id * 3 AS id,
-                           lead.forecast_month AS month, lead.team_id, lead.user_id, lead.company_id,
-                           lead.id AS lead_id, lead.territory_id, lead.forecast_category AS category,
+                           lead.crm_ext_forecast_month AS month, lead.team_id, lead.user_id,
+                           lead.company_id, lead.id AS lead_id, lead.crm_ext_territory_id AS territory_id,
+                           lead.crm_ext_forecast_category AS category,
                            lead.expected_revenue, lead.prorated_revenue AS weighted_revenue,
                            0.0 AS adjustment_amount, lead.prorated_revenue AS forecast_amount,
                            0.0 AS invoiced_amount, lead.prorated_revenue AS amount
                       FROM crm_lead lead
-                     WHERE lead.type = 'opportunity' AND lead.active AND lead.forecast_month IS NOT NULL
+                     WHERE lead.type = 'opportunity' AND lead.active
+                       AND lead.crm_ext_forecast_month IS NOT NULL
                  UNION ALL
                     SELECT adjustment.id * 3 + 1,
                            adjustment.period, adjustment.team_id, NULL, adjustment.company_id,
@@ -67,10 +70,11 @@ class CrmExtForecastReport(models.Model):
                  UNION ALL
                     SELECT move.id * 3 + 2,
                            date_trunc('month', move.invoice_date)::date, move.team_id, move.invoice_user_id,
-                           move.company_id, move.opportunity_id, opportunity.territory_id, 'invoiced',
+                           move.company_id, move.crm_ext_opportunity_id, opportunity.crm_ext_territory_id,
+                           'invoiced',
                            0.0, 0.0, 0.0, 0.0, move.amount_untaxed_signed, move.amount_untaxed_signed
                       FROM account_move move
-                 LEFT JOIN crm_lead opportunity ON opportunity.id = move.opportunity_id
+                 LEFT JOIN crm_lead opportunity ON opportunity.id = move.crm_ext_opportunity_id
                      WHERE move.state = 'posted'
                        AND move.move_type IN ('out_invoice', 'out_refund')
                        AND move.invoice_date IS NOT NULL

@@ -20,7 +20,7 @@ class TestSalesTour(HttpCase):
                 "name": "Tour deal",
                 "type": "opportunity",
                 "partner_id": customer.id,
-                "opportunity_line_ids": [(0, 0, {"product_id": product.id, "product_uom_qty": 2})],
+                "crm_ext_opportunity_line_ids": [(0, 0, {"product_id": product.id, "product_uom_qty": 2})],
             }
         )
         self.start_tour(
@@ -29,11 +29,14 @@ class TestSalesTour(HttpCase):
         order = lead.order_ids
         self.assertEqual(order.state, "sale")
         self.assertEqual(order.picking_ids.state, "done")
-        self.assertEqual(order.picking_ids.opportunity_id, lead)
-        invoices = env["account.move"].search([("opportunity_id", "=", lead.id)])
+        self.assertEqual(order.picking_ids.crm_ext_opportunity_id, lead)
+        invoices = env["account.move"].search([("crm_ext_opportunity_id", "=", lead.id)])
         self.assertEqual(sorted(invoices.mapped("move_type")), ["out_invoice", "out_refund"])
         self.assertEqual(set(invoices.mapped("state")), {"posted"})
         invoice = invoices.filtered(lambda m: m.move_type == "out_invoice")
         self.assertIn(invoice.payment_state, ("paid", "in_payment", "reversed"))
         lead.invalidate_recordset()
-        self.assertEqual((lead.invoice_count, lead.credit_note_count, lead.payment_count), (1, 1, 1))
+        self.assertEqual(
+            (lead.crm_ext_invoice_count, lead.crm_ext_credit_note_count, lead.crm_ext_payment_count),
+            (1, 1, 1),
+        )

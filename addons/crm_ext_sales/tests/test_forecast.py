@@ -14,7 +14,7 @@ class TestForecast(CrmExtSalesCase):
         super().setUpClass()
         cls.team = cls.env["crm.team"].create({"name": "Forecast team (test)"})
         cls.stage_commit = cls.env["crm.stage"].create(
-            {"name": "Negotiation (test)", "forecast_category": "commit", "sequence": 90}
+            {"name": "Negotiation (test)", "crm_ext_forecast_category": "commit", "sequence": 90}
         )
         cls.stage_won = cls.env["crm.stage"].search([("is_won", "=", True)], limit=1)
 
@@ -40,16 +40,16 @@ class TestForecast(CrmExtSalesCase):
 
     def test_category_from_stage_override_and_month(self):
         lead = self._opportunity(expected_revenue=1000, probability=40, stage_id=self.stage_commit.id)
-        self.assertEqual(lead.forecast_category, "commit")
-        self.assertEqual(lead.forecast_month, date(2031, 3, 1))
-        lead.forecast_category = "best_case"
-        self.assertEqual(lead.forecast_category, "best_case", "overridable per opportunity")
+        self.assertEqual(lead.crm_ext_forecast_category, "commit")
+        self.assertEqual(lead.crm_ext_forecast_month, date(2031, 3, 1))
+        lead.crm_ext_forecast_category = "best_case"
+        self.assertEqual(lead.crm_ext_forecast_category, "best_case", "overridable per opportunity")
         lead.action_set_won()
-        self.assertEqual(lead.forecast_category, "won")
-        self.assertEqual(lead.forecast_month, lead.date_closed.date().replace(day=1))
+        self.assertEqual(lead.crm_ext_forecast_category, "won")
+        self.assertEqual(lead.crm_ext_forecast_month, lead.date_closed.date().replace(day=1))
         lost = self._opportunity(expected_revenue=500)
         lost.action_set_lost()
-        self.assertEqual(lost.forecast_category, "omitted")
+        self.assertEqual(lost.crm_ext_forecast_category, "omitted")
 
     def _tracked_fields(self, lead, after=0):
         """Names of the fields tracked on ``lead`` by messages of ids above ``after``."""
@@ -69,13 +69,13 @@ class TestForecast(CrmExtSalesCase):
         reason = self.env["crm.lost.reason"].create({"name": "Too expensive (test)"})
         self._tracked_fields(lead)  # the creation discards tracking until the next flush
         lead.action_set_lost(lost_reason_id=reason.id)
-        self.assertEqual(lead.forecast_category, "omitted")
+        self.assertEqual(lead.crm_ext_forecast_category, "omitted")
         self.assertEqual(self._tracked_fields(lead), ["active", "lost_reason_id"])
         lead.action_unarchive()
         self._tracked_fields(lead)
         last = self.env["mail.message"].search([], order="id desc", limit=1).id
-        lead.write({"forecast_category": "best_case"})
-        self.assertEqual(self._tracked_fields(lead, after=last), ["forecast_category"])
+        lead.write({"crm_ext_forecast_category": "best_case"})
+        self.assertEqual(self._tracked_fields(lead, after=last), ["crm_ext_forecast_category"])
 
     def _adjustment_and_invoice(self):
         """A manager's adjustment of -100 and a posted invoice of 300 in March 2031."""

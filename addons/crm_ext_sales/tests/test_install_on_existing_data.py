@@ -18,7 +18,7 @@ class TestInstallOnExistingData(CrmExtSalesCase):
         super().setUpClass()
         Lead, Stage = cls.env["crm.lead"], cls.env["crm.stage"]
         cls.stage_commit = Stage.create(
-            {"name": "Contract (test)", "forecast_category": "commit", "sequence": 91}
+            {"name": "Contract (test)", "crm_ext_forecast_category": "commit", "sequence": 91}
         )
         cls.stage_won = Stage.search([("is_won", "=", True)], limit=1)
         cls.today = fields.Date.context_today(cls.env.user)
@@ -84,31 +84,46 @@ class TestInstallOnExistingData(CrmExtSalesCase):
         cr = self.env.cr
         lead_ids = [lead.id for lead in self.leads.values()]
         cr.execute(
-            "UPDATE crm_lead SET forecast_category = NULL, forecast_month = NULL WHERE id = ANY(%s)",
+            "UPDATE crm_lead SET crm_ext_forecast_category = NULL, crm_ext_forecast_month = NULL"
+            " WHERE id = ANY(%s)",
             [lead_ids],
         )
-        cr.execute("UPDATE account_move SET opportunity_id = NULL WHERE id = ANY(%s)", [self.moves.ids])
-        cr.execute("UPDATE stock_picking SET opportunity_id = NULL WHERE id = ANY(%s)", [self.picking.ids])
+        cr.execute(
+            "UPDATE account_move SET crm_ext_opportunity_id = NULL WHERE id = ANY(%s)", [self.moves.ids]
+        )
+        cr.execute(
+            "UPDATE stock_picking SET crm_ext_opportunity_id = NULL WHERE id = ANY(%s)", [self.picking.ids]
+        )
         self.env.invalidate_all()
-        self.env["crm.lead"]._init_forecast_columns(["forecast_category", "forecast_month"])
+        self.env["crm.lead"]._init_forecast_columns(["crm_ext_forecast_category", "crm_ext_forecast_month"])
         self.env["account.move"]._init_opportunity_column()
         self.env["stock.picking"]._init_opportunity_column()
         self.env.invalidate_all()
 
     def test_sql_fill_equals_the_orm(self):
-        computed = {key: (lead.forecast_category, lead.forecast_month) for key, lead in self.leads.items()}
-        linked = {move.id: move.opportunity_id for move in self.moves}
+        computed = {
+            key: (lead.crm_ext_forecast_category, lead.crm_ext_forecast_month)
+            for key, lead in self.leads.items()
+        }
+        linked = {move.id: move.crm_ext_opportunity_id for move in self.moves}
         self._as_if_installed_now()
         self.assertEqual(
-            {key: (lead.forecast_category, lead.forecast_month) for key, lead in self.leads.items()}, computed
+            {
+                key: (lead.crm_ext_forecast_category, lead.crm_ext_forecast_month)
+                for key, lead in self.leads.items()
+            },
+            computed,
         )
-        self.assertEqual({move.id: move.opportunity_id for move in self.moves}, linked)
+        self.assertEqual({move.id: move.crm_ext_opportunity_id for move in self.moves}, linked)
 
     def test_sql_fill_values(self):
         self._as_if_installed_now()
         month = (self.today + timedelta(days=40)).replace(day=1)
         self.assertEqual(
-            {key: (lead.forecast_category, lead.forecast_month) for key, lead in self.leads.items()},
+            {
+                key: (lead.crm_ext_forecast_category, lead.crm_ext_forecast_month)
+                for key, lead in self.leads.items()
+            },
             {
                 "commit": ("commit", month),
                 "won": ("won", datetime(2025, 3, 1).date()),  # the month it was won, not its deadline
@@ -117,11 +132,11 @@ class TestInstallOnExistingData(CrmExtSalesCase):
                 "no_stage": ("pipeline", False),
             },
         )
-        self.assertEqual(self.invoice_one.opportunity_id, self.opportunity_a)
-        self.assertEqual(self.credit_note.opportunity_id, self.opportunity_a)
-        self.assertFalse(self.invoice_two_opportunities.opportunity_id, "orders of two opportunities")
-        self.assertFalse(self.invoice_no_opportunity.opportunity_id)
-        self.assertEqual(self.picking.opportunity_id, self.opportunity_a)
+        self.assertEqual(self.invoice_one.crm_ext_opportunity_id, self.opportunity_a)
+        self.assertEqual(self.credit_note.crm_ext_opportunity_id, self.opportunity_a)
+        self.assertFalse(self.invoice_two_opportunities.crm_ext_opportunity_id, "orders of two opportunities")
+        self.assertFalse(self.invoice_no_opportunity.crm_ext_opportunity_id)
+        self.assertEqual(self.picking.crm_ext_opportunity_id, self.opportunity_a)
 
     def test_sql_fill_keeps_other_companies_apart(self):
         # an opportunity of another company is never linked to this company's invoice
@@ -131,4 +146,4 @@ class TestInstallOnExistingData(CrmExtSalesCase):
             [self.other_company.id, self.opportunity_a.id],
         )
         self._as_if_installed_now()
-        self.assertFalse(self.invoice_one.opportunity_id)
+        self.assertFalse(self.invoice_one.crm_ext_opportunity_id)

@@ -16,9 +16,9 @@ class TestInteraction(CrmExtSalesCase):
         self._log(partner_id=self.contact.id)
         self._log(partner_id=self.customer.id, channel="email")
         self._log(lead_id=self.opportunity.id, partner_id=self.contact.id)
-        self.assertEqual(self.customer.interaction_count, 3)
-        self.assertEqual(self.contact.interaction_count, 3)
-        self.assertEqual(self.opportunity.interaction_count, 1)
+        self.assertEqual(self.customer.crm_ext_interaction_count, 3)
+        self.assertEqual(self.contact.crm_ext_interaction_count, 3)
+        self.assertEqual(self.opportunity.crm_ext_interaction_count, 1)
         action = self.contact.action_view_interactions()
         self.assertEqual(action["domain"], [("commercial_partner_id", "=", self.customer.id)])
         self.assertEqual(action["context"], {"default_partner_id": self.contact.id})
@@ -79,7 +79,7 @@ class TestInteraction(CrmExtSalesCase):
         self.env.invalidate_all()
         # one query for the commercial partners, one grouped count
         with self.assertQueryCount(2):
-            counts = partners.mapped("interaction_count")
+            counts = partners.mapped("crm_ext_interaction_count")
         self.assertEqual(counts, [1] * 80)
 
     def test_own_documents_only_unless_all_leads(self):

@@ -43,11 +43,11 @@ class TestOpportunityLines(CrmExtSalesCase):
     def test_lines_prices_margin_stock_and_revenue(self):
         lead = self.opportunity
         with Form(lead) as form:
-            with form.opportunity_line_ids.new() as line:
+            with form.crm_ext_opportunity_line_ids.new() as line:
                 line.product_id = self.chair
                 line.product_uom_qty = 3
                 line.discount = 10
-        line = lead.opportunity_line_ids
+        line = lead.crm_ext_opportunity_line_ids
         self.assertEqual(line.price_unit, 80.0, "the customer's pricelist")
         self.assertEqual(line.tax_ids, self.tax)
         self.assertAlmostEqual(line.price_subtotal, 216.0)
@@ -62,10 +62,10 @@ class TestOpportunityLines(CrmExtSalesCase):
         self.assertAlmostEqual(lead.expected_revenue, 576.0)
 
         lead.expected_revenue = 1000.0
-        self.assertFalse(lead.revenue_from_lines, "a revenue typed by hand wins")
+        self.assertFalse(lead.crm_ext_revenue_from_lines, "a revenue typed by hand wins")
         line.product_uom_qty = 1
         self.assertEqual(lead.expected_revenue, 1000.0)
-        lead.revenue_from_lines = True
+        lead.crm_ext_revenue_from_lines = True
         self.assertAlmostEqual(lead.expected_revenue, 72.0)
 
     def test_quotation_from_lines(self):
@@ -99,7 +99,7 @@ class TestOpportunityLines(CrmExtSalesCase):
             )
         with self.assertRaisesRegex(UserError, "no product lines"):
             lead.action_create_quotation_from_lines()
-        lead.opportunity_line_ids = [Command.create({"product_id": self.chair.id})]
+        lead.crm_ext_opportunity_line_ids = [Command.create({"product_id": self.chair.id})]
         lead.partner_id = False
         with self.assertRaisesRegex(UserError, "Set the customer"):
             lead.action_create_quotation_from_lines()

@@ -107,8 +107,11 @@ class TestPortalInternalFields(HttpCase):
                     "crm_ext_customer_amount_overdue",
                 ],
             ),  # fmt: skip
-            "account.move": (self.invoice, ["opportunity_id", "opportunity_from_orders"]),
-            "res.partner": (self.customer, ["interaction_ids", "amount_due", "amount_overdue"]),
+            "account.move": (self.invoice, ["crm_ext_opportunity_id", "crm_ext_opportunity_from_orders"]),
+            "res.partner": (
+                self.customer,
+                ["crm_ext_interaction_ids", "crm_ext_amount_due", "crm_ext_amount_overdue"],
+            ),
         }
         for model, (record, field_names) in internal.items():
             mine = record.with_user(self.portal)
@@ -119,7 +122,7 @@ class TestPortalInternalFields(HttpCase):
                     mine.read([field_name])
         with self.assertRaises(AccessError):  # leads carry no portal access at all
             self.opportunity.with_user(self.portal).read(["name"])
-        self.assertNotIn("opportunity_id", self.invoice.with_user(self.portal).fields_get())
+        self.assertNotIn("crm_ext_opportunity_id", self.invoice.with_user(self.portal).fields_get())
         self.assertNotIn("crm_ext_customer_credit_used", self.order.with_user(self.portal).fields_get())
 
     def test_portal_pages_still_render(self):

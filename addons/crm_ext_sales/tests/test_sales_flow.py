@@ -47,9 +47,9 @@ class TestSalesFlow(CrmExtSalesCase):
                 "expected_revenue": 500,
             }
         )
-        self.assert360(open_opportunity_count=0)
+        self.assert360(crm_ext_open_opportunity_count=0)
         lead.convert_opportunity(self.contact)
-        self.assert360(open_opportunity_count=1, open_pipeline_amount=500)
+        self.assert360(crm_ext_open_opportunity_count=1, crm_ext_open_pipeline_amount=500)
 
         order = self.env["sale.order"].create(
             {
@@ -58,36 +58,47 @@ class TestSalesFlow(CrmExtSalesCase):
                 "order_line": [Command.create({"product_id": self.product.id, "product_uom_qty": 2})],
             }
         )
-        self.assert360(customer_quotation_count=1, customer_order_count=0)
+        self.assert360(crm_ext_customer_quotation_count=1, crm_ext_customer_order_count=0)
         order.action_confirm()
-        self.assert360(customer_quotation_count=0, customer_order_count=1, pending_delivery_count=1)
+        self.assert360(
+            crm_ext_customer_quotation_count=0,
+            crm_ext_customer_order_count=1,
+            crm_ext_pending_delivery_count=1,
+        )
         picking = order.picking_ids
-        self.assertEqual(picking.opportunity_id, lead)
+        self.assertEqual(picking.crm_ext_opportunity_id, lead)
         lead.invalidate_recordset()
-        self.assertEqual(lead.delivery_count, 1)
-        self.assertEqual(lead._origin.action_view_deliveries()["domain"][0], ("opportunity_id", "=", lead.id))
+        self.assertEqual(lead.crm_ext_delivery_count, 1)
+        self.assertEqual(
+            lead._origin.action_view_deliveries()["domain"][0], ("crm_ext_opportunity_id", "=", lead.id)
+        )
         self.assertEqual(picking.action_view_opportunity()["res_id"], lead.id)
 
         picking.scheduled_date = fields.Datetime.now() - timedelta(days=2)
-        self.assert360(late_delivery_count=1)
+        self.assert360(crm_ext_late_delivery_count=1)
         picking.move_ids.quantity = 2
         picking.button_validate()
         self.assertEqual(picking.state, "done")
-        self.assert360(pending_delivery_count=0, late_delivery_count=0)
+        self.assert360(crm_ext_pending_delivery_count=0, crm_ext_late_delivery_count=0)
 
         invoice = order._create_invoices()
-        self.assertEqual(invoice.opportunity_id, lead, "the link propagates from the order")
-        self.assertTrue(invoice.opportunity_from_orders)
+        self.assertEqual(invoice.crm_ext_opportunity_id, lead, "the link propagates from the order")
+        self.assertTrue(invoice.crm_ext_opportunity_from_orders)
         invoice.write({"invoice_date": self.today - timedelta(days=40), "invoice_payment_term_id": False})
         invoice.invoice_date_due = self.today - timedelta(days=40)
         invoice.action_post()
         lead.invalidate_recordset()
-        self.assertEqual((lead.invoice_count, lead.credit_note_count), (1, 0))
-        self.assertAlmostEqual(lead.invoiced_amount, 200.0)
-        self.assert360(open_invoice_count=1, overdue_invoice_count=1, amount_due=200, amount_overdue=200)
+        self.assertEqual((lead.crm_ext_invoice_count, lead.crm_ext_credit_note_count), (1, 0))
+        self.assertAlmostEqual(lead.crm_ext_invoiced_amount, 200.0)
+        self.assert360(
+            crm_ext_open_invoice_count=1,
+            crm_ext_overdue_invoice_count=1,
+            crm_ext_amount_due=200,
+            crm_ext_amount_overdue=200,
+        )
 
         report = self.env["account.invoice.report"]._read_group(
-            [("opportunity_id", "=", lead.id)], ["opportunity_id"], ["price_subtotal:sum"]
+            [("crm_ext_opportunity_id", "=", lead.id)], ["crm_ext_opportunity_id"], ["price_subtotal:sum"]
         )
         self.assertEqual(report, [(lead, 200.0)])
 
@@ -99,9 +110,14 @@ class TestSalesFlow(CrmExtSalesCase):
         )
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
         lead.invalidate_recordset()
-        self.assertEqual(lead.payment_count, 1)
+        self.assertEqual(lead.crm_ext_payment_count, 1)
         self.assertEqual(lead.action_view_payments()["domain"], [("id", "in", payments.ids)])
-        self.assert360(open_invoice_count=0, amount_due=0, customer_payment_count=1, average_days_to_pay=30.0)
+        self.assert360(
+            crm_ext_open_invoice_count=0,
+            crm_ext_amount_due=0,
+            crm_ext_customer_payment_count=1,
+            crm_ext_average_days_to_pay=30.0,
+        )
 
         reversal = (
             self.env["account.move.reversal"]
@@ -110,11 +126,11 @@ class TestSalesFlow(CrmExtSalesCase):
         )
         credit_note = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
         self.assertEqual(credit_note.move_type, "out_refund")
-        self.assertEqual(credit_note.opportunity_id, lead, "a credit note keeps the link")
+        self.assertEqual(credit_note.crm_ext_opportunity_id, lead, "a credit note keeps the link")
         credit_note.action_post()
         lead.invalidate_recordset()
-        self.assertEqual((lead.invoice_count, lead.credit_note_count), (1, 1))
-        self.assertAlmostEqual(lead.invoiced_amount, 0.0)
+        self.assertEqual((lead.crm_ext_invoice_count, lead.crm_ext_credit_note_count), (1, 1))
+        self.assertAlmostEqual(lead.crm_ext_invoiced_amount, 0.0)
         action = lead.action_view_invoices()
         self.assertEqual(self.env["account.move"].search(action["domain"]), invoice | credit_note)
         self.assertEqual(invoice.action_view_opportunity()["res_id"], lead.id)
@@ -145,13 +161,15 @@ class TestInvoiceLink(CrmExtSalesCase):
 
     def test_accountant_links_an_invoice_by_hand(self):
         invoice = self._invoice()
-        self.assertFalse(invoice.opportunity_id)
-        self.assertFalse(invoice.opportunity_from_orders)
-        invoice.opportunity_id = self.opportunity
+        self.assertFalse(invoice.crm_ext_opportunity_id)
+        self.assertFalse(invoice.crm_ext_opportunity_from_orders)
+        invoice.crm_ext_opportunity_id = self.opportunity
         invoice.action_post()
-        self.assertEqual(invoice.opportunity_id, self.opportunity)
+        self.assertEqual(invoice.crm_ext_opportunity_id, self.opportunity)
         groups = self.env["account.move"]._read_group(
-            [("opportunity_id", "!=", False), ("id", "=", invoice.id)], ["opportunity_id"], ["__count"]
+            [("crm_ext_opportunity_id", "!=", False), ("id", "=", invoice.id)],
+            ["crm_ext_opportunity_id"],
+            ["__count"],
         )
         self.assertEqual(groups, [(self.opportunity, 1)])
 
@@ -160,8 +178,8 @@ class TestInvoiceLink(CrmExtSalesCase):
             {"name": "Foreign deal", "type": "opportunity", "company_id": self.other_company.id}
         )
         with self.assertRaisesRegex(ValidationError, "belongs to"):
-            self._invoice(opportunity_id=foreign.id)
+            self._invoice(crm_ext_opportunity_id=foreign.id)
 
     def test_vendor_bill_cannot_be_linked(self):
         with self.assertRaisesRegex(ValidationError, "Only customer invoices"):
-            self._invoice(move_type="in_invoice", opportunity_id=self.opportunity.id)
+            self._invoice(move_type="in_invoice", crm_ext_opportunity_id=self.opportunity.id)

@@ -215,9 +215,9 @@ class TestSalesHistoryImport(SalesHistoryImportCase):
             ]
         )
         partner = self.by_ref.with_user(self.sales_user)
-        self.assertEqual(partner.sales_history_count, 2)
-        self.assertAlmostEqual(partner.sales_history_amount, 120.0)
-        self.assertEqual(str(partner.sales_history_last_date), "2023-04-05")
+        self.assertEqual(partner.crm_ext_sales_history_count, 2)
+        self.assertAlmostEqual(partner.crm_ext_sales_history_amount, 120.0)
+        self.assertEqual(str(partner.crm_ext_sales_history_last_date), "2023-04-05")
         action = partner.action_view_sales_history()
         self.assertEqual(self.env["crm_ext.sales.history"].search_count(action["domain"]), 3)
 

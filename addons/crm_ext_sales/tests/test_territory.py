@@ -48,10 +48,10 @@ class TestTerritory(CrmExtSalesCase):
 
     def test_leads_get_their_territory_and_are_routed(self):
         lead = self._lead(country_id=self.us.id, state_id=self.california.id, zip="91020", user_id=False)
-        self.assertEqual(lead.territory_id, self.west_zip)
+        self.assertEqual(lead.crm_ext_territory_id, self.west_zip)
         self.assertEqual((lead.team_id, lead.user_id), (self.team_west, self.sales_user))
         outside = self._lead(country_id=self.us.id, state_id=self.california.id, zip="95000")
-        self.assertFalse(outside.territory_id)
+        self.assertFalse(outside.crm_ext_territory_id)
 
         retailer = self.env["res.partner"].create(
             {
@@ -63,21 +63,21 @@ class TestTerritory(CrmExtSalesCase):
         )
         lead_be = self._lead(partner_id=retailer.id)
         self.assertEqual(lead_be.country_id, self.be)
-        self.assertEqual((lead_be.territory_id, lead_be.team_id), (self.europe, self.team_europe))
+        self.assertEqual((lead_be.crm_ext_territory_id, lead_be.team_id), (self.europe, self.team_europe))
         no_industry = self._lead(country_id=self.be.id)
-        self.assertFalse(no_industry.territory_id, "the territory also needs the industry")
+        self.assertFalse(no_industry.crm_ext_territory_id, "the territory also needs the industry")
 
     def test_explicit_team_wins_and_moves_reroute(self):
         other_team = self.env["crm.team"].create({"name": "Key accounts (test)"})
         lead = self._lead(
             country_id=self.us.id, state_id=self.california.id, zip="90001", team_id=other_team.id
         )
-        self.assertEqual(lead.territory_id, self.west_zip)
+        self.assertEqual(lead.crm_ext_territory_id, self.west_zip)
         self.assertEqual(lead.team_id, other_team)
         moved = self._lead(country_id=self.us.id)
-        self.assertFalse(moved.territory_id)
+        self.assertFalse(moved.crm_ext_territory_id)
         moved.write({"state_id": self.california.id, "zip": "92000"})
-        self.assertEqual((moved.territory_id, moved.team_id), (self.west_zip, self.team_west))
+        self.assertEqual((moved.crm_ext_territory_id, moved.team_id), (self.west_zip, self.team_west))
 
     def test_territory_validation_and_access(self):
         with self.assertRaisesRegex(ValidationError, "ends before it starts"):
@@ -104,7 +104,7 @@ class TestTerritory(CrmExtSalesCase):
         are Odoo's, by the teams' assignment domains and the members' quotas."""
         self.params.set_param("crm_ext_sales.territory_routing", False)
         lead = self._lead(country_id=self.us.id, state_id=self.california.id, zip="91020", user_id=False)
-        self.assertEqual(lead.territory_id, self.west_zip)
+        self.assertEqual(lead.crm_ext_territory_id, self.west_zip)
         self.assertFalse(lead.team_id or lead.user_id, "not routed at creation")
         lead.write({"zip": "91030"})
         self.assertFalse(lead.team_id or lead.user_id, "not routed when moved")
@@ -133,7 +133,7 @@ class TestTerritory(CrmExtSalesCase):
         )
         second = self._lead(country_id=self.us.id, state_id=self.california.id, zip="91021", user_id=False)
         outside = self._lead(country_id=self.us.id, zip="10001", user_id=False)
-        self.assertEqual(in_territory.territory_id, self.west_zip)
+        self.assertEqual(in_territory.crm_ext_territory_id, self.west_zip)
         self.assertFalse((in_territory | second | outside).team_id, "waiting for the assignment")
         (self.team_west | us_team)._action_assign_leads(force_quota=True)
         self.assertEqual((in_territory | second).team_id, self.team_west, "the territory's team")

@@ -330,7 +330,7 @@ class CrmExtFieldOrder(models.Model):
             "invoice_line_ids": lines,
         }
         if self.ticket_id.lead_id:
-            values["opportunity_id"] = self.ticket_id.lead_id.id
+            values["crm_ext_opportunity_id"] = self.ticket_id.lead_id.id
         invoice = self.env["account.move"].sudo().with_company(self.company_id).create(values)
         self.invoice_id = invoice
         self.message_post(body=_("Billable work invoiced on %(invoice)s.", invoice=invoice._get_html_link()))

@@ -26,4 +26,4 @@ class TestServiceCustomer360(CrmExtServiceCase):
         self.env["crm_ext.ticket"].create({"name": "Open", "partner_id": self.customer.id})
         customer = self.customer.with_user(seller)
         self.assertEqual(customer.crm_ext_open_ticket_count, 0)
-        self.assertEqual(customer.open_opportunity_count, 0)
+        self.assertEqual(customer.crm_ext_open_opportunity_count, 0)

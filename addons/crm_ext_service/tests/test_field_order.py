@@ -80,7 +80,7 @@ class TestFieldOrder(CrmExtFieldServiceCase):
         self.assertEqual(invoice.move_type, "out_invoice")
         self.assertEqual(invoice.state, "draft")
         self.assertEqual(invoice.partner_id, self.customer)
-        self.assertEqual(invoice.opportunity_id, lead, "crm_ext_sales' invoice to opportunity link")
+        self.assertEqual(invoice.crm_ext_opportunity_id, lead, "crm_ext_sales' invoice to opportunity link")
         self.assertIn(order.name, invoice.invoice_origin)
         self.assertIn(ticket.number, invoice.invoice_origin)
         lines = invoice.invoice_line_ids

@@ -42,7 +42,7 @@ class TestTicketLinks(CrmExtServiceCase):
         # a second click opens the same ticket
         self.assertEqual(interaction.action_open_ticket()["res_id"], ticket.id)
         self.assertEqual(self.env["crm_ext.ticket"].search_count([("partner_id", "=", self.contact.id)]), 1)
-        self.assertEqual(ticket.interaction_count, 1)
+        self.assertEqual(ticket.crm_ext_interaction_count, 1)
 
     def test_partner_smart_button_rolls_up_to_company(self):
         other = self.env["res.partner"].create({"name": "Someone else"})

@@ -12,7 +12,7 @@ registry.category("web_tour.tours").add("crm_ext_sales_flow_tour", {
         },
         {
             content: "The products are there",
-            trigger: ".o_field_widget[name=opportunity_line_ids] .o_data_row:contains('Flow chair')",
+            trigger: ".o_field_widget[name=crm_ext_opportunity_line_ids] .o_data_row:contains('Flow chair')",
         },
         {
             content: "Make the quotation from the products",
