@@ -195,12 +195,17 @@ class TestDemoHistory(ForgetRunProgress, HttpCase):
         categories = ("pipeline", "best_case", "commit", "won", "omitted")
         sample = Lead
         for category in categories:
-            sample |= leads.filtered(lambda lead, category=category: lead.forecast_category == category)[:20]
-        stored = {lead.id: (lead.forecast_category, lead.forecast_month) for lead in sample}
+            sample |= leads.filtered(
+                lambda lead, category=category: lead.crm_ext_forecast_category == category
+            )[:20]
+        stored = {lead.id: (lead.crm_ext_forecast_category, lead.crm_ext_forecast_month) for lead in sample}
         self.assertEqual({category for category, _month in stored.values()}, set(categories))
-        for name in ("forecast_category", "forecast_month"):
+        for name in ("crm_ext_forecast_category", "crm_ext_forecast_month"):
             self.env.add_to_compute(Lead._fields[name], sample)
-        self.assertEqual({lead.id: (lead.forecast_category, lead.forecast_month) for lead in sample}, stored)
+        self.assertEqual(
+            {lead.id: (lead.crm_ext_forecast_category, lead.crm_ext_forecast_month) for lead in sample},
+            stored,
+        )
 
     def test_revenue_chart_last_24_and_next_12_months(self):
         """Customer Analytics' revenue by month: one line of the last 24 months invoiced (this

@@ -435,10 +435,10 @@ class SalesMixin:
         omitted, won ones won in their closing month, open ones their stage's category in their
         expected closing month."""
         Stage = self.env["crm.stage"]
-        if "forecast_category" not in Stage._fields:
+        if "crm_ext_forecast_category" not in Stage._fields:
             return {}
         stages = Stage.browse(self.open_stage_ids.tolist())
-        stage_category = {stage.id: stage.forecast_category or "pipeline" for stage in stages}
+        stage_category = {stage.id: stage.crm_ext_forecast_category or "pipeline" for stage in stages}
         status, stage = lead["status"], lead["stage"]
         category = np.array([stage_category.get(s, "pipeline") for s in stage.tolist()], dtype=object)
         category[status == 1] = "won"
@@ -447,8 +447,8 @@ class SalesMixin:
             status == 1, lead["closed"].astype("datetime64[D]"), deadline.astype("datetime64[D]")
         )
         return {
-            "forecast_category": category,
-            "forecast_month": dates(closing.astype("datetime64[M]").astype("datetime64[D]")),
+            "crm_ext_forecast_category": category,
+            "crm_ext_forecast_month": dates(closing.astype("datetime64[M]").astype("datetime64[D]")),
         }
 
     def _link_orders_to_leads(self, lead):
