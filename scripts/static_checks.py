@@ -247,6 +247,22 @@ def check_field_prefix():
     return field_prefix.problems()
 
 
+MAX_LINES = 600
+
+
+def check_file_length(addons=None):
+    """No Python file of the add-ons over MAX_LINES lines (CONTRIBUTING.md: a file that grows past
+    it is split by what its parts do, as the analytics run and the data generator were)."""
+    found = []
+    for addon in addons or ADDONS:
+        for path in sorted(Path(addon).rglob("*.py")):
+            count = len(path.read_text().splitlines())
+            if count > MAX_LINES:
+                where = path.relative_to(Path(addon).parent)
+                found.append(f"{where}: {count} lines, more than {MAX_LINES}: split it by what its parts do")
+    return found
+
+
 def _run(cmd):
     result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     output = (result.stdout + result.stderr).strip()
@@ -270,6 +286,7 @@ CHECKS = [
     ("external dependencies", check_external_dependencies),
     ("requirements.lock", check_requirements_lock),
     ("fields on Odoo models", check_field_prefix),
+    ("python files under 600 lines", check_file_length),
     ("pylint-odoo (OCA rules)", check_pylint_odoo),
     ("dashboards built", check_dashboards),
     ("ruff", check_ruff),

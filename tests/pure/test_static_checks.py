@@ -53,3 +53,13 @@ def test_a_listed_package_nothing_imports_is_reported(addon):
 
 def test_the_four_addons_pass():
     assert static_checks.check_external_dependencies() == []
+
+
+def test_file_length_names_the_files_over_600_lines(tmp_path):
+    addon = tmp_path / "crm_ext_demo"
+    (addon / "models").mkdir(parents=True)
+    (addon / "models" / "short.py").write_text("x = 1\n" * static_checks.MAX_LINES)
+    (addon / "models" / "long.py").write_text("x = 1\n" * (static_checks.MAX_LINES + 1))
+    assert static_checks.check_file_length([addon]) == [
+        "crm_ext_demo/models/long.py: 601 lines, more than 600: split it by what its parts do"
+    ]

@@ -15,6 +15,7 @@ from .accounting_moves import AccountingMovesMixin
 from .base import GeneratorBase
 from .companies import CompaniesMixin
 from .history import HistoryMixin
+from .leads import LeadsMixin
 from .marketing import MarketingMixin
 from .partners import PartnersMixin
 from .profile import Profile
@@ -69,6 +70,7 @@ class Generator(
     CompaniesMixin,
     PartnersMixin,
     SalesMixin,
+    LeadsMixin,
     StockMixin,
     AccountingMixin,
     AccountingMovesMixin,
