@@ -30,7 +30,7 @@ import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 
 from locust import HttpUser, between, events, task
-from webclient import calendar_spec, field_spec, progress_bar, report_groups  # noqa: F401
+from webclient import calendar_spec, default_filters_domain, field_spec, progress_bar, report_groups  # noqa: F401
 
 DATA = json.load(open(os.environ["CRM_EXT_LOAD_DATA"]))
 RUN = os.environ.get("CRM_EXT_LOAD_RUN", str(int(time.time())))
@@ -89,6 +89,7 @@ class OdooUser(HttpUser):
             "allowed_company_ids": [self.company_id],
         }
         self.views = {}
+        self.search_defaults = True  # the search filters an action turns on (search_default_*)
         self.session_lost = False
         self.login()
 
@@ -205,7 +206,13 @@ class OdooUser(HttpUser):
             archs = {vtype: ET.fromstring(view["arch"]) for vtype, view in result["views"].items()}
             self.views[xmlid] = (fields, result["models"], archs)
         domain = literal(action.get("domain"), [])
-        return action, domain if isinstance(domain, list) else [], *self.views[xmlid]
+        domain = domain if isinstance(domain, list) else []
+        if self.search_defaults:
+            # the filters the action turns on when the view opens, as the web client does
+            context = literal(action.get("context"), {})
+            if isinstance(context, dict) and "search" in self.views[xmlid][2]:
+                domain = domain + default_filters_domain(self.views[xmlid][2]["search"], context, self.uid)
+        return action, domain, *self.views[xmlid]
 
     def open_list(self, xmlid, domain=None, view_type="list"):
         action, action_domain, fields, models, archs = self.action(xmlid)
@@ -277,10 +284,19 @@ class SalesRep(OdooUser):
     weight = 40
     role = "sales"
 
-    @task(4)
+    @task(3)
     def pipeline(self):
-        with self.page("pipeline kanban"):
+        with self.page("pipeline kanban"):  # "My Pipeline", as the action opens it
             self.open_kanban("crm.crm_lead_action_pipeline", "stage_id")
+
+    @task(1)
+    def pipeline_everyone(self):
+        with self.page("pipeline kanban, whole company (filter removed)"):
+            self.search_defaults = False
+            try:
+                self.open_kanban("crm.crm_lead_action_pipeline", "stage_id")
+            finally:
+                self.search_defaults = True
 
     @task(3)
     def opportunity(self):

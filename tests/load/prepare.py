@@ -121,6 +121,21 @@ def prepare(env, users):
     agents = [account["id"] for account in data["users"]["service"]]
     for team in env["crm_ext.service.team"].search([("company_id", "in", [company.id, False])]):
         team.member_ids = [(4, user_id) for user_id in agents]
+    # each load sales rep owns opportunities, as a rep does: their "My Pipeline" (the filter the
+    # Pipeline opens with) holds 400 of the company's latest opportunities, open and closed
+    reps = [account["id"] for account in data["users"]["sales"]]
+    env.cr.execute(
+        """UPDATE crm_lead lead SET user_id = (%(reps)s::int[])[1 + (lead.id %% %(count)s)]
+            WHERE lead.id IN (
+                  SELECT id FROM crm_lead
+                   WHERE type = 'opportunity' AND company_id = %(company)s
+                     AND (user_id IS NULL OR user_id <> ALL(%(reps)s::int[]))
+                ORDER BY id DESC
+                   LIMIT GREATEST(0, 400 * %(count)s - (
+                         SELECT count(*) FROM crm_lead WHERE user_id = ANY(%(reps)s::int[]))))""",
+        {"reps": reps, "count": len(reps), "company": company.id},
+    )
+    env["crm.lead"].invalidate_model(["user_id"])
     opportunities = env["crm.lead"].search(
         [
             ("type", "=", "opportunity"),

@@ -5,6 +5,9 @@ read-only request test (``tests/test_readonly_requests.py``, on the ORM) and the
 (``tests/load/locustfile.py``, over JSON-RPC), so both make the same reads.
 """
 
+import ast
+import re
+
 RELATIONAL = ("one2many", "many2many")
 
 
@@ -67,3 +70,20 @@ def progress_bar(arch, eval_literal):
         "colors": eval_literal(bar.get("colors")),
         "sum_field": bar.get("sum_field"),
     }
+
+
+def default_filters_domain(search_arch, context, uid):
+    """The domain of the search view's filters that the action's context turns on
+    (``search_default_<name>``), as the web client applies them when the view opens (e.g. the
+    Pipeline's "My Pipeline", the tickets' "Open"). Filters whose domain is a literal, ``uid``
+    allowed, are applied; the others (dates relative to today...) are left out."""
+    domain = []
+    for node in search_arch.iter("filter"):
+        name, text = node.get("name"), node.get("domain")
+        if not name or not text or not context.get(f"search_default_{name}"):
+            continue
+        try:
+            domain += ast.literal_eval(re.sub(r"\buid\b", str(int(uid)), text))
+        except (ValueError, SyntaxError):
+            continue
+    return domain

@@ -118,3 +118,23 @@ def test_each_fault_gets_its_own_share_of_the_used_up_pools(tmp_path):
         assert all(share["pools"][pool] for share in shares)  # none empty
     # the pools that are only read are whole in every share
     assert all(share["pools"]["opportunities"] == [1, 2, 3] for share in shares)
+
+
+def test_default_filters_as_the_web_client_applies_them():
+    import xml.etree.ElementTree as ET
+
+    from tests.load.webclient import default_filters_domain
+
+    search = ET.fromstring(
+        """<search>
+             <filter name="assigned_to_me" domain="[('user_id', '=', uid)]"/>
+             <filter name="open" domain="[('is_closed', '=', False)]"/>
+             <filter name="today" domain="[('date', '=', context_today().strftime('%Y-%m-%d'))]"/>
+             <filter name="by_stage" context="{'group_by': 'stage_id'}"/>
+           </search>"""
+    )
+    context = {"search_default_assigned_to_me": 1, "search_default_today": 1, "search_default_by_stage": 1}
+    # "My Pipeline" with the user's id; the date filter (not a literal) and the group-by left out
+    assert default_filters_domain(search, context, 7) == [("user_id", "=", 7)]
+    assert default_filters_domain(search, {"search_default_open": 1}, 7) == [("is_closed", "=", False)]
+    assert default_filters_domain(search, {"search_default_open": 0}, 7) == []
