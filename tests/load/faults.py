@@ -17,9 +17,10 @@ Started by ``scripts/load.sh --faults``. Every fault runs the production shape
 - ``replica-stop``: the replica stops. Read-only requests fall back to the primary (Odoo
   logs it); no error in the last third of the run. The replica is started again after.
 - ``analytics-kill``: the analytics job starts in the cron worker, which gets SIGKILL
-  inside a run's stage (the worker found as the master's child that Odoo made nice 10). The
-  respawned worker marks the run failed with the reason, the company's previous results are
-  intact, and the company's next run succeeds.
+  inside the run of the company with the most customers, in its second stage or later (the
+  worker found as the master's child that Odoo made nice 10). The respawned worker marks the
+  run failed with the reason, the company's previous results are intact, and the company's
+  next run succeeds.
 - ``instance-kill``: two Odoo instances behind nginx; the second one (master, workers and
   gevent process) gets SIGKILL. nginx sends new requests to the first; the users keep their
   sessions (shared data_dir) and no write is lost or doubled.
@@ -343,16 +344,16 @@ class Fault:
         niced = [int(pid) for pid, nice in (line.split() for line in out.splitlines()) if nice == "10"]
         return niced[0] if len(niced) == 1 else None
 
-    def run_under_way(self, runs_before):
-        """(run id, company id, step) of an analytics run of this fault that is inside a stage
-        after the first one, with its company's run lock held (by the cron worker)."""
+    def run_under_way(self, runs_before, company_id):
+        """(run id, company id, step) of the company's analytics run of this fault that is inside
+        a stage after the first one, with the company's run lock held (by the cron worker)."""
         rows = self.sql(
             """SELECT p.run_ref, p.company_ref, p.step FROM crm_ext_analytics_run_progress p
-                WHERE p.run_ref > %s AND p.step >= 2 AND EXISTS (
+                WHERE p.run_ref > %s AND p.company_ref = %s AND p.step >= 2 AND EXISTS (
                       SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
                          AND l.objsubid = 2 AND l.classid = %s AND l.objid = p.company_ref)
                 ORDER BY p.run_ref DESC LIMIT 1""",
-            [runs_before, RUN_LOCK_KEY],
+            [runs_before, company_id, RUN_LOCK_KEY],
         )
         return rows[0] if rows else None
 
@@ -383,12 +384,15 @@ class Fault:
         runs_before = self.sql("SELECT coalesce(max(id), 0) FROM crm_ext_analytics_run")[0][0]
         companies = [row[0] for row in self.sql("SELECT id FROM res_company ORDER BY id")]
         digests = {company: self.rfm_digest(company) for company in companies}
+        # the run killed is the company with the most customers: the longest run, killed well
+        # inside it rather than in a run of a fraction of a second
+        largest = max(companies, key=lambda company: digests[company][0])
         state = {}
 
         def inject():
             self.trigger_nightly_run()
-            for _ in range(int(self.args.seconds * 20)):  # until a company's run is inside a stage
-                under_way = self.run_under_way(runs_before)
+            for _ in range(int(self.args.seconds * 40)):  # until its run is inside a stage
+                under_way = self.run_under_way(runs_before, largest)
                 worker = self.cron_worker()
                 if under_way and worker:
                     os.kill(worker, signal.SIGKILL)
