@@ -56,9 +56,10 @@ class CrmLead(models.Model):
     )
 
     def init(self):
-        super().init()
+        result = super().init()
         for name, expression in DUPLICATE_INDEXES.items():
             create_index(self.env.cr, name, self._table, [expression])
+        return result
 
     # ------------------------------------------------------------------
     # duplicates
