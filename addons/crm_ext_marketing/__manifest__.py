@@ -6,6 +6,7 @@
     "author": "crm_ext",
     "website": "https://github.com/crm-ext/crm_ext",
     "license": "LGPL-3",
+    "uninstall_hook": "uninstall_hook",
     "depends": ["crm_ext_sales", "mass_mailing_crm", "mass_mailing_sale", "mass_mailing_sms"],
     "data": [
         "security/crm_ext_marketing_security.xml",

@@ -139,5 +139,13 @@ def test_uninstall_analytics_then_marketing_and_service_leaves_sales(scratch_db)
         name for (name,) in _sql("SELECT tablename FROM pg_tables WHERE schemaname = 'public'", scratch_db)
     }
     assert not (other_tables - sales_tables) & remaining, "uninstalled modules left tables behind"
+    # crm_ext_marketing's duplicate lookups' indexes on Odoo's crm_lead (its uninstall hook)
+    indexes = _sql(
+        "SELECT indexname FROM pg_indexes WHERE tablename = 'crm_lead' AND indexname = ANY(%s)",
+        scratch_db,
+        (["crm_lead_crm_ext_email_normalized_index", "crm_lead_crm_ext_phone_key_index",
+          "crm_lead_crm_ext_company_key_index"],),
+    )  # fmt: skip
+    assert not indexes, f"uninstalled modules left indexes on crm_lead: {indexes}"
     assert sales_tables <= remaining
     assert "SALES-OK" in _odoo(scratch_db, stdin=SALES_STILL_WORKS, command=("shell",))
