@@ -69,3 +69,60 @@ def test_revenue_forecast_per_key():
     )
     assert frame[(frame["key"] == "x") & frame["actual"].notna()]["actual"].tolist() == [5.0, 0, 0, 0, 0, 0]
     assert backtest["team"] == ("mean", None)
+
+
+def test_ets_picks_the_model_statsmodels_would_and_forecasts_the_same():
+    """The forecast builds one results object (the lower AIC's): the same model and figures as
+    fitting both results objects and comparing their ``aic``."""
+    import warnings
+
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    series = _seasonal(40, seed=3, noise=60.0)
+    frame, method = forecast_series(series, horizon=6)
+    assert method == "ets"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        indexed = pd.Series(series.to_numpy(), index=pd.DatetimeIndex(series.index, freq="MS"))
+        fits = [
+            ETSModel(
+                indexed, error="add", trend="add", damped_trend=damped, seasonal="add", seasonal_periods=12
+            ).fit(disp=False, maxiter=1000)
+            for damped in (True, False)
+        ]
+        best = min(fits, key=lambda fit: fit.aic)
+        expected = best.get_prediction(start=40, end=45).summary_frame(alpha=0.05)
+    np.testing.assert_allclose(frame["forecast"].to_numpy(), expected["mean"].to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(frame["lower_95"].to_numpy(), expected["pi_lower"].to_numpy(), rtol=1e-9)
+
+
+def test_backtest_fits_of_the_same_earlier_months_are_reused(monkeypatch):
+    import crm_ext_engine.forecast as engine
+
+    fits = []
+    real = engine.forecast_series
+
+    def counted(values, horizon=12):
+        fits.append(len(values))
+        return real(values, horizon)
+
+    monkeypatch.setattr(engine, "forecast_series", counted)
+    series = _seasonal(36, seed=5)
+    known = {}
+    first = engine.backtest_mape(series, used=known)
+    assert fits == [30] and len(known) == 1
+    # the same series (a rerun), then only the held-out months changed (a new invoice this month)
+    assert engine.backtest_mape(series, known=known) == first
+    later = series.copy()
+    later.iloc[-1] += 500.0
+    changed = engine.backtest_mape(later, known=known)
+    assert fits == [30], "the months before the held-out ones did not change: no new fit"
+    assert changed != first
+    assert changed == pytest.approx(engine.backtest_mape(later))  # as computed without the known fits
+    # a change before the held-out months (a back-dated invoice): fitted again
+    earlier = series.copy()
+    earlier.iloc[10] += 500.0
+    used = {}
+    engine.backtest_mape(earlier, known=known, used=used)
+    assert fits[-1] == 30 and len(fits) == 3
+    assert len(used) == 1 and set(used).isdisjoint(known), "what this call used, for the next run"

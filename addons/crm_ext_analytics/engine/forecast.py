@@ -10,6 +10,7 @@ method used is returned with every forecast. The backtest fits the same method w
 the last 6 months and measures the mean absolute percentage error on them.
 """
 
+import hashlib
 import warnings
 
 import numpy as np
@@ -53,19 +54,28 @@ def monthly_series(revenue, key_columns=("key",)):
 
 
 def _ets_forecast(values, horizon):
+    from statsmodels.tools.eval_measures import aic
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
     with warnings.catch_warnings():
         # convergence chatter of the optimiser: the fit is still used, its error is measured
         warnings.simplefilter("ignore")
         series = pd.Series(values.to_numpy(dtype=float), index=pd.DatetimeIndex(values.index, freq="MS"))
-        fits = [
+        models = [
             ETSModel(
                 series, error="add", trend="add", damped_trend=damped, seasonal="add", seasonal_periods=12
-            ).fit(disp=False, maxiter=1000)
+            )
             for damped in (True, False)
         ]
-        fit = min(fits, key=lambda candidate: candidate.aic)
+        # the parameters of both, then the results of the one with the lower AIC only: building
+        # a results object computes the parameters' covariance (a complex-step Hessian, half of a
+        # fit's time), which the forecast and its intervals do not use. The AIC is the results'
+        # (llf, nobs, free parameters + 1).
+        fitted = [(model, model.fit(disp=False, maxiter=1000, return_params=True)) for model in models]
+        model, params = min(
+            fitted, key=lambda pair: aic(pair[0].loglike(pair[1]), pair[0].nobs, pair[0].k_params + 1)
+        )
+        fit = model.smooth(params)
         prediction = fit.get_prediction(start=len(values), end=len(values) + horizon - 1)
         mean = np.asarray(prediction.predicted_mean, dtype=float)
         frames = {level: prediction.summary_frame(alpha=1 - level) for level in (0.8, 0.95)}
@@ -116,34 +126,58 @@ def forecast_series(values, horizon=12):
     return frame, method
 
 
-def backtest_mape(values, months=BACKTEST_MONTHS):
+def series_signature(values):
+    """A short text identifying a monthly series (first month and every value to the cent): two
+    series with the same signature give the same forecast."""
+    digest = hashlib.sha256(np.round(values.to_numpy(dtype=float), 2).tobytes()).hexdigest()[:32]
+    return f"{pd.Timestamp(values.index[0]).date().isoformat()}:{len(values)}:{digest}"
+
+
+def backtest_mape(values, months=BACKTEST_MONTHS, known=None, used=None):
     """Mean absolute percentage error (in %) of the method forecasting the last ``months``
     months from the ones before; months with no revenue are left out. None when the series
-    is too short to hold them out."""
+    is too short to hold them out.
+
+    ``known``: earlier backtests (``{signature of the months before: forecast of the held-out
+    months}``, see ``series_signature``): the forecast of the same earlier months is not fitted
+    again (within a month only the last months change, so a nightly run reuses the previous
+    night's backtest fits). ``used``: a dict that receives this backtest's entry."""
     if len(values) < MIN_MONTHS + months:
         return None
-    frame, _method = forecast_series(values.iloc[:-months], horizon=months)
+    before = values.iloc[:-months]
+    signature = series_signature(before)
+    predicted = (known or {}).get(signature)
+    if predicted is None or len(predicted) != months:
+        frame, _method = forecast_series(before, horizon=months)
+        predicted = frame["forecast"].to_numpy(dtype=float).tolist()
+    if used is not None:
+        used[signature] = predicted
     actual = values.iloc[-months:].to_numpy(dtype=float)
-    predicted = frame["forecast"].to_numpy(dtype=float)
+    predicted = np.asarray(predicted, dtype=float)
     nonzero = actual != 0
     if not nonzero.any():
         return None
     return float(np.mean(np.abs((actual[nonzero] - predicted[nonzero]) / actual[nonzero])) * 100)
 
 
-def revenue_forecast(revenue, horizon=12):
+def revenue_forecast(revenue, horizon=12, known_backtests=None, used_backtests=None):
     """Actual and forecast months of every key of ``revenue`` (columns ``key``, ``date``,
     ``amount``; a key is e.g. a company or a sales team).
 
     Returns ``(frame, backtest)``: one row per key and month — the actual months with
     ``actual`` set, then the forecast months with ``forecast`` and the bounds — and
-    ``{key: (method, MAPE or None)}``.
+    ``{key: (method, MAPE or None)}``. ``known_backtests`` and ``used_backtests``: ``backtest_mape``'s
+    ``known`` and ``used``, one dict each for every key (the caller keeps what was used for its
+    next call).
     """
     rows = []
     backtest = {}
     for key, values in monthly_series(revenue).items():
         forecast, method = forecast_series(values, horizon)
-        backtest[key] = (method, backtest_mape(values) if method != "none" else None)
+        backtest[key] = (
+            method,
+            backtest_mape(values, known=known_backtests, used=used_backtests) if method != "none" else None,
+        )
         rows.append(
             pd.DataFrame({"key": key, "month": values.index, "actual": values.to_numpy(), "method": method})
         )

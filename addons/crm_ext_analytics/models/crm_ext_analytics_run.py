@@ -107,6 +107,14 @@ class CrmExtAnalyticsRun(models.Model):
         "the run's start, else the primary. Results are always written on the primary.",
     )
     read_source_note = fields.Char(readonly=True)
+    forecast_backtests = fields.Json(
+        readonly=True,
+        copy=False,
+        groups="base.group_system",
+        help="The forecast stage's backtest forecasts of this run ({signature of the months before "
+        "the held-out ones: forecast of the held-out months}): the next run reuses those whose "
+        "earlier months did not change (read and written by the stage in SQL).",
+    )
     stage_ids = fields.One2many("crm_ext.analytics.run.stage", "run_id", string="Stages", readonly=True)
     progress = fields.Char(compute="_compute_progress", help="The stage a running run is at.")
     progress_percent = fields.Float(compute="_compute_progress")

@@ -179,6 +179,51 @@ class TestBasketForecast(CrmExtAnalyticsCase):
         )
         self.assertIn(self.team.name, self.basket_run.log)
 
+    def test_backtest_fits_reused_by_the_next_run(self):
+        """A run reuses the previous run's backtest of the same earlier months (the log says how
+        many); a new invoice in the held-out months changes the error, not the fit; a back-dated
+        invoice before them makes the run fit again."""
+
+        def run():
+            done = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
+            done._execute()
+            self.assertEqual(done.state, "done", done.log)
+            company_line = next(line for line in done.log.splitlines() if line.startswith("  Company:"))
+            return done, company_line
+
+        self._post_customer_moves(
+            self.company,
+            self.a,
+            [
+                (self.customers[4], f"2026-0{month}-05", 100 + 10 * month, "out_invoice")
+                for month in range(1, 7)
+            ],
+        )
+        first, first_line = run()
+        self.assertIn("backtest MAPE", first_line)
+        self.assertNotIn("backtests reused", first.log)
+        self.assertEqual(
+            len(first.sudo().forecast_backtests), 1, "the company's series (the team's is too short)"
+        )
+        second, second_line = run()
+        self.assertIn("backtests reused from the previous run: 1", second.log)
+        self.assertEqual(second_line, first_line)
+        self.assertEqual(second.sudo().forecast_backtests, first.sudo().forecast_backtests)
+        # a new invoice in the last month: the same fit, another error
+        self._post_customer_moves(
+            self.company, self.a, [(self.customers[0], "2026-10-20", 500, "out_invoice")]
+        )
+        third, third_line = run()
+        self.assertIn("backtests reused from the previous run: 1", third.log)
+        self.assertNotEqual(third_line, first_line)
+        # a back-dated invoice in the first month: fitted again
+        self._post_customer_moves(
+            self.company, self.a, [(self.customers[0], "2026-01-20", 500, "out_invoice")]
+        )
+        fourth, _line = run()
+        self.assertNotIn("backtests reused", fourth.log)
+        self.assertNotEqual(fourth.sudo().forecast_backtests, third.sudo().forecast_backtests)
+
     def test_forecast_graph_draws_one_measure(self):
         """The Revenue Forecast action's graph opens on one line, the revenue (invoiced months,
         then forecast months); the other figures stay in its Measures menu."""

@@ -5,6 +5,7 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.fields import Command
 from odoo.tests import tagged
+from odoo.tools import format_amount
 
 from odoo.addons.crm_ext_analytics.engine import churn
 from odoo.addons.crm_ext_analytics.models import crm_ext_analytics_run_churn
@@ -111,6 +112,46 @@ class TestCustomerChurn(CrmExtAnalyticsCase):
         self.assertIn("an invoice overdue for 170 days", unhappy.churn_reasons)
         self.assertIn("1 complaints this year", unhappy.churn_reasons)
         self.assertLess(rows[happy].churn_probability, unhappy.churn_probability)
+
+    def test_reason_sentences_in_words_with_each_customer_figures(self):
+        """The sentences of every kind of reason, joined with "; " over the slots that have one
+        (as a join of the non-empty ones), each with its own customer's figure."""
+        import pandas as pd
+
+        run = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
+        frame = pd.DataFrame(
+            {
+                "reason_1": ["recency_days", "overdue_amount", None, "engagement", "complaints"],
+                "reason_2": ["frequency", None, "returns", None, "days_since_interaction"],
+                "reason_3": ["overdue_days", None, "sla_breaches", "spend_trend", None],
+                "recency_days": [200.0, 5.0, 1.0, 3.0, 4.0],
+                "frequency": [2.0, 1.0, 1.0, 1.0, 1.0],
+                "overdue_days": [31.0, 0.0, 0.0, 0.0, 0.0],
+                "overdue_amount": [0.0, 1234.5, 0.0, 0.0, 0.0],
+                "complaints": [0.0, 0.0, 0.0, 0.0, 7.0],
+                "returns": [0.0, 0.0, 3.0, 0.0, 0.0],
+                "sla_breaches": [0.0, 0.0, 12.0, 0.0, 0.0],
+                "days_since_interaction": [0.0, 0.0, 0.0, 0.0, 999.0],
+            }
+        )
+        templates = run._churn_reason_templates()
+        amount = format_amount(self.env, 1234.5, run.company_id.currency_id)
+        self.assertEqual(
+            run._churn_reason_texts(frame, templates),
+            [
+                "no purchase for 200 days; only 2 purchases; an invoice overdue for 31 days",
+                f"{amount} overdue",
+                "3 returns this year; 12 service deadlines missed",
+                "engaged with our campaigns; spending down over the last 6 months",
+                "7 complaints this year; no contact for 999 days",
+            ],
+        )
+        # a translation that leaves the number out is used as it is
+        templates["recency_days"] = "no purchase for a long time"
+        self.assertEqual(
+            run._churn_reason_texts(frame.head(1), templates)[0],
+            "no purchase for a long time; only 2 purchases; an invoice overdue for 31 days",
+        )
 
     def test_churn_segment_rule(self):
         small_thresholds = functools.partial(churn.churn_risk, min_customers=10, min_per_class=3)
