@@ -114,3 +114,38 @@ def test_too_little_history_uses_the_rules_and_says_so():
     assert by_partner.loc[2, "reason_1"] == "recency_days"
     empty, info = churn_risk(purchases.iloc[0:0], "2026-07-01")
     assert empty.empty and info["method"] == "none"
+
+
+def test_events_before_their_first_useful_day_change_nothing():
+    """``events_needed_since``: leaving out the older events gives the same risks and reasons,
+    and the day before a first day would have counted (the bound is tight)."""
+    from crm_ext_engine.churn import events_needed_since
+
+    purchases, events, overdue = _synthetic()
+    rng = np.random.default_rng(9)
+    days = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 915, 3000), unit="D")
+    partners = rng.integers(1, 401, 3000)
+    for name in ("complaints", "returns", "sla_breaches", "engagement", "interactions"):
+        extra = pd.DataFrame({"partner_id": partners, "date": days.date})
+        events[name] = pd.concat([events.get(name), extra], ignore_index=True).sample(
+            frac=0.5, random_state=1
+        )
+    as_of = "2026-07-01"
+    since = events_needed_since(as_of, 90)
+    assert since["interactions"] is None
+    kept = {
+        name: frame
+        if since[name] is None
+        else frame[pd.to_datetime(frame["date"]) >= pd.Timestamp(since[name])]
+        for name, frame in events.items()
+    }
+    assert all(len(kept[name]) < len(events[name]) for name in ("complaints", "engagement"))
+    full, _info = churn_risk(purchases, as_of, horizon_days=90, events=events, overdue=overdue)
+    fewer, _info = churn_risk(purchases, as_of, horizon_days=90, events=kept, overdue=overdue)
+    pd.testing.assert_frame_equal(full, fewer)
+    # an event on the first day counts in the training set's features, the day before does not
+    first = pd.Timestamp(since["complaints"])
+    for day, counted in ((first, 1.0), (first - pd.Timedelta(days=1), 0.0)):
+        one = {"complaints": pd.DataFrame({"partner_id": [1], "date": [day]})}
+        features = churn_features(purchases, pd.Timestamp(as_of) - pd.Timedelta(days=180), one)
+        assert features.set_index("partner_id").loc[1, "complaints"] == counted

@@ -98,6 +98,19 @@ def churn_features(purchases, as_of, events=None, overdue=None):
     return result.reset_index()[["partner_id", *FEATURES]]
 
 
+def events_needed_since(as_of, horizon_days):
+    """The first day of each kind of dated event that ``churn_risk(..., as_of, horizon_days)`` can
+    count: the features of its earliest date (``as_of - 2 horizon``, the training set's) look
+    back ``EVENT_WINDOWS`` days; interactions count whenever they were (days since the latest),
+    so they have no first day (None). Older events may be left out of the input: same result."""
+    earliest = pd.Timestamp(as_of) - pd.Timedelta(days=2 * horizon_days)
+    since = {
+        name: (earliest - pd.Timedelta(days=window - 1)).date() for name, window in EVENT_WINDOWS.items()
+    }
+    since["interactions"] = None
+    return since
+
+
 def _count_events(frame, as_of, window):
     if frame is None or frame.empty:
         return pd.Series(dtype="float64")

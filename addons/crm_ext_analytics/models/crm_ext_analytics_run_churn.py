@@ -4,8 +4,11 @@ import pandas as pd
 from odoo import _, fields, models
 from odoo.tools import SQL
 
-from ..engine.churn import churn_risk
+from ..engine.churn import churn_risk, events_needed_since
 from ..tools.amounts import amount_formatter
+
+# the churn label's window: no purchase within this many days
+CHURN_HORIZON_DAYS = 90
 
 
 class CrmExtAnalyticsRun(models.Model):
@@ -21,10 +24,12 @@ class CrmExtAnalyticsRun(models.Model):
     def _stage_churn(self):
         as_of = fields.Date.context_today(self)
         purchases = self._read_purchase_days()
-        events = self._read_churn_events()
+        events = self._read_churn_events(events_needed_since(as_of, CHURN_HORIZON_DAYS))
         overdue = self._read_overdue()
         rows_read = len(purchases) + len(overdue) + sum(len(frame) for frame in events.values())
-        frame, info = churn_risk(purchases, as_of, horizon_days=90, events=events, overdue=overdue)
+        frame, info = churn_risk(
+            purchases, as_of, horizon_days=CHURN_HORIZON_DAYS, events=events, overdue=overdue
+        )
         if frame.empty:
             self._customer_stage_done("churn")
             return {"rows": rows_read, "churn_auc": 0.0, "log": _("Churn risk: no customer with a purchase.")}
@@ -41,9 +46,16 @@ class CrmExtAnalyticsRun(models.Model):
             log = _("Churn risk, fallback: %(message)s", message=info["message"])
         return {"rows": rows_read, "churn_auc": info["auc"] or 0.0, "log": log}
 
-    def _read_churn_events(self):
+    def _read_churn_events(self, since=None):
         """Dated events per customer, one query each: tickets (complaints), returns, SLA breaches,
-        interactions and campaign engagement (e-mails opened or clicked)."""
+        interactions and campaign engagement (e-mails opened or clicked); ``since``: per kind, the
+        first day the churn model can count (``engine.churn.events_needed_since``), older events
+        are not read (none: all)."""
+        since = since or {}
+
+        def from_day(day_sql, name):
+            return SQL("AND %s >= %s", day_sql, since[name]) if since.get(name) else SQL()
+
         for model in ("crm_ext.ticket", "crm_ext.ticket.sla", "crm_ext.return.line", "crm_ext.interaction",
                       "mailing.trace", "mailing.mailing", "utm.campaign", "res.users"):  # fmt: skip
             self.env[model].flush_model()
@@ -53,15 +65,17 @@ class CrmExtAnalyticsRun(models.Model):
                 SQL(
                     """SELECT commercial_partner_id, create_date::date FROM crm_ext_ticket
                         WHERE company_id = %s AND commercial_partner_id IS NOT NULL
-                          AND merged_into_id IS NULL""",
+                          AND merged_into_id IS NULL %s""",
                     company,
+                    from_day(SQL("create_date::date"), "complaints"),
                 )
             ),
             "returns": self._read_dated(
                 SQL(
                     """SELECT partner_id, processed_date::date FROM crm_ext_return_line
-                        WHERE company_id = %s AND state = 'done'""",
+                        WHERE company_id = %s AND state = 'done' %s""",
                     company,
+                    from_day(SQL("processed_date::date"), "returns"),
                 )
             ),
             "sla_breaches": self._read_dated(
@@ -69,15 +83,17 @@ class CrmExtAnalyticsRun(models.Model):
                     """SELECT ticket.commercial_partner_id, sla.deadline::date
                          FROM crm_ext_ticket_sla sla JOIN crm_ext_ticket ticket ON ticket.id = sla.ticket_id
                         WHERE sla.company_id = %s AND sla.status = 'failed'
-                          AND ticket.commercial_partner_id IS NOT NULL""",
+                          AND ticket.commercial_partner_id IS NOT NULL %s""",
                     company,
+                    from_day(SQL("sla.deadline::date"), "sla_breaches"),
                 )
             ),
             "interactions": self._read_dated(
                 SQL(
                     """SELECT commercial_partner_id, date::date FROM crm_ext_interaction
-                        WHERE company_id = %s AND commercial_partner_id IS NOT NULL""",
+                        WHERE company_id = %s AND commercial_partner_id IS NOT NULL %s""",
                     company,
+                    from_day(SQL("date::date"), "interactions"),
                 )
             ),
             # the company's own mailings: a mailing is its campaign's company's, else its
@@ -93,8 +109,12 @@ class CrmExtAnalyticsRun(models.Model):
                     LEFT JOIN res_users sender ON sender.id = mailing.user_id
                         WHERE trace.model = 'res.partner'
                           AND COALESCE(campaign.company_id, sender.company_id) = %s
-                          AND (trace.open_datetime IS NOT NULL OR trace.links_click_datetime IS NOT NULL)""",
+                          AND (trace.open_datetime IS NOT NULL OR trace.links_click_datetime IS NOT NULL)
+                          %s""",
                     company,
+                    from_day(
+                        SQL("COALESCE(trace.links_click_datetime, trace.open_datetime)::date"), "engagement"
+                    ),
                 )
             ),
         }

@@ -51,7 +51,7 @@ class CrmExtAnalyticsRun(models.Model):
         if changed is not None:
             stored = self._read_stored_inputs(
                 ["clv_first_date", "clv_last_date", "clv_repeat", "clv_repeat_value", "monetary", "margin"],
-                SQL("clv_first_date IS NOT NULL"),
+                required="clv_first_date",
             ).rename(
                 columns={
                     "clv_first_date": "first_date",

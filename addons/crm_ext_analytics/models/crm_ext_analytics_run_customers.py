@@ -77,19 +77,49 @@ class CrmExtAnalyticsRun(models.Model):
             memo["customer_rows_written"] = True
             self._write_customer_rows(memo.get("customer_rows", {}), memo.get("customer_rows_as_of"))
 
-    def _read_stored_inputs(self, columns, condition=None):
+    def _read_stored_inputs(self, columns, required=None):
         """The inputs an earlier run stored on the company's RFM rows: ``columns`` (names of
-        crm_ext.customer.rfm) per ``partner_id``, one query."""
+        crm_ext.customer.rfm) per ``partner_id``, of the rows where the column ``required`` is
+        set (None: every row), as the database gives them (dates as dates, numbers as numbers,
+        NULL as None or NaN). In a run, taken from the rows as the run found them
+        (``_current_customer_rows``, read once for the stages and the write); outside a run,
+        one query."""
+        memo = self._memo()
+        if memo is not None:
+            current = self._current_customer_rows()
+            if required:
+                current = current[current[required].notna()]
+            stored = pd.DataFrame({"partner_id": current["partner_id"].to_numpy("int64")})
+            for name in columns:
+                column, kind = current[name], CUSTOMER_COLUMNS[name]
+                if kind == "date":
+                    values = column.dt.date.astype(object).where(column.notna(), None)
+                elif kind == "int":
+                    values = column.astype("int64") if column.notna().all() else column.astype(object)
+                else:
+                    values = column
+                stored[name] = values.to_numpy()
+            return stored
         self.env["crm_ext.customer.rfm"].flush_model()
         self.env.cr.execute(
             SQL(
                 "SELECT partner_id, %s FROM crm_ext_customer_rfm WHERE company_id = %s %s",
                 SQL(", ").join(SQL.identifier(name) for name in columns),
                 self.company_id.id,
-                SQL("AND %s", condition) if condition else SQL(),
+                SQL("AND %s IS NOT NULL", SQL.identifier(required)) if required else SQL(),
             )
         )
         return pd.DataFrame(self.env.cr.fetchall(), columns=["partner_id", *columns])
+
+    def _current_customer_rows(self):
+        """``_read_customer_rows``, read once per run (the rows do not change before the run's
+        one write at the end of its customer stages); outside a run, read each time."""
+        memo = self._memo()
+        if memo is None:
+            return self._read_customer_rows()
+        if "current_customer_rows" not in memo:
+            memo["current_customer_rows"] = self._read_customer_rows()
+        return memo["current_customer_rows"]
 
     def _read_customer_rows(self):
         """The company's rows of crm_ext_customer_rfm as they are, every column the run writes,
@@ -131,7 +161,7 @@ class CrmExtAnalyticsRun(models.Model):
         Rfm, History = self.env["crm_ext.customer.rfm"], self.env["crm_ext.customer.rfm.history"]
         History.flush_model()
         cr, company_id = self.env.cr, self.company_id.id
-        current = self._read_customer_rows()
+        current = self._current_customer_rows()
         rfm, clv, churn = parts.get("rfm"), parts.get("clv"), parts.get("churn")
         if rfm is not None:
             # the columns only the table has (run, lifetime value, churn) come with their values
