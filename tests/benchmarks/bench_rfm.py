@@ -28,17 +28,26 @@ from tests.benchmarks.registry import Result, benchmark
 MODULES = ["crm_ext_analytics"]
 
 AGGREGATE_SQL = """
-    SELECT company_id, commercial_partner_id AS partner_id,
-           COALESCE(MAX(invoice_date) FILTER (WHERE amount_untaxed_signed > 0),
-                    MAX(invoice_date)) AS last_date,
-           COUNT(*) FILTER (WHERE amount_untaxed_signed > 0) AS frequency,
-           SUM(amount_untaxed_signed) AS monetary,
+    SELECT company_id, partner_id,
+           COALESCE(MAX(invoice_date) FILTER (WHERE amount > 0), MAX(invoice_date)) AS last_date,
+           COUNT(*) FILTER (WHERE amount > 0) AS frequency,
+           SUM(amount) AS monetary,
            COUNT(*) AS invoices
-      FROM account_move
-     WHERE state = 'posted'
-       AND move_type IN ('out_invoice', 'out_refund')
-       AND commercial_partner_id IS NOT NULL
-  GROUP BY company_id, commercial_partner_id
+      FROM (SELECT company_id, commercial_partner_id AS partner_id, invoice_date,
+                   amount_untaxed_signed AS amount
+              FROM account_move
+             WHERE state = 'posted'
+               AND move_type IN ('out_invoice', 'out_refund')
+               AND commercial_partner_id IS NOT NULL
+         UNION ALL
+            -- the documents of the sales history before Odoo, of the companies that count it
+            -- (what the stage reads too: the demo companies have some)
+            SELECT history.company_id, history.partner_id, history.date, SUM(history.amount_company)
+              FROM crm_ext_sales_history history
+              JOIN res_company company ON company.id = history.company_id
+             WHERE company.crm_ext_analytics_sales_history
+          GROUP BY history.company_id, history.partner_id, history.document_number, history.date) documents
+  GROUP BY company_id, partner_id
 """
 
 

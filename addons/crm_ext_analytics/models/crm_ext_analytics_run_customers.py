@@ -121,12 +121,16 @@ class CrmExtAnalyticsRun(models.Model):
             memo["current_customer_rows"] = self._read_customer_rows()
         return memo["current_customer_rows"]
 
-    def _read_customer_rows(self):
-        """The company's rows of crm_ext_customer_rfm as they are, every column the run writes,
-        streamed with COPY from the run's own cursor (the rows it is about to rewrite)."""
+    def _read_customer_rows(self, columns=None):
+        """The company's rows of crm_ext_customer_rfm as they are, every column the run writes
+        (or ``columns`` of them), streamed with COPY from the run's own cursor (the rows it is
+        about to rewrite)."""
         Rfm = self.env["crm_ext.customer.rfm"]
         Rfm.flush_model()
-        kinds = {"partner_id": "int", **CUSTOMER_COLUMNS}
+        kinds = {
+            "partner_id": "int",
+            **{name: CUSTOMER_COLUMNS[name] for name in (columns or CUSTOMER_COLUMNS)},
+        }
         select = SQL(", ").join(
             SQL("%s::float8", SQL.identifier(name)) if kind == "numeric" else SQL.identifier(name)
             for name, kind in kinds.items()
@@ -161,8 +165,25 @@ class CrmExtAnalyticsRun(models.Model):
         Rfm, History = self.env["crm_ext.customer.rfm"], self.env["crm_ext.customer.rfm.history"]
         History.flush_model()
         cr, company_id = self.env.cr, self.company_id.id
-        current = self._current_customer_rows()
         rfm, clv, churn = parts.get("rfm"), parts.get("clv"), parts.get("churn")
+        # the columns of the parts given: a stage's method called on its own reads and writes
+        # only its own (the RFM stage alone: not the churn reasons, the widest column)
+        written = [
+            name
+            for part, names in (
+                ("rfm", ["run_id", *RFM_COLUMNS]),
+                ("clv", CLV_COLUMNS),
+                ("churn", CHURN_COLUMNS),
+            )
+            if parts.get(part) is not None
+            for name in names
+        ]
+        if not written:
+            return
+        if self._memo() is not None:
+            current = self._current_customer_rows()[["partner_id", *written]]
+        else:
+            current = self._read_customer_rows(written)
         if rfm is not None:
             # the columns only the table has (run, lifetime value, churn) come with their values
             target = rfm.merge(current, on="partner_id", how="left", suffixes=("", "_old"), indicator=True)
@@ -175,7 +196,7 @@ class CrmExtAnalyticsRun(models.Model):
                 [bulk.differs(target[name], target[f"{name}_old"]) for name in RFM_COLUMNS]
             )
             target["run_id"] = target["run_id"].astype("Int64").where(~(new | rfm_changed), self.id)
-            target = target[["partner_id", *CUSTOMER_COLUMNS]]
+            target = target[["partner_id", *written]]
             gone = current.loc[~current["partner_id"].isin(rfm["partner_id"]), "partner_id"]
         else:
             target = current.copy()
@@ -195,11 +216,9 @@ class CrmExtAnalyticsRun(models.Model):
             for name in CHURN_COLUMNS:
                 column = target[name] if name == "churn_probability" else target[name].astype(object)
                 target[name] = column.where(~scored, found[name].to_numpy())
-        target = target[["partner_id", *CUSTOMER_COLUMNS]]
+        target = target[["partner_id", *written]]
         old = target[["partner_id"]].merge(current, on="partner_id", how="left")
-        changed = ~new & np.logical_or.reduce(
-            [bulk.differs(target[name], old[name]) for name in CUSTOMER_COLUMNS]
-        )
+        changed = ~new & np.logical_or.reduce([bulk.differs(target[name], old[name]) for name in written])
         if new.any():
             self._copy_rows(
                 "crm_ext_customer_rfm", _as_copy_rows(target.loc[new].assign(company_id=company_id))
@@ -210,7 +229,7 @@ class CrmExtAnalyticsRun(models.Model):
             )
             self._copy_rows("crm_ext_customer_rfm_history", history)
         if changed.any():
-            names = ["partner_id", *CUSTOMER_COLUMNS]
+            names = ["partner_id", *written]
             cr.execute(
                 SQL(
                     "CREATE TEMPORARY TABLE crm_ext_analytics_src ON COMMIT DROP AS"
@@ -230,8 +249,7 @@ class CrmExtAnalyticsRun(models.Model):
                      WHERE current.company_id = %s AND current.partner_id = src.partner_id
                     """,
                     SQL(", ").join(
-                        SQL("%s = src.%s", SQL.identifier(name), SQL.identifier(name))
-                        for name in CUSTOMER_COLUMNS
+                        SQL("%s = src.%s", SQL.identifier(name), SQL.identifier(name)) for name in written
                     ),
                     company_id,
                 )
