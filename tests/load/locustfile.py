@@ -29,8 +29,17 @@ import time
 import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 
+import gevent
+from gevent.pool import Pool
 from locust import HttpUser, between, events, task
-from webclient import calendar_spec, default_filters_domain, field_spec, progress_bar, report_groups  # noqa: F401
+from webclient import (  # noqa: F401
+    calendar_spec,
+    default_filters_domain,
+    field_spec,
+    groups_to_open,
+    progress_bar,
+    report_groups,
+)
 
 DATA = json.load(open(os.environ["CRM_EXT_LOAD_DATA"]))
 RUN = os.environ.get("CRM_EXT_LOAD_RUN", str(int(time.time())))
@@ -38,6 +47,7 @@ LEDGER_PATH = os.environ.get("CRM_EXT_LOAD_LEDGER")
 WAIT = [float(x) for x in os.environ.get("CRM_EXT_LOAD_WAIT", "1,4").split(",")]
 ATTACHMENT = b"crm_ext load test attachment\n" * 40  # about 1 KB
 
+BROWSER_CONNECTIONS = 6  # a browser's parallel HTTP/1.1 connections to one host
 _sequence = itertools.count(1)
 _rpc_ids = itertools.count(1)
 LEDGER = []  # (kind, marker, outcome, detail)
@@ -156,6 +166,14 @@ class OdooUser(HttpUser):
             f"{model}.{method}",
         )
 
+    def call_caught(self, model, method, *args, **kwargs):
+        """``call`` for a parallel branch of a page: its error returned, not raised (counted by
+        ``json`` as the request's failure, raised by the page once every branch has ended)."""
+        try:
+            return self.call(model, method, *args, **kwargs)
+        except RpcError as exc:
+            return exc
+
     @contextmanager
     def page(self, name, kind="PAGE"):
         """One user-visible step, timed as a whole, in the statistics as ``kind``."""
@@ -230,11 +248,30 @@ class OdooUser(HttpUser):
         return [record["id"] for record in result["records"]]
 
     def open_kanban(self, xmlid, groupby, domain=None):
+        """A grouped kanban as Odoo 18's web client loads it: ``read_progress_bar`` sent beside
+        ``web_read_group`` (``useProgressBar``'s ``onWillLoadRoot``), then the records of the
+        groups it opens (``webclient.groups_to_open``) all at once (``_loadGroupedList``'s
+        ``Promise.all``), at most ``BROWSER_CONNECTIONS`` at a time (a browser's connections to one
+        host over HTTP/1.1): the page takes as long as its slowest branch, as in a browser."""
         action, action_domain, fields, models, archs = self.action(xmlid)
         model = action["res_model"]
         domain = (domain or []) + action_domain
         arch = archs["kanban"]
         spec = field_spec(arch, fields, models)
+        bar = progress_bar(arch, lambda text: literal(text, {}))
+        browser = Pool(BROWSER_CONNECTIONS)
+        calls = []
+        if bar:
+            calls.append(
+                browser.spawn(
+                    self.call_caught,
+                    model,
+                    "read_progress_bar",
+                    domain=domain,
+                    group_by=groupby,
+                    progress_bar=bar,
+                )
+            )
         groups = self.call(
             model,
             "web_read_group",
@@ -246,11 +283,10 @@ class OdooUser(HttpUser):
             orderby="",
             lazy=True,
         )["groups"]
-        bar = progress_bar(arch, lambda text: literal(text, {}))
-        if bar:
-            self.call(model, "read_progress_bar", domain=domain, group_by=groupby, progress_bar=bar)
-        for group in groups[:5]:
-            self.call(
+        opened = groups_to_open(groups, groupby)
+        calls += [
+            browser.spawn(
+                self.call_caught,
                 model,
                 "web_search_read",
                 domain=group["__domain"],
@@ -260,6 +296,12 @@ class OdooUser(HttpUser):
                 order="",
                 count_limit=10001,
             )
+            for group in opened
+        ]
+        gevent.joinall(calls)
+        for call in calls:
+            if isinstance(call.value, RpcError):
+                raise call.value
 
     def open_report(self, xmlid):
         action, domain, fields, _models, archs = self.action(xmlid)

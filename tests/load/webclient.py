@@ -72,6 +72,19 @@ def progress_bar(arch, eval_literal):
     }
 
 
+# the web client's RelationalModel.MAX_NUMBER_OPENED_GROUPS
+MAX_OPEN_GROUPS = 10
+
+
+def groups_to_open(groups, groupby):
+    """The groups of a ``web_read_group`` answer whose records a grouped kanban loads, as Odoo
+    18's ``_loadGroupedList`` picks them: not folded (``__fold``), not the "unset" group of a
+    many2one (folded by default), the first ``MAX_OPEN_GROUPS`` of those, and among them the
+    non-empty ones."""
+    opened = [group for group in groups if not group.get("__fold") and group.get(groupby)]
+    return [group for group in opened[:MAX_OPEN_GROUPS] if group.get(f"{groupby}_count", 1) > 0]
+
+
 def default_filters_domain(search_arch, context, uid):
     """The domain of the search view's filters that the action's context turns on
     (``search_default_<name>``), as the web client applies them when the view opens (e.g. the

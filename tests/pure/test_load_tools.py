@@ -138,3 +138,20 @@ def test_default_filters_as_the_web_client_applies_them():
     assert default_filters_domain(search, context, 7) == [("user_id", "=", 7)]
     assert default_filters_domain(search, {"search_default_open": 1}, 7) == [("is_closed", "=", False)]
     assert default_filters_domain(search, {"search_default_open": 0}, 7) == []
+
+
+def test_kanban_groups_opened_as_the_web_client_opens_them():
+    from tests.load.webclient import MAX_OPEN_GROUPS, groups_to_open
+
+    groups = [
+        {"stage_id": False, "stage_id_count": 7},  # the "unset" group of a many2one: folded
+        {"stage_id": [1, "New"], "stage_id_count": 3},
+        {"stage_id": [2, "Empty"], "stage_id_count": 0},  # open, counted, nothing to load
+        {"stage_id": [3, "Won"], "stage_id_count": 9, "__fold": True},
+        {"stage_id": [4, "Proposition"], "stage_id_count": 2, "__fold": False},
+    ]
+    assert [group["stage_id"][0] for group in groups_to_open(groups, "stage_id")] == [1, 4]
+    many = [{"stage_id": [n, str(n)], "stage_id_count": 0 if n == 3 else 1} for n in range(1, 15)]
+    opened = groups_to_open(many, "stage_id")
+    # the first ten open groups (the empty third among them), not the eleventh
+    assert [group["stage_id"][0] for group in opened] == [1, 2, *range(4, MAX_OPEN_GROUPS + 1)]
