@@ -156,9 +156,10 @@ class CrmExtAnalyticsRun(models.Model):
         - ``clv``: the predictions of the customers with a purchase; the other rows get none.
         - ``churn``: the risk of the customers the stage scored; the other rows keep theirs.
 
-        The rows are read once (COPY), compared in pandas, and only those with a value changed
-        are updated: COPY into a temporary table and one UPDATE of every column, whatever the
-        number of customers (an unchanged indexed column lets PostgreSQL update in place).
+        The rows are read once (COPY; in a run, the read the stages' stored inputs came from),
+        compared in pandas, and only those with a value changed are updated: COPY into a
+        temporary table and one UPDATE of the parts' columns, whatever the number of customers
+        (an unchanged indexed column lets PostgreSQL update in place).
         """
         self.ensure_one()
         started = time.perf_counter()
