@@ -118,7 +118,7 @@ locust_run() {
     (cd "$ROOT" && exec "$PY" -m tests.load.cpu --out "$OUT/$name.cpu.json" --replica-dir "$STATE/prod/replica") &
     local sampler=$!
     (cd "$ROOT/tests/load" && CRM_EXT_LOAD_DATA="$DATA" CRM_EXT_LOAD_RUN="${RUN_ID}x${name//[^A-Za-z0-9]/}" \
-        CRM_EXT_LOAD_LEDGER="$OUT/$name.ledger.json" \
+        CRM_EXT_LOAD_LEDGER="$OUT/$name.ledger.json" CRM_EXT_LOAD_PAGES="$OUT/$name.pages.json" \
         "$LOCUST_VENV/bin/locust" -f locustfile.py --headless --host "$host" -u "$users" -r "$rate" \
         --run-time "${seconds}s" --stop-timeout 30 --csv "$OUT/$name" --only-summary \
         --loglevel WARNING --exit-code-on-error 0 > "$OUT/$name.locust.log" 2>&1) || true
@@ -203,6 +203,11 @@ load)
             psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_ROLE" -d "$DB" -qAt -F ' ' -c "SELECT 'analytics run ' || id,
                 state, round(duration::numeric, 1) || ' s' FROM crm_ext_analytics_run WHERE date_start >= '$started'
                 ORDER BY id" | tee "$OUT/$config-u$users.analytics.txt"
+            # when each run of the job ran (tests/load/jobs.py: the users' pages during it and not)
+            psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_ROLE" -d "$DB" -qAt -F ' ' -c "SELECT id,
+                extract(epoch FROM date_start AT TIME ZONE 'UTC'), extract(epoch FROM date_end AT TIME ZONE 'UTC')
+                FROM crm_ext_analytics_run WHERE date_start >= '$started' AND date_end IS NOT NULL
+                ORDER BY id" > "$OUT/$config-u$users.jobs.txt"
         done
         bash "$ROOT/scripts/prod.sh" status 2>&1 | tee -a "$OUT/$config.prod.log"
         stop_prod

@@ -51,6 +51,8 @@ BROWSER_CONNECTIONS = 6  # a browser's parallel HTTP/1.1 connections to one host
 _sequence = itertools.count(1)
 _rpc_ids = itertools.count(1)
 LEDGER = []  # (kind, marker, outcome, detail)
+PAGES_PATH = os.environ.get("CRM_EXT_LOAD_PAGES")
+PAGES = []  # (start, seconds, kind, name, failed): every user-visible step, for tests/load/jobs.py
 
 
 def marker():
@@ -62,6 +64,9 @@ def _write_ledger(environment, **_kwargs):
     if LEDGER_PATH:
         with open(LEDGER_PATH, "w") as ledger:
             json.dump(LEDGER, ledger)
+    if PAGES_PATH:
+        with open(PAGES_PATH, "w") as pages:
+            json.dump(PAGES, pages)
 
 
 class RpcError(Exception):
@@ -180,21 +185,23 @@ class OdooUser(HttpUser):
         if self.session_lost and name != "login":
             self.session_lost = False
             self.login()
-        started = time.perf_counter()
+        started, wall = time.perf_counter(), time.time()
         error = None
         try:
             yield
         except RpcError as exc:
             error = exc
         finally:
+            seconds = time.perf_counter() - started
             events.request.fire(
                 request_type=kind,
                 name=f"{self.role}: {name}",
-                response_time=(time.perf_counter() - started) * 1000,
+                response_time=seconds * 1000,
                 response_length=0,
                 exception=error,
                 context={},
             )
+            PAGES.append((wall, seconds, kind, f"{self.role}: {name}", error is not None))
 
     def record(self, kind, mark, fn):
         """A write with its marker in the ledger: ok, or error with the message."""

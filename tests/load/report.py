@@ -7,7 +7,8 @@
 and write (``WRITE``) with its count, p50/p95/p99 in ms and errors; then one line per run
 (requests per second over every HTTP request, the slowest page's and write's p95, the error
 rate) and the ratio of each configuration's figures to the first configuration's at the
-same number of users.
+same number of users; the CPU time per kind of process (``cpu``) and the pages during the
+analytics job against the others of the same run (``jobs``).
 """
 
 import csv
@@ -16,9 +17,10 @@ import sys
 from pathlib import Path
 
 try:
-    from tests.load import cpu
+    from tests.load import cpu, jobs
 except ImportError:  # run from tests/load
     import cpu
+    import jobs
 
 RUN_NAME = re.compile(r"(?P<config>.+)-u(?P<users>\d+)_stats\.csv$")
 CONFIG_ORDER = ["workers0", "workers2", "workers2-replica", "workers4", "workers4-replica", "two-instances"]
@@ -151,6 +153,12 @@ def main(argv=None):
     if samples:
         print("\n#### CPU time per kind of process (tests/load/cpu.py)\n")
         print(cpu.table(samples))
+    job_table = jobs.table(result_dir, [f"{config}-u{users}" for config, users in sorted(runs, key=order)])
+    if job_table:
+        print(
+            "\n#### The read pages during the analytics job and outside it, same run (tests/load/jobs.py)\n"
+        )
+        print(job_table)
     return 0
 
 

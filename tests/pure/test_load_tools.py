@@ -155,3 +155,30 @@ def test_kanban_groups_opened_as_the_web_client_opens_them():
     opened = groups_to_open(many, "stage_id")
     # the first ten open groups (the empty third among them), not the eleventh
     assert [group["stage_id"][0] for group in opened] == [1, 2, *range(4, MAX_OPEN_GROUPS + 1)]
+
+
+def test_pages_during_the_job_against_the_others_of_the_run(tmp_path):
+    from tests.load import jobs
+
+    window = jobs.job_window("7 100.0 110.0\n8 110.5 130.0\n")
+    assert window == (100.0, 130.0)
+    assert jobs.job_window("") is None
+    pages = [
+        (95.0, 6.0, "PAGE", "a", False),  # ends inside the job: during
+        (129.0, 0.5, "PAGE", "a", False),  # during
+        (120.0, 2.0, "WRITE", "b", False),  # a write: not counted
+        (90.0, 4.0, "PAGE", "a", False),  # before
+        (130.5, 1.0, "PAGE", "a", False),  # after
+        (131.0, 3.0, "PAGE", "a", False),
+    ]
+    during, outside = jobs.split_pages(pages, window)
+    assert during == [6.0, 0.5] and outside == [4.0, 1.0, 3.0]
+    result = jobs.compare(pages, window)
+    assert result["during"]["count"] == 2 and result["outside"]["count"] == 3
+    assert result["outside"]["p50"] == 3000.0
+    assert result["ratio"] == pytest.approx(result["during"]["p95"] / result["outside"]["p95"])
+    (tmp_path / "w2-u25.pages.json").write_text(json.dumps(pages))
+    (tmp_path / "w2-u25.jobs.txt").write_text("7 100.0 110.0\n8 110.5 130.0\n")
+    text = jobs.table(tmp_path, ["w2-u25", "w2-u10"])
+    assert text.count("\n") == 2 and "| w2-u25 | 30.0 | 2 |" in text
+    assert jobs.table(tmp_path, ["w2-u10"]) is None
