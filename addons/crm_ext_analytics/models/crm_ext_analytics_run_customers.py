@@ -139,10 +139,15 @@ class CrmExtAnalyticsRun(models.Model):
         buffer = io.StringIO()
         self.env.cr.copy_expert(bulk.copy_statement(self.env.cr, query), buffer)
         dtypes = {name: READ_DTYPES[kind] for name, kind in kinds.items()} | {"partner_id": "int64"}
-        frame = bulk.frame_from_copy(buffer, dtypes, dtype=dtypes, keep_default_na=False)
+        # whole numbers parsed as float8 and made nullable integers after: read_csv's own parsing
+        # of nullable integers goes through strings, four times slower than the rest of the read
+        parsed = {name: "float64" if dtype == "Int64" else dtype for name, dtype in dtypes.items()}
+        frame = bulk.frame_from_copy(buffer, dtypes, dtype=parsed, keep_default_na=False)
         for name, kind in kinds.items():
             if kind == "date":
                 frame[name] = pd.to_datetime(frame[name], format="%Y-%m-%d")
+            elif dtypes[name] == "Int64":
+                frame[name] = frame[name].astype("Int64")
         return frame
 
     def _write_customer_rows(self, parts, as_of=None):

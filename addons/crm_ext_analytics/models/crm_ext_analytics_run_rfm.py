@@ -63,7 +63,8 @@ class CrmExtAnalyticsRun(models.Model):
     def _read_rfm_summary(self, partner_ids=None):
         """Per customer of the company: last purchase, purchases and net revenue (the columns of
         ``engine.rfm.rfm_summary``) from posted invoices and credit notes, net, company currency,
-        aggregated in one query; ``partner_ids``: only these customers. Also the invoices read."""
+        aggregated in one query; ``partner_ids``: only these customers. Also the invoices read.
+        The sum is summed exactly (numeric) and handed over as float8, as the frame holds it."""
         self.env["account.move"].flush_model(INVOICE_FIELDS)
         rows = self._read_rows(
             SQL(
@@ -72,7 +73,7 @@ class CrmExtAnalyticsRun(models.Model):
                        COALESCE(MAX(invoice_date) FILTER (WHERE amount_untaxed_signed > 0),
                                 MAX(invoice_date)),
                        COUNT(*) FILTER (WHERE amount_untaxed_signed > 0),
-                       SUM(amount_untaxed_signed),
+                       SUM(amount_untaxed_signed)::float8,
                        COUNT(*)
                   FROM (SELECT company_id, commercial_partner_id, invoice_date, amount_untaxed_signed
                           FROM account_move

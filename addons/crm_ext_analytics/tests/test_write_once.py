@@ -165,3 +165,32 @@ class TestWriteOnce(CrmExtAnalyticsCase):
         self.assertEqual(row.last_purchase_date, self.today)
         self.assertEqual(row.run_id, second, "its RFM figures changed")
         self.assertTrue(row.clv_decile and row.churn_risk)
+
+    def test_rows_read_back_as_stored(self):
+        """The rows as the write reads them to compare (COPY, whole numbers parsed as float8
+        and made nullable integers) hold the stored values, a NULL as a missing value."""
+        run, __, __ = self._run()
+        row = self.Rfm.search([("company_id", "=", self.company.id)], limit=1, order="partner_id")
+        self.env.cr.execute(
+            "UPDATE crm_ext_customer_rfm SET clv_decile = NULL, clv_repeat = NULL, churn_probability = NULL"
+            " WHERE id = %s",
+            [row.id],
+        )
+        self.env.invalidate_all()
+        frame = run._read_customer_rows().set_index("partner_id")
+        stored = self.Rfm.search([("company_id", "=", self.company.id)])
+        self.assertEqual(sorted(frame.index), sorted(stored.partner_id.ids))
+        for name in ("run_id", "frequency", "r_score", "clv_decile", "clv_repeat"):
+            self.assertEqual(str(frame[name].dtype), "Int64", name)
+        self.assertTrue(
+            frame.loc[row.partner_id.id, ["clv_decile", "clv_repeat", "churn_probability"]].isna().all()
+        )
+        for record in stored - row:
+            values = frame.loc[record.partner_id.id]
+            self.assertEqual(int(values["run_id"]), record.run_id.id)
+            self.assertEqual(int(values["frequency"]), record.frequency)
+            self.assertEqual(int(values["clv_decile"]), record.clv_decile)
+            self.assertEqual(f"{values['r_score']}{values['f_score']}{values['m_score']}", record.rfm_cell)
+            self.assertAlmostEqual(float(values["monetary"]), record.monetary, places=2)
+            self.assertEqual(values["last_purchase_date"].date(), record.last_purchase_date)
+            self.assertEqual(values["segment"], record.segment)
