@@ -11,6 +11,7 @@ reads and computes lives in one file per part, each extending this model:
 Adding a stage is adding a file: a method returning the run's values (see ``_analytics_stages``)
 and an override of ``_analytics_stages`` appending it."""
 
+import json
 import logging
 import resource
 import time
@@ -114,6 +115,14 @@ class CrmExtAnalyticsRun(models.Model):
         help="The forecast stage's backtest forecasts of this run ({signature of the months before "
         "the held-out ones: forecast of the held-out months}): the next run reuses those whose "
         "earlier months did not change (read and written by the stage in SQL).",
+    )
+    clv_params = fields.Json(
+        string="Lifetime Value Fit",
+        readonly=True,
+        copy=False,
+        groups="base.group_system",
+        help="The parameters the lifetime-value stage fitted in this run (BG/NBD and Gamma-Gamma): "
+        "the next run's fits start from them (read and written by the stage in SQL).",
     )
     stage_ids = fields.One2many("crm_ext.analytics.run.stage", "run_id", string="Stages", readonly=True)
     progress = fields.Char(compute="_compute_progress", help="The stage a running run is at.")
@@ -237,6 +246,35 @@ class CrmExtAnalyticsRun(models.Model):
         if memo is not None:
             memo["changed"] = changed
         return changed
+
+    def _previous_kept(self, column):
+        """What the company's last finished run kept in its internal JSON field ``column``
+        (``forecast_backtests``, ``clv_params``: a stage's state for the next run), read in SQL
+        (the fields are internal to the run); None when no such run kept any."""
+        self.env.cr.execute(
+            SQL(
+                """SELECT %s FROM crm_ext_analytics_run
+                    WHERE company_id = %s AND state = 'done' AND %s IS NOT NULL
+                 ORDER BY date_start DESC, id DESC LIMIT 1""",
+                SQL.identifier(column),
+                self.company_id.id,
+                SQL.identifier(column),
+            )
+        )
+        row = self.env.cr.fetchone()
+        return dict(row[0]) if row and isinstance(row[0], dict) else None
+
+    def _keep(self, column, value):
+        """Keeps ``value`` (a dict) in this run's internal JSON field ``column``, for the next run."""
+        self.env.cr.execute(
+            SQL(
+                "UPDATE crm_ext_analytics_run SET %s = %s WHERE id = %s",
+                SQL.identifier(column),
+                json.dumps(value),
+                self.id,
+            )
+        )
+        self.invalidate_recordset([column])
 
     def _memo(self):
         """What the stages of a run share, computed once (a dict kept on the cursor while the run

@@ -22,7 +22,12 @@ class CrmExtAnalyticsRun(models.Model):
         as_of = fields.Date.context_today(self)
         inputs, rows_read = self._read_clv_inputs()
         summary = summary_from_inputs(inputs, as_of)
-        values, info = customer_lifetime_value(summary, horizon_weeks=52)
+        # the fits start from the parameters the last run found (a nightly run's change little)
+        values, info = customer_lifetime_value(
+            summary, horizon_weeks=52, start=self._previous_kept("clv_params")
+        )
+        if info.get("params"):
+            self._keep("clv_params", {name: float(value) for name, value in info["params"].items()})
         if values.empty:
             self._customer_stage_done("clv")
             return {"rows": rows_read, "log": _("Lifetime value: no customer with a purchase.")}

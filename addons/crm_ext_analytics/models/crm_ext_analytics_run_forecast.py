@@ -1,5 +1,3 @@
-import json
-
 import pandas as pd
 
 from odoo import _, models
@@ -27,14 +25,16 @@ class CrmExtAnalyticsRun(models.Model):
             key=lambda frame: frame["team_id"].astype("int64")
         )
         revenue = pd.concat([company_rows, team_rows], ignore_index=True)[["key", "date", "amount"]]
-        known, used = self._previous_backtests(), {}
+        known, used = self._previous_kept("forecast_backtests") or {}, {}
         frame, backtest = revenue_forecast(
             revenue,
             horizon=self.company_id.crm_ext_forecast_horizon,
             known_backtests=known,
             used_backtests=used,
         )
-        self._store_backtests(used)
+        # this run's backtests, for the next run (only those of this run's series: the others'
+        # months will not come back)
+        self._keep("forecast_backtests", used)
         pipeline = self._read_weighted_pipeline()
         self._write_forecast(frame, pipeline)
         teams = self.env["crm.team"].browse([key for key in backtest if key]).exists()
@@ -53,32 +53,6 @@ class CrmExtAnalyticsRun(models.Model):
             if lines
             else _("Revenue forecast: no posted invoices."),
         }
-
-    def _previous_backtests(self):
-        """The backtest forecasts of the company's last finished run (``revenue_forecast``'s
-        ``known_backtests``), read in SQL: the field is internal to the run."""
-        self.env.cr.execute(
-            SQL(
-                """SELECT forecast_backtests FROM crm_ext_analytics_run
-                    WHERE company_id = %s AND state = 'done' AND forecast_backtests IS NOT NULL
-                 ORDER BY date_start DESC, id DESC LIMIT 1""",
-                self.company_id.id,
-            )
-        )
-        row = self.env.cr.fetchone()
-        return dict(row[0]) if row and isinstance(row[0], dict) else {}
-
-    def _store_backtests(self, used):
-        """This run's backtest forecasts, for the next run (only those of this run's series: the
-        others' months will not come back)."""
-        self.env.cr.execute(
-            SQL(
-                "UPDATE crm_ext_analytics_run SET forecast_backtests = %s WHERE id = %s",
-                json.dumps(used),
-                self.id,
-            )
-        )
-        self.invalidate_recordset(["forecast_backtests"])
 
     def _forecast_month_sql(self, day):
         """SQL: the month of ``day`` that the forecast counts in: its Gregorian month, or for a

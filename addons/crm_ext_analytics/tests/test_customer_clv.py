@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 import numpy as np
 
@@ -7,6 +8,7 @@ from odoo.fields import Command
 from odoo.tests import tagged
 
 from odoo.addons.crm_ext_analytics.engine.clv import customer_lifetime_value, summary_from_transactions
+from odoo.addons.crm_ext_analytics.models import crm_ext_analytics_run_clv as clv_stage
 
 from .common import CrmExtAnalyticsCase
 
@@ -73,6 +75,38 @@ class TestCustomerClv(CrmExtAnalyticsCase):
         # shown on the customer
         partner = top.partner_id.with_company(self.company).with_user(self.viewer)
         self.assertAlmostEqual(partner.crm_ext_rfm_clv_predicted, top.clv_predicted)
+
+    def test_next_run_starts_from_the_fitted_parameters(self):
+        """A run keeps the parameters it fitted (internal to the run); the company's next run
+        fits from them and finds the same predictions as a fit from the fixed starting points."""
+        first = self._run()
+        params = first.sudo().clv_params
+        self.assertEqual(set(params), {"r", "alpha", "a", "b", "p", "q", "v"})
+        self.assertIn("r=%.3f" % params["r"], first.log)
+        # not for a user without the settings right (the field is internal)
+        self.assertNotIn("clv_params", first.with_user(self.viewer).fields_get())
+        starts = []
+        original = customer_lifetime_value
+
+        def recorded(summary, *args, **kwargs):
+            starts.append(kwargs.get("start"))
+            return original(summary, *args, **kwargs)
+
+        rows = [("company_id", "=", self.company.id)]
+        before = {row.partner_id.id: row.clv_predicted for row in self.Rfm.search(rows)}
+        with patch.object(clv_stage, "customer_lifetime_value", recorded):
+            second = self._run()
+        self.assertEqual(starts, [params])
+        self.assertEqual(set(second.sudo().clv_params), set(params))
+        after = {row.partner_id.id: row.clv_predicted for row in self.Rfm.search(rows)}
+        self.assertEqual(set(after), set(before))
+        for partner_id, value in before.items():
+            self.assertAlmostEqual(after[partner_id], value, delta=max(0.01, abs(value) * 1e-3))
+        # another company's run does not start from this company's parameters
+        other = self.env["res.company"].create({"name": "Other analytics co (test)"})
+        self.assertIsNone(
+            self.env["crm_ext.analytics.run"].create({"company_id": other.id})._previous_kept("clv_params")
+        )
 
     def test_credit_notes_lower_margin_and_value(self):
         partner = self.partners[1]
