@@ -149,3 +149,99 @@ def test_events_before_their_first_useful_day_change_nothing():
         one = {"complaints": pd.DataFrame({"partner_id": [1], "date": [day]})}
         features = churn_features(purchases, pd.Timestamp(as_of) - pd.Timedelta(days=180), one)
         assert features.set_index("partner_id").loc[1, "complaints"] == counted
+
+
+def test_a_kept_model_gives_the_trained_models_risks_without_training(monkeypatch):
+    """The numbers a run keeps reproduce scikit-learn's probabilities; given back on a later day
+    they are applied to that day's features and nothing is trained."""
+    from crm_ext_engine import churn
+    from crm_ext_engine.churn import _model, _training_set
+
+    purchases, events, overdue = _synthetic()
+    frame, info = churn_risk(purchases, "2026-07-01", horizon_days=90, events=events, overdue=overdue)
+    assert info["method"] == "model" and not info["kept"]
+    kept = info["model"]
+    assert kept["trained_on"] == "2026-07-01" and kept["auc"] == info["auc"]
+    assert len(kept["coef"]) == len(FEATURES)
+    # the pipeline as scikit-learn applies it (the one fitted on the later period)
+    test_x, test_y = _training_set(purchases, pd.Timestamp("2026-04-02"), 90, events, overdue)
+    pipeline = _model().fit(test_x[FEATURES].to_numpy("float64"), test_y)
+    expected = pipeline.predict_proba(frame[FEATURES].to_numpy("float64"))[:, 1]
+    np.testing.assert_allclose(frame["probability"].to_numpy(), expected, rtol=1e-9, atol=1e-12)
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a kept model is not trained again")
+
+    monkeypatch.setattr(churn, "_training_set", no_training)
+    later, later_info = churn_risk(
+        purchases, "2026-07-08", horizon_days=90, events=events, overdue=overdue, model=kept
+    )
+    assert later_info["kept"] and later_info["method"] == "model"
+    assert later_info["auc"] == info["auc"] and later_info["model"] is kept
+    assert "2026-07-01 kept" in later_info["message"]
+    features = churn_features(purchases, "2026-07-08", events, overdue)
+    expected = pipeline.predict_proba(features[FEATURES].to_numpy("float64"))[:, 1]
+    np.testing.assert_allclose(later["probability"].to_numpy(), expected, rtol=1e-9, atol=1e-12)
+    # a week on, every customer's recency moved: the risks are today's, not the kept day's
+    assert (later["recency_days"].to_numpy() >= frame["recency_days"].to_numpy() - 1e-9).all()
+    assert not np.allclose(later["probability"].to_numpy(), frame["probability"].to_numpy())
+    assert set(later.columns) == set(frame.columns)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda model: model.pop("coef"),
+        lambda model: model.__setitem__("features", FEATURES[:-1]),
+        lambda model: model.__setitem__("scale", [0.0] * len(FEATURES)),
+        lambda model: model.__setitem__("intercept", float("nan")),
+        lambda model: model.__setitem__("trained_on", "not a date"),
+        lambda model: model.__setitem__("mean", [1.0, 2.0]),
+    ],
+)
+def test_an_unusable_kept_model_is_trained_again(damage):
+    from crm_ext_engine.churn import usable_model
+
+    purchases, events, overdue = _synthetic(n=120)
+    _frame, info = churn_risk(purchases, "2026-07-01", horizon_days=90, events=events, overdue=overdue)
+    model = dict(info["model"])
+    assert usable_model(model)
+    damage(model)
+    assert not usable_model(model)
+    _frame, again = churn_risk(
+        purchases, "2026-07-01", horizon_days=90, events=events, overdue=overdue, model=model
+    )
+    assert again["method"] == "model" and not again["kept"]
+    assert again["model"]["coef"] == info["model"]["coef"]
+
+
+def test_new_purchases_and_the_events_a_kept_model_needs():
+    from crm_ext_engine.churn import events_needed_since, new_purchases
+
+    purchases = _purchases(
+        [
+            (1, "2026-06-30", 100.0),
+            (1, "2026-07-01", 100.0),
+            (2, "2026-07-03", -40.0),  # a credit note's day: no purchase
+            (3, "2026-07-05", 10.0),
+        ]
+    )
+    assert new_purchases(purchases, "2026-07-01") == 2
+    assert new_purchases(purchases, "2026-07-06") == 0
+    training = events_needed_since("2026-07-01", 90)
+    applying = events_needed_since("2026-07-01", 90, training=False)
+    assert applying["interactions"] is None
+    # applying a model needs only the windows before today's features
+    assert applying["complaints"] == pd.Timestamp("2026-07-01").date() - pd.Timedelta(days=364)
+    assert applying["engagement"] == pd.Timestamp("2026-07-01").date() - pd.Timedelta(days=181)
+    assert all(applying[name] > training[name] for name in ("complaints", "returns", "engagement"))
+    # and leaving out the older events changes nothing for a kept model
+    purchases, events, overdue = _synthetic()
+    _frame, info = churn_risk(purchases, "2026-07-01", horizon_days=90, events=events, overdue=overdue)
+    day = applying["complaints"] - pd.Timedelta(days=1)
+    old = pd.DataFrame({"partner_id": [1, 2, 3], "date": [day] * 3})
+    events_with_old = {"complaints": pd.concat([events["complaints"], old], ignore_index=True)}
+    model = info["model"]
+    with_old, _i = churn_risk(purchases, "2026-07-01", events=events_with_old, overdue=overdue, model=model)
+    without, _i = churn_risk(purchases, "2026-07-01", events=events, overdue=overdue, model=model)
+    pd.testing.assert_frame_equal(with_old, without)

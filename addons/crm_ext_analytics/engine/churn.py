@@ -8,6 +8,12 @@ features of ``as_of - 2 horizon`` and evaluated (ROC AUC) on the held-out later 
 ``as_of - horizon``, then refitted on that later period and applied to today's features. The three
 features pushing a customer's risk up the most are its reasons.
 
+A trained model is returned as plain numbers (``info["model"]``: the scaler's means and scales,
+the coefficients, the intercept, its AUC and training date); given back as ``model=``, it is
+applied to today's features without training (the caller decides when a model is recent enough,
+e.g. ``new_purchases`` since it was trained), with the same probabilities and reasons as the
+model it was taken from.
+
 With too little history (too few customers, or one class only) a documented rule replaces the
 model: the risk grows with the time since the last purchase measured in the customer's usual gap
 between purchases (``1 - exp(-recency / gap)``), plus complaints and overdue money; the result
@@ -98,12 +104,13 @@ def churn_features(purchases, as_of, events=None, overdue=None):
     return result.reset_index()[["partner_id", *FEATURES]]
 
 
-def events_needed_since(as_of, horizon_days):
+def events_needed_since(as_of, horizon_days, training=True):
     """The first day of each kind of dated event that ``churn_risk(..., as_of, horizon_days)`` can
-    count: the features of its earliest date (``as_of - 2 horizon``, the training set's) look
-    back ``EVENT_WINDOWS`` days; interactions count whenever they were (days since the latest),
-    so they have no first day (None). Older events may be left out of the input: same result."""
-    earliest = pd.Timestamp(as_of) - pd.Timedelta(days=2 * horizon_days)
+    count: the features of its earliest date (``as_of - 2 horizon``, the training set's; ``as_of``
+    itself when a kept model is applied, ``training=False``) look back ``EVENT_WINDOWS`` days;
+    interactions count whenever they were (days since the latest), so they have no first day
+    (None). Older events may be left out of the input: same result."""
+    earliest = pd.Timestamp(as_of) - pd.Timedelta(days=2 * horizon_days if training else 0)
     since = {
         name: (earliest - pd.Timedelta(days=window - 1)).date() for name, window in EVENT_WINDOWS.items()
     }
@@ -163,38 +170,118 @@ def _usable(labels, min_customers, min_per_class):
     return len(labels) >= min_customers and min(labels.sum(), len(labels) - labels.sum()) >= min_per_class
 
 
+def new_purchases(purchases, since):
+    """The purchases (customer and day with a positive net amount) on ``since`` or later."""
+    dates = pd.to_datetime(purchases["date"])
+    return int(((dates >= pd.Timestamp(since)) & (purchases["amount"] > 0)).sum())
+
+
+def _model_numbers(model, as_of, auc, train_size, test_size):
+    """A fitted pipeline as the plain numbers ``_apply`` needs, with what describes it."""
+    scaler, regression = model.steps[0][1], model.steps[1][1]
+    return {
+        "features": list(FEATURES),
+        "mean": scaler.mean_.tolist(),
+        "scale": scaler.scale_.tolist(),
+        "coef": regression.coef_[0].tolist(),
+        "intercept": float(regression.intercept_[0]),
+        "trained_on": as_of.date().isoformat(),
+        "auc": auc,
+        "train_size": train_size,
+        "test_size": test_size,
+    }
+
+
+def usable_model(model):
+    """Whether ``model`` (numbers kept from an earlier ``churn_risk``) can be applied: the same
+    features, finite numbers of the right lengths, positive scales, a training date."""
+    try:
+        if model["features"] != FEATURES:
+            return False
+        arrays = [np.asarray(model[name], dtype="float64") for name in ("mean", "scale", "coef")]
+        numbers = [float(model["intercept"]), float(model["auc"])]
+        pd.Timestamp(model["trained_on"])
+        int(model["train_size"]), int(model["test_size"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    return (
+        all(array.shape == (len(FEATURES),) and np.isfinite(array).all() for array in arrays)
+        and bool((arrays[1] > 0).all())
+        and bool(np.isfinite(numbers).all())
+    )
+
+
+def _apply(model, values):
+    """Probabilities and per-feature contributions (standardised value x coefficient) of a kept
+    model: the scaler and the logistic regression's ``predict_proba`` in plain numpy."""
+    scaled = (values - np.asarray(model["mean"])) / np.asarray(model["scale"])
+    contributions = scaled * np.asarray(model["coef"])
+    logit = contributions.sum(axis=1) + model["intercept"]
+    return 1.0 / (1.0 + np.exp(-logit)), contributions
+
+
 def churn_risk(
-    purchases, as_of, horizon_days=90, events=None, overdue=None, min_customers=30, min_per_class=5
+    purchases,
+    as_of,
+    horizon_days=90,
+    events=None,
+    overdue=None,
+    min_customers=30,
+    min_per_class=5,
+    model=None,
 ):
     """Churn probability and top-3 reasons of every customer as of ``as_of``.
 
     Returns ``(frame, info)``: ``frame`` has ``partner_id``, ``probability``, ``reason_1..3``
     (feature names, or None) and the features; ``info`` the method (``model`` or ``rules``), the
-    held-out ``auc`` (model only), the training sizes and a message.
+    held-out ``auc`` (model only), the training sizes, a message, ``model`` (the model's numbers,
+    to keep) and ``kept`` (whether ``model=`` was applied instead of training; an unusable one is
+    not, see ``usable_model``).
     """
     as_of = pd.Timestamp(as_of)
     current = churn_features(purchases, as_of, events, overdue)
     columns = ["partner_id", "probability", "reason_1", "reason_2", "reason_3", *FEATURES]
     if current.empty:
-        return pd.DataFrame(columns=columns), {"method": "none", "auc": None, "message": "no customer"}
+        return pd.DataFrame(columns=columns), {
+            "method": "none",
+            "auc": None,
+            "message": "no customer",
+            "model": None,
+            "kept": False,
+        }
+    if model is not None and usable_model(model):
+        probability, contributions = _apply(model, current[FEATURES].to_numpy("float64"))
+        info = {
+            "method": "model",
+            "auc": model["auc"],
+            "train_size": model["train_size"],
+            "test_size": model["test_size"],
+            "model": model,
+            "kept": True,
+            "message": (
+                f"logistic regression of {model['trained_on']} kept (AUC {model['auc']:.3f} on the held-out "
+                f"{horizon_days} days, trained on {model['test_size']} customers)"
+            ),
+        }
+        return _result(current, probability, contributions, columns), info
     horizon = pd.Timedelta(days=horizon_days)
     train_x, train_y = _training_set(purchases, as_of - 2 * horizon, horizon_days, events, overdue)
     test_x, test_y = _training_set(purchases, as_of - horizon, horizon_days, events, overdue)
     if _usable(train_y, min_customers, min_per_class) and _usable(test_y, min_customers, min_per_class):
         from sklearn.metrics import roc_auc_score
 
-        model = _model().fit(train_x[FEATURES].to_numpy("float64"), train_y)
-        auc = float(roc_auc_score(test_y, model.predict_proba(test_x[FEATURES].to_numpy("float64"))[:, 1]))
-        model = _model().fit(test_x[FEATURES].to_numpy("float64"), test_y)
-        values = current[FEATURES].to_numpy("float64")
-        probability = model.predict_proba(values)[:, 1]
-        scaler, regression = model.steps[0][1], model.steps[1][1]
-        contributions = scaler.transform(values) * regression.coef_[0]
+        trained = _model().fit(train_x[FEATURES].to_numpy("float64"), train_y)
+        auc = float(roc_auc_score(test_y, trained.predict_proba(test_x[FEATURES].to_numpy("float64"))[:, 1]))
+        fitted = _model().fit(test_x[FEATURES].to_numpy("float64"), test_y)
+        numbers = _model_numbers(fitted, as_of, auc, len(train_y), len(test_y))
+        probability, contributions = _apply(numbers, current[FEATURES].to_numpy("float64"))
         info = {
             "method": "model",
             "auc": auc,
             "train_size": len(train_y),
             "test_size": len(test_y),
+            "model": numbers,
+            "kept": False,
             "message": (
                 f"logistic regression on {len(test_y)} customers, AUC {auc:.3f} on the held-out "
                 f"{horizon_days} days (trained on {len(train_y)} customers of the period before)"
@@ -207,6 +294,8 @@ def churn_risk(
             "auc": None,
             "train_size": len(train_y),
             "test_size": len(test_y),
+            "model": None,
+            "kept": False,
             "message": (
                 f"too little history for a model ({len(train_y)} and {len(test_y)} customers in the two "
                 f"periods of {horizon_days} days, both outcomes at least {min_per_class} times among at "
@@ -214,12 +303,16 @@ def churn_risk(
                 "/ usual days between purchases), raised by complaints, SLA breaches and overdue invoices"
             ),
         }
+    return _result(current, probability, contributions, columns), info
+
+
+def _result(current, probability, contributions, columns):
     frame = current.copy()
     frame["probability"] = np.clip(probability, 0.0, 1.0)
     reasons = _top_reasons(contributions)
     for k in range(3):
         frame[f"reason_{k + 1}"] = reasons[k]
-    return frame[columns], info
+    return frame[columns]
 
 
 def _rules(current, usual_gap):

@@ -124,6 +124,14 @@ class CrmExtAnalyticsRun(models.Model):
         help="The parameters the lifetime-value stage fitted in this run (BG/NBD and Gamma-Gamma): "
         "the next run's fits start from them (read and written by the stage in SQL).",
     )
+    churn_model = fields.Json(
+        readonly=True,
+        copy=False,
+        groups="base.group_system",
+        help="The churn model this run trained or applied (its scaler, coefficients, AUC and "
+        "training date): the next incremental run may apply it again (read and written by the "
+        "stage in SQL).",
+    )
     stage_ids = fields.One2many("crm_ext.analytics.run.stage", "run_id", string="Stages", readonly=True)
     progress = fields.Char(compute="_compute_progress", help="The stage a running run is at.")
     progress_percent = fields.Float(compute="_compute_progress")
@@ -249,8 +257,8 @@ class CrmExtAnalyticsRun(models.Model):
 
     def _previous_kept(self, column):
         """What the company's last finished run kept in its internal JSON field ``column``
-        (``forecast_backtests``, ``clv_params``: a stage's state for the next run), read in SQL
-        (the fields are internal to the run); None when no such run kept any."""
+        (``forecast_backtests``, ``clv_params``, ``churn_model``: a stage's state for the next
+        run), read in SQL (the fields are internal to the run); None when no such run kept any."""
         self.env.cr.execute(
             SQL(
                 """SELECT %s FROM crm_ext_analytics_run

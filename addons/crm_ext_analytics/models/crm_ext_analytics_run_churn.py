@@ -1,10 +1,12 @@
+import math
+
 import numpy as np
 import pandas as pd
 
 from odoo import _, fields, models
 from odoo.tools import SQL
 
-from ..engine.churn import churn_risk, events_needed_since
+from ..engine.churn import churn_risk, events_needed_since, new_purchases, usable_model
 from ..tools.amounts import amount_formatter
 
 # the churn label's window: no purchase within this many days
@@ -24,12 +26,17 @@ class CrmExtAnalyticsRun(models.Model):
     def _stage_churn(self):
         as_of = fields.Date.context_today(self)
         purchases = self._read_purchase_days()
-        events = self._read_churn_events(events_needed_since(as_of, CHURN_HORIZON_DAYS))
+        kept, kept_log = self._churn_kept_model(purchases)
+        events = self._read_churn_events(
+            events_needed_since(as_of, CHURN_HORIZON_DAYS, training=kept is None)
+        )
         overdue = self._read_overdue()
         rows_read = len(purchases) + len(overdue) + sum(len(frame) for frame in events.values())
         frame, info = churn_risk(
-            purchases, as_of, horizon_days=CHURN_HORIZON_DAYS, events=events, overdue=overdue
+            purchases, as_of, horizon_days=CHURN_HORIZON_DAYS, events=events, overdue=overdue, model=kept
         )
+        if info["model"]:
+            self._keep("churn_model", info["model"])
         if frame.empty:
             self._customer_stage_done("churn")
             return {"rows": rows_read, "churn_auc": 0.0, "log": _("Churn risk: no customer with a purchase.")}
@@ -40,11 +47,32 @@ class CrmExtAnalyticsRun(models.Model):
         frame["reasons"] = self._churn_reason_texts(frame, templates)
         self._write_churn_results(frame)
         self._customer_stage_done("churn")
-        if info["method"] == "model":
+        if info["kept"]:
+            log = _("Churn risk (model): %(message)s; %(why)s", message=info["message"], why=kept_log)
+        elif info["method"] == "model":
             log = _("Churn risk (model): %(message)s", message=info["message"])
         else:
             log = _("Churn risk, fallback: %(message)s", message=info["message"])
         return {"rows": rows_read, "churn_auc": info["auc"] or 0.0, "log": log}
+
+    def _churn_kept_model(self, purchases):
+        """``(model, why)``: the churn model of the company's last run to apply again, with a line
+        for the log, or ``(None, "")`` to train one. An incremental run keeps it while the
+        purchases made since it was trained stay under the company's share of the customers it
+        learned from; a full run (asked for, the first, or the periodic one) always trains."""
+        share = self.company_id.crm_ext_churn_retrain_percent
+        if self.mode != "incremental" or not share:
+            return None, ""
+        model = self._previous_kept("churn_model")
+        if not model or not usable_model(model):
+            return None, ""
+        new = new_purchases(purchases, model["trained_on"])
+        needed = max(1, math.ceil(share / 100 * model["test_size"]))
+        if new >= needed:
+            return None, ""
+        return model, _(
+            "%(new)s purchases since it was trained, %(needed)s retrain it", new=new, needed=needed
+        )
 
     def _read_churn_events(self, since=None):
         """Dated events per customer, one query each: tickets (complaints), returns, SLA breaches,

@@ -36,6 +36,16 @@ class ResCompany(models.Model):
     crm_ext_basket_computed_at = fields.Datetime(
         string="Product Rules Computed On", readonly=True, copy=False, groups=INTERNAL
     )
+    crm_ext_churn_retrain_percent = fields.Float(
+        string="Retrain the Churn Model After (%)",
+        default=5.0,
+        digits=(16, 1),
+        groups=INTERNAL,
+        help="An incremental run applies the churn model of the last run to today's figures while "
+        "the purchases made since it was trained stay under this share of the customers it learned "
+        "from, and retrains it otherwise. Full runs (asked for, or every so many days) always "
+        "retrain it. 0 retrains it at every run.",
+    )
     crm_ext_forecast_horizon = fields.Integer(string="Forecast Months", default=12, groups=INTERNAL)
     crm_ext_analytics_incremental = fields.Boolean(
         string="Incremental Runs",
@@ -68,6 +78,7 @@ class ResCompany(models.Model):
         "crm_ext_forecast_horizon",
         "crm_ext_analytics_full_days",
         "crm_ext_basket_min_new_orders",
+        "crm_ext_churn_retrain_percent",
     )
     def _check_crm_ext_analytics_settings(self):
         for company in self:
@@ -89,3 +100,5 @@ class ResCompany(models.Model):
                 raise ValidationError(_("Run a full recomputation every 1 to 366 days."))
             if company.crm_ext_basket_min_new_orders < 0:
                 raise ValidationError(_("The number of new orders before new rules cannot be negative."))
+            if not 0 <= company.crm_ext_churn_retrain_percent <= 100:
+                raise ValidationError(_("Retrain the churn model after a share from 0 to 100 %."))

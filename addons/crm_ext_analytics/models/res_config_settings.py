@@ -14,6 +14,9 @@ class ResConfigSettings(models.TransientModel):
     crm_ext_basket_min_new_orders = fields.Integer(
         related="company_id.crm_ext_basket_min_new_orders", readonly=False
     )
+    crm_ext_churn_retrain_percent = fields.Float(
+        related="company_id.crm_ext_churn_retrain_percent", readonly=False
+    )
     crm_ext_forecast_horizon = fields.Integer(related="company_id.crm_ext_forecast_horizon", readonly=False)
     crm_ext_analytics_incremental = fields.Boolean(
         related="company_id.crm_ext_analytics_incremental", readonly=False

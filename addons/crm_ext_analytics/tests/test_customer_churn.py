@@ -3,6 +3,7 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import fields
+from odoo.exceptions import ValidationError
 from odoo.fields import Command
 from odoo.tests import tagged
 from odoo.tools import format_amount
@@ -152,6 +153,65 @@ class TestCustomerChurn(CrmExtAnalyticsCase):
             run._churn_reason_texts(frame.head(1), templates)[0],
             "no purchase for a long time; only 2 purchases; an invoice overdue for 31 days",
         )
+
+    def test_incremental_runs_apply_the_kept_model_until_enough_new_purchases(self):
+        """A run keeps its churn model (internal to the run); an incremental run applies it to
+        today's figures while few purchases were made since it was trained, and trains again past
+        the company's share, on a full run, or with the share at 0."""
+        models = []
+
+        def recorded(*args, **kwargs):
+            models.append(kwargs.get("model"))
+            return churn.churn_risk(*args, **kwargs, min_customers=10, min_per_class=3)
+
+        rows = [("company_id", "=", self.company.id)]
+        with patch.object(crm_ext_analytics_run_churn, "churn_risk", recorded):
+            first = self._run()
+            kept = first.sudo().churn_model
+            self.assertEqual(first.mode, "full")
+            self.assertEqual(kept["trained_on"], self.today.isoformat())
+            self.assertAlmostEqual(kept["auc"], first.churn_auc, places=3)
+            self.assertNotIn("churn_model", first.with_user(self.viewer).fields_get())
+            before = {row.partner_id.id: row.churn_probability for row in self.Rfm.search(rows)}
+
+            second = self._run()
+            self.assertEqual(second.mode, "incremental", second.log)
+            self.assertEqual(models[-1], kept)
+            self.assertIn(f"{self.today.isoformat()} kept", second.log)
+            self.assertIn("0 purchases since it was trained", second.log)
+            self.assertEqual(second.sudo().churn_model, kept)
+            self.assertAlmostEqual(second.churn_auc, first.churn_auc, places=3)
+            after = {row.partner_id.id: row.churn_probability for row in self.Rfm.search(rows)}
+            self.assertEqual(after, before)
+
+            # a purchase today; the model learned from the 20 customers: 10 % of them is 2
+            # purchases (kept), 5 % is 1 (trained again)
+            self._post_customer_moves(
+                self.company, self.product, [(self.loyal[0], self.today, 40.0, "out_invoice")]
+            )
+            self.company.crm_ext_churn_retrain_percent = 10.0  # 2 purchases needed
+            third = self._run()
+            self.assertEqual(models[-1], kept)
+            self.assertIn("1 purchases since it was trained, 2 retrain it", third.log)
+            self.company.crm_ext_churn_retrain_percent = 5.0  # 1 purchase needed
+            fourth = self._run()
+            self.assertEqual(fourth.mode, "incremental")
+            self.assertIsNone(models[-1])
+            self.assertNotIn(" kept", fourth.log.split("Churn risk")[1])
+            self.assertTrue(fourth.sudo().churn_model)
+
+            self.company.crm_ext_churn_retrain_percent = 100.0
+            self.assertEqual(self._run().mode, "incremental")
+            self.assertIsNotNone(models[-1])
+            full = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id, "full_run": True})
+            full._execute()
+            self.assertEqual(full.mode, "full")
+            self.assertIsNone(models[-1])
+            self.company.crm_ext_churn_retrain_percent = 0.0
+            self._run()
+            self.assertIsNone(models[-1])
+        with self.assertRaises(ValidationError):
+            self.company.crm_ext_churn_retrain_percent = 101.0
 
     def test_churn_segment_rule(self):
         small_thresholds = functools.partial(churn.churn_risk, min_customers=10, min_per_class=3)
