@@ -349,7 +349,11 @@ class Fault:
         a stage after the first one, with the company's run lock held (by the cron worker)."""
         rows = self.sql(
             """SELECT p.run_ref, p.company_ref, p.step FROM crm_ext_analytics_run_progress p
-                WHERE p.run_ref > %s AND p.company_ref = %s AND p.step >= 2 AND EXISTS (
+                WHERE p.run_ref > %s AND p.company_ref = %s AND p.step >= 2
+                  -- a run of this database (the lines of runs rolled back, e.g. by a benchmark, and
+                  -- copied with the database, do not count)
+                  AND EXISTS (SELECT 1 FROM crm_ext_analytics_run r WHERE r.id = p.run_ref)
+                  AND EXISTS (
                       SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
                          AND l.objsubid = 2 AND l.classid = %s AND l.objid = p.company_ref)
                 ORDER BY p.run_ref DESC LIMIT 1""",

@@ -439,11 +439,27 @@ class CrmExtAnalyticsRun(models.Model):
         with a progress line while nobody holds their company's lock (the process was killed,
         e.g. past its time limit, or the server restarted). Their transaction was lost: the
         company's previous results are as they were. Also deletes the progress lines of the runs
-        that ended (a run's own transaction does not see the lines committed after it began)."""
+        that ended (a run's own transaction does not see the lines committed after it began), and
+        those of runs that do not exist while nobody runs their company: a run created and
+        executed in a transaction that was rolled back (a script's, a test's) left them. A run
+        under way holds its company's lock (``_execute``), and its next step writes its line
+        again."""
         self.env.cr.execute(
             SQL(
                 """DELETE FROM crm_ext_analytics_run_progress progress USING crm_ext_analytics_run run
                     WHERE run.id = progress.run_ref AND run.state IN ('done', 'failed')"""
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """DELETE FROM crm_ext_analytics_run_progress progress
+                    WHERE NOT EXISTS (SELECT 1 FROM crm_ext_analytics_run run WHERE run.id = progress.run_ref)
+                      AND NOT EXISTS (
+                          SELECT 1 FROM pg_locks
+                           WHERE locktype = 'advisory' AND granted AND objsubid = 2
+                             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                             AND classid = %s AND objid = progress.company_ref)""",
+                RUN_LOCK_KEY,
             )
         )
         runs = self.search([("state", "in", ("queued", "running"))])

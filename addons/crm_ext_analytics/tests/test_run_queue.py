@@ -294,6 +294,42 @@ class TestRunConcurrency(TransactionCase):
                     env2["crm_ext.analytics.run"]._fail_stale_runs()
                 self.assertEqual(running.state, "failed")
 
+    def test_progress_lines_of_runs_rolled_back_go_unless_their_company_runs(self):
+        """A run created and executed in a transaction rolled back (a script's, a test's) leaves
+        its progress line, committed apart: the stale check deletes it, unless a process holds
+        the run lock of its company (a run under way writes its line again at its next step)."""
+        main = self.env.ref("base.main_company")
+        with self._process(commit=True) as env:
+            env.cr.execute("SELECT COALESCE(MAX(id), 0) + 1000 FROM crm_ext_analytics_run")
+            gone = env.cr.fetchone()[0]
+            env.cr.execute("SELECT MAX(id) + 1000 FROM res_company")
+            idle_company = env.cr.fetchone()[0]
+            env.cr.execute(
+                """INSERT INTO crm_ext_analytics_run_progress (run_ref, company_ref, step, total, stage)
+                   VALUES (%s, %s, 5, 5, 'Churn risk'), (%s, %s, 2, 5, 'Market basket')""",
+                [gone, main.id, gone + 1, idle_company],
+            )
+        self.addCleanup(self._cleanup_committed, [gone, gone + 1])
+
+        def lines():
+            with self._process() as env:
+                env.cr.execute(
+                    "SELECT run_ref FROM crm_ext_analytics_run_progress WHERE run_ref IN %s ORDER BY run_ref",
+                    [(gone, gone + 1)],
+                )
+                return [row[0] for row in env.cr.fetchall()]
+
+        self.assertEqual(lines(), [gone, gone + 1])
+        with self._process() as env1:
+            holder = env1["crm_ext.analytics.run"].create({"company_id": main.id})
+            self.assertTrue(holder._lock_company())
+            with self._process(commit=True) as env2:
+                env2["crm_ext.analytics.run"]._fail_stale_runs()
+            self.assertEqual(lines(), [gone], "a run of the main company is under way")
+        with self._process(commit=True) as env2:
+            env2["crm_ext.analytics.run"]._fail_stale_runs()
+        self.assertEqual(lines(), [])
+
     def test_a_run_in_another_database_does_not_block(self):
         """Advisory locks are per database but pg_locks lists every database's: a run of company
         1 in another database of the server (another tenant) must not block company 1 here."""
