@@ -59,12 +59,17 @@ class CrmExtAnalyticsRun(models.Model):
         """``(model, why)``: the churn model of the company's last run to apply again, with a line
         for the log, or ``(None, "")`` to train one. An incremental run keeps it while the
         purchases made since it was trained stay under the company's share of the customers it
-        learned from; a full run (asked for, the first, or the periodic one) always trains."""
+        learned from; a full run (asked for, the first, or the periodic one) always trains, and a
+        model older than the full-run period (a full run since fell back to the rules) is not
+        applied."""
         share = self.company_id.crm_ext_churn_retrain_percent
         if self.mode != "incremental" or not share:
             return None, ""
         model = self._previous_kept("churn_model")
         if not model or not usable_model(model):
+            return None, ""
+        age = fields.Date.context_today(self) - fields.Date.to_date(model["trained_on"])
+        if age.days > self.company_id.crm_ext_analytics_full_days:
             return None, ""
         new = new_purchases(purchases, model["trained_on"])
         needed = max(1, math.ceil(share / 100 * model["test_size"]))

@@ -213,6 +213,31 @@ class TestCustomerChurn(CrmExtAnalyticsCase):
         with self.assertRaises(ValidationError):
             self.company.crm_ext_churn_retrain_percent = 101.0
 
+    def test_a_model_older_than_the_full_run_period_is_trained_again(self):
+        """The last model kept can be older than the last full run (which fell back to the rules
+        and kept none): past the company's full-run period it is not applied."""
+        models = []
+
+        def recorded(*args, **kwargs):
+            models.append(kwargs.get("model"))
+            return churn.churn_risk(*args, **kwargs, min_customers=10, min_per_class=3)
+
+        self.company.crm_ext_churn_retrain_percent = 100.0
+        with patch.object(crm_ext_analytics_run_churn, "churn_risk", recorded):
+            first = self._run()
+            kept = dict(first.sudo().churn_model)
+            days = self.company.crm_ext_analytics_full_days
+            for age, applied in ((days, True), (days + 1, False)):
+                kept["trained_on"] = (self.today - timedelta(days=age)).isoformat()
+                first._keep("churn_model", kept)
+                first.flush_recordset()
+                self.env["crm_ext.analytics.run"].search(
+                    [("company_id", "=", self.company.id), ("id", "!=", first.id)]
+                ).sudo().write({"churn_model": False})
+                run = self._run()
+                self.assertEqual(run.mode, "incremental", run.log)
+                self.assertEqual(models[-1] == kept, applied, f"a model {age} days old")
+
     def test_churn_segment_rule(self):
         small_thresholds = functools.partial(churn.churn_risk, min_customers=10, min_per_class=3)
         with patch.object(crm_ext_analytics_run_churn, "churn_risk", small_thresholds):
