@@ -11,7 +11,9 @@
 #   --source-db DB       copy this database instead
 #   --users 10,25,50     simulated users per run          --time 60   seconds per run
 #   --configs workers0,workers2,workers2-replica,two-instances   (default: the first three;
-#                        any workers<N> or workers<N>-replica: N HTTP workers)
+#                        any workers<N> or workers<N>-replica: N HTTP workers; workers<N>-replica-primary:
+#                        with the replica, the analytics job reading the primary, setting "Read the
+#                        Primary Only")
 #   --no-crons           do not trigger the analytics job and the crons at the start of a run
 #   --fault NAME         faults: only this one (repeatable; names in tests/load/faults.py)
 #   --restart-postgres   faults: really restart the primary cluster (default: its connections
@@ -141,13 +143,28 @@ SQL
 
 config_args() {
     # workers<N> (N HTTP workers, no replica; workers0: the threaded server),
-    # workers<N>-replica (with the streaming replica), two-instances
+    # workers<N>-replica (with the streaming replica), workers<N>-replica-primary (the same, the
+    # analytics job reading the primary), two-instances
     case "$1" in
         two-instances) echo "--workers 2 --instances 2" ;;
         workers[0-9]|workers[0-9][0-9]) echo "--workers ${1#workers} --no-replica" ;;
         workers[0-9]-replica|workers[0-9][0-9]-replica) local n=${1#workers}; echo "--workers ${n%-replica}" ;;
+        workers[0-9]-replica-primary|workers[0-9][0-9]-replica-primary)
+            local n=${1#workers}; echo "--workers ${n%-replica-primary}" ;;
         *) die "unknown configuration $1" ;;
     esac
+}
+
+set_read_primary() {
+    # the setting "Read the Primary Only" of crm_ext_analytics: on for *-replica-primary, else off
+    local value=False
+    case "$1" in *-replica-primary) value=True ;; esac
+    psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_ROLE" -d "$DB" -qAt >/dev/null <<SQL
+DELETE FROM ir_config_parameter WHERE key = 'crm_ext_analytics.read_primary';
+INSERT INTO ir_config_parameter (key, value, create_date, write_date)
+SELECT 'crm_ext_analytics.read_primary', 'True', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+ WHERE '$value' = 'True';
+SQL
 }
 
 stop_prod() { bash "$ROOT/scripts/prod.sh" stop >/dev/null 2>&1 || true; }
@@ -187,6 +204,8 @@ load)
     IFS=, read -r -a user_list <<< "$USERS"
     max_users=$(printf '%s\n' "${user_list[@]}" | sort -n | tail -n 1)
     for config in "${config_list[@]}"; do
+        config_args "$config" >/dev/null
+        set_read_primary "$config"
         # shellcheck disable=SC2046
         bash "$ROOT/scripts/prod.sh" start --detach --no-prepare --db "$DB" $(config_args "$config") \
             > "$OUT/$config.prod.log" 2>&1 || { cat "$OUT/$config.prod.log"; die "starting $config failed"; }

@@ -23,7 +23,10 @@ except ImportError:  # run from tests/load
     import jobs
 
 RUN_NAME = re.compile(r"(?P<config>.+)-u(?P<users>\d+)_stats\.csv$")
-CONFIG_ORDER = ["workers0", "workers2", "workers2-replica", "workers4", "workers4-replica", "two-instances"]
+CONFIG_ORDER = [
+    "workers0", "workers2", "workers2-replica", "workers2-replica-primary", "workers4", "workers4-replica",
+    "two-instances",
+]  # fmt: skip
 
 
 def read_stats(path):

@@ -5,7 +5,7 @@ import psycopg2
 from psycopg2.pool import PoolError
 
 from odoo import _, models
-from odoo.tools import SQL, config
+from odoo.tools import SQL, config, str2bool
 
 from ..tools import bulk
 from .crm_ext_analytics_run import _logger
@@ -13,6 +13,8 @@ from .crm_ext_analytics_run import _logger
 # the ir.config_parameter of how long a run waits for the replica to catch up, and its default
 REPLICA_MAX_LAG_PARAM = "crm_ext_analytics.replica_max_lag"
 REPLICA_MAX_LAG_DEFAULT = 30
+# the ir.config_parameter that keeps the runs' reads on the primary although Odoo has a replica
+READ_PRIMARY_PARAM = "crm_ext_analytics.read_primary"
 # seconds between two looks at how far the replica has replayed the primary's WAL
 REPLICA_POLL_SECONDS = 0.2
 
@@ -112,10 +114,19 @@ class CrmExtAnalyticsRun(models.Model):
         primary while the replica is fully caught up. The run waits up to the setting
         ``crm_ext_analytics.replica_max_lag`` seconds for it, else reads the primary; so it does
         when the replica does not answer (Odoo then gives the primary and logs why) or is not
-        in recovery (promoted, or the primary itself)."""
+        in recovery (promoted, or the primary itself). The setting
+        ``crm_ext_analytics.read_primary`` keeps the reads on the primary, e.g. where the replica
+        shares its host's processors with the users' screens it serves."""
         if config["db_replica_host"] is False:  # Odoo's own test (odoo.modules.registry)
             return self._use_primary(
                 _("No replica configured (db_replica_host): inputs read from the primary.")
+            )
+        if str2bool(self.env["ir.config_parameter"].sudo().get_param(READ_PRIMARY_PARAM, "False")):
+            return self._use_primary(
+                _(
+                    "The settings keep the analytics runs' reads on the primary (the replica is left to "
+                    "the users' screens): inputs read from the primary."
+                )
             )
         max_lag = max(
             0,

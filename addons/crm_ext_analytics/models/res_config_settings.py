@@ -35,3 +35,10 @@ class ResConfigSettings(models.TransientModel):
         "with the primary before reading its input datasets there; past that, or without a replica, "
         "it reads the primary. Results are always written on the primary.",
     )
+    crm_ext_analytics_read_primary = fields.Boolean(
+        string="Read the Primary Only",
+        config_parameter="crm_ext_analytics.read_primary",
+        help="Analytics runs read their input datasets from the primary even when Odoo has a replica, "
+        "which is then left to the users' screens (where both share one machine's processors, the "
+        "runs' reads would slow those screens down).",
+    )

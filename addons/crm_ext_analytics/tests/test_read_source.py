@@ -91,6 +91,32 @@ class TestReadSource(CrmExtAnalyticsCase):
         self.assertNotIn(True, opened)  # no read-only cursor asked for
         self.assertTrue(any("No replica configured" in line for line in logs), logs)
 
+    def test_setting_keeps_the_reads_on_the_primary(self):
+        """With a replica configured, the setting "Read the Primary Only" keeps the run off it
+        (the replica is left to the users' screens); without the setting the run asks for it."""
+        opened = []
+        real_cursor = Registry.cursor
+
+        def cursor(registry, readonly=False):
+            opened.append(readonly)
+            return real_cursor(registry, readonly=readonly)
+
+        replica = {"db_replica_host": "127.0.0.1", "db_replica_port": unused_port()}
+        settings = self.env["res.config.settings"].create({"crm_ext_analytics_read_primary": True})
+        settings.execute()
+        self.assertEqual(self.env["ir.config_parameter"].get_param("crm_ext_analytics.read_primary"), "True")
+        run, logs = self._run_with_cursors(replica, cursor)
+        self.assertEqual(run.read_source, "primary")
+        self.assertIn("keep the analytics runs' reads on the primary", run.read_source_note)
+        self.assertNotIn(True, opened)  # the replica was not asked for
+        self.assertTrue(any("reads on the primary" in line for line in logs), logs)
+
+        self.env["res.config.settings"].create({"crm_ext_analytics_read_primary": False}).execute()
+        opened.clear()
+        run, logs = self._run_with_cursors(replica, cursor)
+        self.assertIn(True, opened)  # asked for (nothing listens there: the primary again)
+        self.assertNotIn("reads on the primary", run.read_source_note)
+
     def test_full_connection_pool_does_not_fail_the_run(self):
         """Under load a threaded server's pool may have no free connection for the run's extra
         cursors (its progress line, the replica's): the run reads the primary, goes on without
