@@ -84,7 +84,8 @@ class CrmExtAnalyticsRun(models.Model):
         workers' partial groups hardly fewer than their rows)."""
         cr.execute(
             SQL(
-                "SELECT set_config('work_mem', %s, true), set_config('max_parallel_workers_per_gather', '0', true)",
+                "SELECT set_config('work_mem', %s, true),"
+                " set_config('max_parallel_workers_per_gather', '0', true)",
                 READ_WORK_MEM,
             ),
             log_exceptions=False,
