@@ -17,10 +17,6 @@ REPLICA_MAX_LAG_DEFAULT = 30
 READ_PRIMARY_PARAM = "crm_ext_analytics.read_primary"
 # seconds between two looks at how far the replica has replayed the primary's WAL
 REPLICA_POLL_SECONDS = 0.2
-# the memory each sort or hash of a run's reads may use before spilling to disk, for the read's
-# transaction only (PostgreSQL's default of 4 MB spills the per-customer aggregates of the large
-# data set, 45,000 groups, to disk in five batches)
-READ_WORK_MEM = "64MB"
 
 
 class CrmExtAnalyticsRun(models.Model):
@@ -45,13 +41,11 @@ class CrmExtAnalyticsRun(models.Model):
         return memo["read_cr"] or self.env.cr
 
     def _read_with(self, read):
-        """``read(cr)`` with ``_read_cursor()``, its transaction's ``work_mem`` raised to
-        ``READ_WORK_MEM`` (aggregates and sorts in memory). When the replica fails under it
-        (stopped, or a query cancelled by a recovery conflict), the run reads the primary from then
-        on, this read first."""
+        """``read(cr)`` with ``_read_cursor()``. When the replica fails under it (stopped, or a
+        query cancelled by a recovery conflict), the run reads the primary from then on, this read
+        first."""
         read_cr = self._read_cursor()
         try:
-            self._set_read_settings(read_cr)
             return read(read_cr)
         except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:
             if read_cr is self.env.cr:
@@ -73,23 +67,7 @@ class CrmExtAnalyticsRun(models.Model):
                     ),
                 }
             )
-            self._set_read_settings(self.env.cr)
             return read(self.env.cr)
-
-    @staticmethod
-    def _set_read_settings(cr):
-        """The settings of the reads, for ``cr``'s transaction only: ``READ_WORK_MEM``, and no
-        parallel workers (one process per read: the run leaves the other cores to the users;
-        on the large data set a parallel aggregate of 45,000 customers is also slower here, the
-        workers' partial groups hardly fewer than their rows)."""
-        cr.execute(
-            SQL(
-                "SELECT set_config('work_mem', %s, true),"
-                " set_config('max_parallel_workers_per_gather', '0', true)",
-                READ_WORK_MEM,
-            ),
-            log_exceptions=False,
-        )
 
     def _read_rows(self, query):
         """The rows of ``query`` (SQL), read with ``_read_with``."""

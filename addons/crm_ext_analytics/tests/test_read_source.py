@@ -10,7 +10,7 @@ from odoo import sql_db
 from odoo.fields import Command
 from odoo.modules.registry import Registry
 from odoo.tests import tagged
-from odoo.tools import SQL, config
+from odoo.tools import config
 
 from .common import CrmExtAnalyticsCase
 
@@ -116,21 +116,6 @@ class TestReadSource(CrmExtAnalyticsCase):
         run, logs = self._run_with_cursors(replica, cursor)
         self.assertIn(True, opened)  # asked for (nothing listens there: the primary again)
         self.assertNotIn("reads on the primary", run.read_source_note)
-
-    def test_reads_get_their_own_settings(self):
-        """A run's reads aggregate in memory (work_mem raised from PostgreSQL's 4 MB) and without
-        parallel workers; for the read's transaction only (SET LOCAL): a savepoint rolled back
-        takes them away again."""
-        run = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
-        query = SQL("SELECT current_setting('work_mem'), current_setting('max_parallel_workers_per_gather')")
-        self.env.cr.execute(query)
-        before = self.env.cr.fetchone()
-        self.assertNotEqual(before, ("64MB", "0"))
-        with self.env.cr.savepoint(flush=False) as savepoint:
-            self.assertEqual(run._read_rows(query), [("64MB", "0")])
-            savepoint.rollback()
-        self.env.cr.execute(query)
-        self.assertEqual(self.env.cr.fetchone(), before)
 
     def test_full_connection_pool_does_not_fail_the_run(self):
         """Under load a threaded server's pool may have no free connection for the run's extra
