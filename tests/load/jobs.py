@@ -6,6 +6,12 @@ of 30-100 pages is the moment a few slow requests meet); so the comparison is ma
 run: the read pages (``PAGE`` steps) that overlapped the job (from the first of its company runs'
 start to the last one's end) against those that did not.
 
+The first ``WARMUP_SECONDS`` of a run are left out of both: the users are still logging in
+(PBKDF2, five new users a second) and each worker serves its first requests; the job is
+triggered only after them (``scripts/load.sh``), else pages slowed by the start-up are counted
+as slowed by the job (seen in session 10: 5-9 s pages in the first 6 s of a run whose job
+started 5 s in).
+
 ``<run>.pages.json``: the steps ``tests/load/locustfile.py`` timed (start as a Unix time,
 seconds, kind, name, failed); ``<run>.jobs.txt``: the job's runs (``id start end``, Unix times),
 both written by ``scripts/load.sh``.
@@ -14,6 +20,9 @@ both written by ``scripts/load.sh``.
 import json
 
 import numpy as np
+
+# the start of a run left out of the comparison; scripts/load.sh triggers the job after it
+WARMUP_SECONDS = 20
 
 
 def job_window(jobs_text):
@@ -29,20 +38,23 @@ def job_window(jobs_text):
     return min(start for start, _end in spans), max(end for _start, end in spans)
 
 
-def split_pages(pages, window, kind="PAGE"):
-    """The durations (seconds) of the ``kind`` steps that overlapped ``window`` and of the others."""
+def split_pages(pages, window, kind="PAGE", warmup=0.0):
+    """The durations (seconds) of the ``kind`` steps that overlapped ``window`` and of the others;
+    the steps begun in the run's first ``warmup`` seconds (from its first step) in neither."""
     start, end = window
+    first = min((page[0] for page in pages), default=0.0)
     during, outside = [], []
     for began, seconds, step_kind, _name, _failed in pages:
-        if step_kind != kind:
+        if step_kind != kind or began < first + warmup:
             continue
         (during if began < end and began + seconds > start else outside).append(seconds)
     return during, outside
 
 
-def compare(pages, window, kind="PAGE"):
-    """Count, p50 and p95 (ms) of the steps during the job and outside it, and the p95 ratio."""
-    during, outside = split_pages(pages, window, kind)
+def compare(pages, window, kind="PAGE", warmup=0.0):
+    """Count, p50 and p95 (ms) of the steps during the job and outside it (the first ``warmup``
+    seconds in neither), and the p95 ratio."""
+    during, outside = split_pages(pages, window, kind, warmup)
 
     def figures(values):
         if not values:
@@ -58,9 +70,9 @@ def compare(pages, window, kind="PAGE"):
     return result
 
 
-def table(result_dir, runs):
+def table(result_dir, runs, warmup=WARMUP_SECONDS):
     """A Markdown table, one line per run of ``runs`` (names like ``workers2-replica-u25``)
-    with both files; None when no run has them."""
+    with both files, the first ``warmup`` seconds of each left out; None when no run has them."""
     lines = []
     for run in runs:
         pages_path, jobs_path = result_dir / f"{run}.pages.json", result_dir / f"{run}.jobs.txt"
@@ -69,7 +81,7 @@ def table(result_dir, runs):
         window = job_window(jobs_path.read_text())
         if window is None:
             continue
-        row = compare(json.loads(pages_path.read_text()), window)
+        row = compare(json.loads(pages_path.read_text()), window, warmup=warmup)
         during, outside = row["during"], row["outside"]
 
         def ms(value):

@@ -179,6 +179,13 @@ def test_pages_during_the_job_against_the_others_of_the_run(tmp_path):
     assert result["ratio"] == pytest.approx(result["during"]["p95"] / result["outside"]["p95"])
     (tmp_path / "w2-u25.pages.json").write_text(json.dumps(pages))
     (tmp_path / "w2-u25.jobs.txt").write_text("7 100.0 110.0\n8 110.5 130.0\n")
-    text = jobs.table(tmp_path, ["w2-u25", "w2-u10"])
+    text = jobs.table(tmp_path, ["w2-u25", "w2-u10"], warmup=0)
     assert text.count("\n") == 2 and "| w2-u25 | 30.0 | 2 |" in text
     assert jobs.table(tmp_path, ["w2-u10"]) is None
+    # the run's first seconds in neither set: here the first 6 s after its first step (90.0),
+    # so the page begun at 95.0, during the job, and the one at 90.0, before it, are left out
+    during, outside = jobs.split_pages(pages, window, warmup=6.0)
+    assert during == [0.5] and outside == [1.0, 3.0]
+    assert jobs.compare(pages, window, warmup=6.0)["during"]["count"] == 1
+    assert "| w2-u25 | 30.0 | 1 |" in jobs.table(tmp_path, ["w2-u25"], warmup=6.0)
+    assert jobs.WARMUP_SECONDS == 20  # the table's default, which scripts/load.sh waits for
