@@ -8,7 +8,7 @@
     "license": "LGPL-3",
     "depends": ["crm_ext_marketing", "crm_ext_service"],
     "external_dependencies": {
-        "python": ["pandas", "numpy", "scipy", "statsmodels", "scikit-learn", "openpyxl"],
+        "python": ["pandas", "numpy", "scipy", "statsmodels", "scikit-learn", "threadpoolctl", "openpyxl"],
     },
     "data": [
         "security/crm_ext_analytics_security.xml",

@@ -24,7 +24,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..tools import bulk
+from ..tools import bulk, priority
 
 _logger = logging.getLogger(__name__)
 
@@ -33,6 +33,8 @@ _logger = logging.getLogger(__name__)
 WATERMARK_MARGIN = timedelta(hours=1)
 # the first key of PostgreSQL's two-key advisory locks meaning "an analytics run of company <second key>"
 RUN_LOCK_KEY = 0x43524D41  # "CRMA"
+# the setting of the nice value the queue's runs compute at (``tools/priority.py``)
+RUN_NICE_PARAM = "crm_ext_analytics.run_nice"
 
 
 def _process_memory_mb():
@@ -422,7 +424,11 @@ class CrmExtAnalyticsRun(models.Model):
                     run.company_id.name,
                 )
                 continue
-            run._execute()
+            setting = self.env["ir.config_parameter"].sudo().get_param(RUN_NICE_PARAM)
+            with priority.background(priority.nice_of(setting)) as nice:
+                if nice:
+                    _logger.info("Analytics run %s of %s runs at nice %s", run.id, run.company_id.name, nice)
+                run._execute()
             remaining = self.search_count([("state", "=", "queued")])
             self.env["ir.cron"]._notify_progress(done=1, remaining=remaining)
             return run

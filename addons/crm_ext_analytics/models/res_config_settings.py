@@ -42,3 +42,18 @@ class ResConfigSettings(models.TransientModel):
         "which is then left to the users' screens (where both share one machine's processors, the "
         "runs' reads would slow those screens down).",
     )
+    crm_ext_analytics_run_nice = fields.Selection(
+        [
+            ("0", "As the users' requests"),
+            ("10", "Lower (nice 10)"),
+            ("19", "Lowest (nice 19)"),
+        ],
+        string="Background Priority",
+        config_parameter="crm_ext_analytics.run_nice",
+        default="10",
+        required=True,
+        help="How far the analytics runs of the queue give way to the users' requests for the server's "
+        "processors: the nice value of the server thread that runs them, which then also computes on "
+        "one thread. On a busy server a lower priority makes the runs take longer and leaves the screens "
+        "their speed; alone on the server they take as long.",
+    )

@@ -5,9 +5,12 @@ transaction wrote); what they commit they delete again (the test database is sha
 
 import contextlib
 import logging
+import os
+import threading
 from unittest.mock import patch
 
 import psycopg2
+from threadpoolctl import threadpool_info
 
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
@@ -15,6 +18,7 @@ from odoo.tests import TransactionCase, tagged, users
 from odoo.tools import mute_logger
 
 from ..models.crm_ext_analytics_run import RUN_LOCK_KEY
+from ..tools import priority
 from .common import CrmExtAnalyticsCase
 
 LOGGER = "odoo.addons.crm_ext_analytics.models.crm_ext_analytics_run"
@@ -88,6 +92,76 @@ class TestRunQueue(CrmExtAnalyticsCase):
             Run._cron_process_queue()
         self.assertEqual(runs.mapped("state"), ["done", "done"])
         self.assertEqual(notified, [{"done": 1, "remaining": 1}, {"done": 1, "remaining": 0}])
+
+    def test_queue_runs_in_the_background(self):
+        """The queue's cron runs at the setting's nice value (10 by default), its numeric libraries
+        on one thread, and the thread's priority is put back after the run. The cron runs on a
+        thread of its own here, so that the test's own thread keeps its priority whatever happens."""
+        Run = self.env["crm_ext.analytics.run"]
+        execute = type(Run)._execute
+
+        def pools():
+            return sorted((pool["filepath"], pool["num_threads"]) for pool in threadpool_info())
+
+        def cron(setting):
+            # False: no parameter (the default)
+            self.env["ir.config_parameter"].set_param("crm_ext_analytics.run_nice", setting)
+            run = Run.create({"company_id": self.company.id, "state": "queued"})
+            seen = {}
+
+            def nice():
+                return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+            def recording(record):
+                seen.update(during=nice(), pools=pools())
+                return execute(record)
+
+            def work():
+                seen["before"] = nice()
+                try:
+                    with patch.object(type(Run), "_execute", recording):
+                        Run._cron_process_queue()
+                except Exception as error:  # reported by the test's thread
+                    seen["error"] = error
+                seen["after"] = nice()
+
+            thread = threading.Thread(target=work)
+            thread.start()
+            thread.join()
+            self.assertNotIn("error", seen)
+            self.assertEqual(run.state, "done", run.log)
+            return seen
+
+        base = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())  # 0 unless the tests run niced
+        outside = pools()
+        with self.assertLogs(LOGGER, logging.INFO) as logs:
+            seen = cron(False)  # the default
+        self.assertEqual(seen["before"], base)
+        self.assertEqual(seen["during"], max(base, 10))
+        self.assertEqual(seen["pools"], [(path, 1) for path, __ in outside])
+        if os.geteuid() == 0:  # elsewhere the thread may keep nice 10 (not allowed to lower it)
+            self.assertEqual(seen["after"], base)
+        self.assertIn(f"runs at nice {max(base, 10)}", "\n".join(logs.output))
+        self.assertEqual(pools(), outside)
+        self.assertEqual(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()), base)
+
+        seen = cron("19")
+        self.assertEqual((seen["during"], seen["pools"]), (19, [(path, 1) for path, __ in outside]))
+        seen = cron("0")  # the requests' priority: nothing changed
+        self.assertEqual((seen["during"], seen["pools"]), (base, outside))
+
+    def test_background_priority_setting(self):
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(settings.crm_ext_analytics_run_nice, "10")
+        settings.crm_ext_analytics_run_nice = "0"
+        settings.execute()
+        param = self.env["ir.config_parameter"].get_param("crm_ext_analytics.run_nice")
+        self.assertEqual((param, priority.nice_of(param)), ("0", 0))
+        self.assertEqual(self.env["res.config.settings"].create({}).crm_ext_analytics_run_nice, "0")
+        # a value set by hand (system parameters) is kept within 0-19; anything else: the default
+        self.assertEqual(
+            [priority.nice_of(v) for v in ("25", "-3", "x", None, False, "0")], [19, 0, 10, 10, 10, 0]
+        )
 
     def test_nightly_cron_queues_every_company_but_a_busy_one(self):
         Run = self.env["crm_ext.analytics.run"]
