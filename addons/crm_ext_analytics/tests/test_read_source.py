@@ -3,6 +3,8 @@ import socket
 import threading
 from unittest.mock import patch
 
+import numpy as np
+import pandas as pd
 import psycopg2
 from psycopg2.pool import PoolError
 
@@ -10,7 +12,7 @@ from odoo import sql_db
 from odoo.fields import Command
 from odoo.modules.registry import Registry
 from odoo.tests import tagged
-from odoo.tools import config
+from odoo.tools import SQL, config
 
 from .common import CrmExtAnalyticsCase
 
@@ -116,6 +118,51 @@ class TestReadSource(CrmExtAnalyticsCase):
         run, logs = self._run_with_cursors(replica, cursor)
         self.assertIn(True, opened)  # asked for (nothing listens there: the primary again)
         self.assertNotIn("reads on the primary", run.read_source_note)
+
+    def test_large_reads_binary_or_text(self):
+        """``_read_large``: whole numbers of every width and float8 come in PostgreSQL's binary
+        format, read as one array, with their exact values; a NULL or a float4 column sends the
+        read to the text format, which gives what it always gave."""
+        run = self.env["crm_ext.analytics.run"].create({"company_id": self.company.id})
+        formats, copy_out = [], type(run)._copy_out
+
+        def spy(record, statement, buffer):
+            formats.append("binary" if statement.endswith("(FORMAT binary)") else "text")
+            return copy_out(record, statement, buffer)
+
+        columns = {"a": "int64", "b": "int64", "c": "int64", "d": "float64"}
+
+        def read(rows, types=("int2", "int4", "int8", "float8")):
+            formats.clear()
+            query = SQL(
+                "SELECT a::%s, b::%s, c::%s, d::%s FROM (VALUES %s) v(a, b, c, d) WHERE a IS NOT NULL",
+                *(SQL(sql_type) for sql_type in types),
+                SQL(", ").join(SQL("(%s, %s, %s, %s)", *row) for row in rows),
+            )
+            with patch.object(type(run), "_copy_out", spy):
+                return run._read_large(query, columns)
+
+        rows = [
+            (-32768, -2147483648, -9223372036854775808, -0.1),
+            (32767, 2147483647, 9223372036854775807, 1e300),
+            (0, 0, 0, 0.0),
+        ]
+        expected = pd.DataFrame(dict(zip(columns, map(list, zip(*rows, strict=True)), strict=True)))
+        pd.testing.assert_frame_equal(read(rows), expected)
+        self.assertEqual(formats, ["binary"])
+        # a NULL: the text format (the rows of a binary COPY no longer have one layout)
+        frame = read([*rows, (1, 2, 3, None)])
+        self.assertEqual(formats, ["binary", "text"])
+        pd.testing.assert_frame_equal(frame.iloc[:3], expected)
+        self.assertTrue(np.isnan(frame["d"].iloc[3]))
+        # float4: the text format too (its binary value of -0.1 is not the text's -0.1)
+        frame = read([rows[0], rows[2]], ("int2", "int4", "int8", "float4"))
+        self.assertEqual(formats, ["binary", "text"])
+        pd.testing.assert_frame_equal(frame, expected.iloc[[0, 2]].reset_index(drop=True))
+        # no row: an empty frame of the columns' types
+        empty = read([(None, 1, 1, 1.0)])
+        self.assertEqual(formats, ["binary"])
+        self.assertEqual((len(empty), dict(empty.dtypes.astype(str))), (0, columns))
 
     def test_full_connection_pool_does_not_fail_the_run(self):
         """Under load a threaded server's pool may have no free connection for the run's extra

@@ -55,6 +55,51 @@ def frame_from_copy(buffer, dtypes, **read_options):
     )
 
 
+# PostgreSQL's binary COPY: its signature, and numpy's big-endian types of a column by dtype and width
+BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+# (not float4: its binary value is not the decimal its text gives, e.g. 0.1)
+BINARY_TYPES = {("int64", 2): ">i2", ("int64", 4): ">i4", ("int64", 8): ">i8", ("float64", 8): ">f8"}
+
+
+def copy_binary_statement(cr, query):
+    """``COPY (query) TO STDOUT (FORMAT binary)`` for ``query`` (SQL), its parameters bound."""
+    return f"{copy_statement(cr, query)} (FORMAT binary)"
+
+
+def frame_from_binary_copy(data, dtypes):
+    """The rows of a binary COPY (``copy_binary_statement``; ``data``: its bytes) as a DataFrame of
+    the columns of ``dtypes`` (name -> ``int64`` or ``float64``), read as one numpy array over the
+    bytes rather than value by value: every row then has the same layout, fields of fixed width.
+    None when the rows do not (a NULL, a column of another type): the caller reads the text format.
+    """
+    data = memoryview(data)
+    if bytes(data[:11]) != BINARY_SIGNATURE or set(dtypes.values()) - {"int64", "float64"}:
+        return None
+    start = 19 + int.from_bytes(data[15:19], "big")  # after the flags and the header's extension
+    body = data[start : len(data) - 2]  # the trailer: -1 as a 16-bit field count
+    if not len(body):
+        return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in dtypes.items()})
+    # the first row gives every field's width; the others must have the same
+    fields, offset = [("count", ">i2")], 2
+    for index, dtype in enumerate(dtypes.values()):
+        width = int.from_bytes(body[offset : offset + 4], "big", signed=True)
+        if (dtype, width) not in BINARY_TYPES:
+            return None
+        fields += [(f"width{index}", ">i4"), (f"value{index}", BINARY_TYPES[dtype, width])]
+        offset += 4 + width
+    layout = np.dtype(fields)
+    if len(body) % layout.itemsize:
+        return None
+    rows = np.frombuffer(body, dtype=layout)
+    if (rows["count"] != len(dtypes)).any() or any(
+        (rows[f"width{index}"] != layout[f"value{index}"].itemsize).any() for index in range(len(dtypes))
+    ):
+        return None
+    return pd.DataFrame(
+        {name: rows[f"value{index}"].astype(dtype) for index, (name, dtype) in enumerate(dtypes.items())}
+    )
+
+
 def update_from_rows(cr, table, company_id, key, columns, rows, assignments, reset=None):
     """Writes ``rows`` (a DataFrame: ``key``, an integer column, then ``columns``, a dict name
     -> SQL type) onto the rows of ``table`` of company ``company_id`` with the same ``key``: a
