@@ -13,7 +13,8 @@
 #   --configs workers0,workers2,workers2-replica,two-instances   (default: the first three;
 #                        any workers<N> or workers<N>-replica: N HTTP workers; workers<N>-replica-primary:
 #                        with the replica, the analytics job reading the primary, setting "Read the
-#                        Primary Only")
+#                        Primary Only"); any of them with -nice<N> (e.g. workers2-replica-primary-nice0):
+#                        the analytics job at nice N (setting "Background Priority"; without: its default, 10)
 #   --no-crons           do not trigger the analytics job and the crons 20 s into a run
 #   --fault NAME         faults: only this one (repeatable; names in tests/load/faults.py)
 #   --restart-postgres   faults: really restart the primary cluster (default: its connections
@@ -146,26 +147,35 @@ SQL
 config_args() {
     # workers<N> (N HTTP workers, no replica; workers0: the threaded server),
     # workers<N>-replica (with the streaming replica), workers<N>-replica-primary (the same, the
-    # analytics job reading the primary), two-instances
-    case "$1" in
+    # analytics job reading the primary), two-instances; each maybe with -nice<N> (run_settings)
+    local config=${1%-nice[0-9]*} n
+    case "$config" in
         two-instances) echo "--workers 2 --instances 2" ;;
-        workers[0-9]|workers[0-9][0-9]) echo "--workers ${1#workers} --no-replica" ;;
-        workers[0-9]-replica|workers[0-9][0-9]-replica) local n=${1#workers}; echo "--workers ${n%-replica}" ;;
+        workers[0-9]|workers[0-9][0-9]) echo "--workers ${config#workers} --no-replica" ;;
+        workers[0-9]-replica|workers[0-9][0-9]-replica) n=${config#workers}; echo "--workers ${n%-replica}" ;;
         workers[0-9]-replica-primary|workers[0-9][0-9]-replica-primary)
-            local n=${1#workers}; echo "--workers ${n%-replica-primary}" ;;
+            n=${config#workers}; echo "--workers ${n%-replica-primary}" ;;
         *) die "unknown configuration $1" ;;
     esac
 }
 
-set_read_primary() {
-    # the setting "Read the Primary Only" of crm_ext_analytics: on for *-replica-primary, else off
-    local value=False
-    case "$1" in *-replica-primary) value=True ;; esac
+run_settings() {
+    # crm_ext_analytics' settings "Read the Primary Only" (on for *-replica-primary*, else off) and
+    # "Background Priority" (N for *-nice<N>, else its default)
+    local read_primary=False nice=""
+    case "$1" in *-replica-primary*) read_primary=True ;; esac
+    case "$1" in
+        *-nice[0-9]|*-nice[0-9][0-9]) nice=${1##*-nice} ;;
+        *-nice*) die "$1: -nice takes a whole number (0-19)" ;;
+    esac
     psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_ROLE" -d "$DB" -qAt >/dev/null <<SQL
-DELETE FROM ir_config_parameter WHERE key = 'crm_ext_analytics.read_primary';
+DELETE FROM ir_config_parameter WHERE key IN ('crm_ext_analytics.read_primary', 'crm_ext_analytics.run_nice');
 INSERT INTO ir_config_parameter (key, value, create_date, write_date)
 SELECT 'crm_ext_analytics.read_primary', 'True', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
- WHERE '$value' = 'True';
+ WHERE '$read_primary' = 'True';
+INSERT INTO ir_config_parameter (key, value, create_date, write_date)
+SELECT 'crm_ext_analytics.run_nice', '$nice', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+ WHERE '$nice' <> '';
 SQL
 }
 
@@ -207,7 +217,7 @@ load)
     max_users=$(printf '%s\n' "${user_list[@]}" | sort -n | tail -n 1)
     for config in "${config_list[@]}"; do
         config_args "$config" >/dev/null
-        set_read_primary "$config"
+        run_settings "$config"
         # shellcheck disable=SC2046
         bash "$ROOT/scripts/prod.sh" start --detach --no-prepare --db "$DB" $(config_args "$config") \
             > "$OUT/$config.prod.log" 2>&1 || { cat "$OUT/$config.prod.log"; die "starting $config failed"; }

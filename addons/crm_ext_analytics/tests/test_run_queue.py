@@ -95,7 +95,8 @@ class TestRunQueue(CrmExtAnalyticsCase):
 
     def test_queue_runs_in_the_background(self):
         """The queue's cron runs at the setting's nice value (10 by default), its numeric libraries
-        on one thread, and the thread's priority is put back after the run. The cron runs on a
+        on one thread and its queries without PostgreSQL's parallel workers, and the thread's
+        priority is put back after the run. The cron runs on a
         thread of its own here, so that the test's own thread keeps its priority whatever happens."""
         Run = self.env["crm_ext.analytics.run"]
         execute = type(Run)._execute
@@ -114,7 +115,11 @@ class TestRunQueue(CrmExtAnalyticsCase):
 
             def recording(record):
                 seen.update(during=nice(), pools=pools())
-                return execute(record)
+                result = execute(record)
+                # until the cron's transaction ends
+                record.env.cr.execute("SHOW max_parallel_workers_per_gather")
+                seen["parallel"] = record.env.cr.fetchone()[0]
+                return result
 
             def work():
                 seen["before"] = nice()
@@ -134,11 +139,18 @@ class TestRunQueue(CrmExtAnalyticsCase):
 
         base = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())  # 0 unless the tests run niced
         outside = pools()
+        self.env.cr.execute("SHOW max_parallel_workers_per_gather")
+        parallel = self.env.cr.fetchone()[0]
+        self.assertNotEqual(parallel, "0")
+        seen = cron("0")  # the requests' priority: nothing changed (first: what it sets lasts)
+        self.assertEqual((seen["during"], seen["pools"], seen["parallel"]), (base, outside, parallel))
+
         with self.assertLogs(LOGGER, logging.INFO) as logs:
             seen = cron(False)  # the default
         self.assertEqual(seen["before"], base)
         self.assertEqual(seen["during"], max(base, 10))
         self.assertEqual(seen["pools"], [(path, 1) for path, __ in outside])
+        self.assertEqual(seen["parallel"], "0")  # PostgreSQL runs the run's queries in one process
         if os.geteuid() == 0:  # elsewhere the thread may keep nice 10 (not allowed to lower it)
             self.assertEqual(seen["after"], base)
         self.assertIn(f"runs at nice {max(base, 10)}", "\n".join(logs.output))
@@ -147,8 +159,6 @@ class TestRunQueue(CrmExtAnalyticsCase):
 
         seen = cron("19")
         self.assertEqual((seen["during"], seen["pools"]), (19, [(path, 1) for path, __ in outside]))
-        seen = cron("0")  # the requests' priority: nothing changed
-        self.assertEqual((seen["during"], seen["pools"]), (base, outside))
 
     def test_background_priority_setting(self):
         settings = self.env["res.config.settings"].create({})
