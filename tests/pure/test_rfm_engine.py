@@ -97,3 +97,30 @@ def test_summary_by_hand():
     assert summary.loc[20, "frequency"] == 0
     with pytest.raises(ValueError, match="missing columns"):
         score_rfm(summary.reset_index().drop(columns="monetary"), "2026-01-31")
+
+
+def test_scores_equal_the_quintile_of_each_company():
+    """The scores, computed for every company at once, are ``_quintile`` within each company (ranks
+    with ties by order of appearance, here many: few distinct values), and the segment is the
+    grid's cell of the recency and frequency scores."""
+    from crm_ext_engine.rfm import SEGMENT_GRID, _quintile
+
+    rng = np.random.default_rng(11)
+    count = 3000
+    summary = pd.DataFrame(
+        {
+            "company_id": rng.choice([3, 1, 2], count, p=[0.6, 0.3, 0.1]),
+            "partner_id": rng.permutation(count) + 1,
+            "last_date": pd.Timestamp("2025-06-01") + pd.to_timedelta(rng.integers(0, 30, count), unit="D"),
+            "frequency": rng.integers(0, 6, count),
+            "monetary": rng.integers(-5, 20, count) * 10.0,
+        }
+    )
+    scores = score_rfm(summary, "2026-01-31")
+    for company_id, group in scores.groupby("company_id"):
+        assert (group["r_score"].to_numpy() == _quintile(-group["recency_days"]).to_numpy()).all(), company_id
+        assert (group["f_score"].to_numpy() == _quintile(group["frequency"]).to_numpy()).all(), company_id
+        assert (group["m_score"].to_numpy() == _quintile(group["monetary"]).to_numpy()).all(), company_id
+    expected = [SEGMENT_GRID[r, f] for r, f in zip(scores["r_score"], scores["f_score"], strict=True)]
+    assert scores["segment"].tolist() == expected
+    assert set(scores["r_score"]) == set(range(1, 6)) and len(scores) == count

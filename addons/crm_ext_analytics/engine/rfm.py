@@ -35,6 +35,11 @@ SEGMENT_GRID = {
     (2, 1): "Hibernating", (1, 2): "Hibernating", (1, 1): "Lost",
 }  # fmt: skip
 
+# the segment of every (recency score, frequency score), as an array indexed by the two scores
+SEGMENT_TABLE = np.full((6, 6), None, dtype=object)
+for (_r, _f), _segment in SEGMENT_GRID.items():
+    SEGMENT_TABLE[_r, _f] = _segment
+
 COLUMNS = ["company_id", "partner_id", "invoice_date", "amount"]
 
 
@@ -43,6 +48,13 @@ def _quintile(values, higher_is_better=True):
     ranks = values.rank(method="first", ascending=higher_is_better)
     count = len(values)
     return np.ceil(ranks * 5 / count).astype("int64").clip(1, 5)
+
+
+def _quintiles(values, groups, sizes):
+    """``_quintile`` of ``values`` (a Series) within each of ``groups`` (its groupby) at once:
+    the groups' ranks (ties by order of appearance) and sizes (``sizes``, per row)."""
+    ranks = groups.rank(method="first").to_numpy("float64")
+    return np.clip(np.ceil(ranks * 5 / sizes), 1, 5).astype("int64")
 
 
 SUMMARY_COLUMNS = ["company_id", "partner_id", "last_date", "frequency", "monetary"]
@@ -94,13 +106,13 @@ def score_rfm(summary: pd.DataFrame, as_of) -> pd.DataFrame:
     result["frequency"] = result["frequency"].astype("int64")
     result["monetary"] = result["monetary"].astype("float64")
     result["recency_days"] = (as_of - pd.to_datetime(result["last_date"])).dt.days.astype("int64")
+    # each score by rank within the company (``_quintile``), every company at once
+    result["age"] = -result["recency_days"]  # recent is better: rank on the negated age
     by_company = result.groupby("company_id", sort=False)
-    # recent is better: rank on the negated age
-    result["r_score"] = by_company["recency_days"].transform(lambda s: _quintile(-s))
-    result["f_score"] = by_company["frequency"].transform(_quintile)
-    result["m_score"] = by_company["monetary"].transform(_quintile)
-    keys = list(zip(result["r_score"], result["f_score"], strict=True))
-    result["segment"] = [SEGMENT_GRID[key] for key in keys]
+    sizes = by_company["partner_id"].transform("size").to_numpy("int64")
+    for score, column in (("r_score", "age"), ("f_score", "frequency"), ("m_score", "monetary")):
+        result[score] = _quintiles(result[column], by_company[column], sizes)
+    result["segment"] = SEGMENT_TABLE[result["r_score"].to_numpy(), result["f_score"].to_numpy()]
     return result[out_columns]
 
 

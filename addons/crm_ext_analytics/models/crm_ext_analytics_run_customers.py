@@ -194,20 +194,23 @@ class CrmExtAnalyticsRun(models.Model):
             # the columns only the table has (run, lifetime value, churn) come with their values
             target = rfm.merge(current, on="partner_id", how="left", suffixes=("", "_old"), indicator=True)
             new = (target["_merge"] == "left_only").to_numpy()
-            moved = ~new & (
-                bulk.differs(target["segment"], target["segment_old"])
-                | bulk.differs(target["rfm_cell"], target["rfm_cell_old"])
+            # the rows as they are, in the order of ``target``
+            old = target[[f"{name}_old" if name in RFM_COLUMNS else name for name in written]].set_axis(
+                written, axis=1
             )
-            rfm_changed = ~new & np.logical_or.reduce(
-                [bulk.differs(target[name], target[f"{name}_old"]) for name in RFM_COLUMNS]
-            )
+            differ = {name: bulk.differs(target[name], old[name]) for name in RFM_COLUMNS}
+            moved = ~new & (differ["segment"] | differ["rfm_cell"])
+            rfm_changed = ~new & np.logical_or.reduce(list(differ.values()))
             target["run_id"] = target["run_id"].astype("Int64").where(~(new | rfm_changed), self.id)
             target = target[["partner_id", *written]]
             gone = current.loc[~current["partner_id"].isin(rfm["partner_id"]), "partner_id"]
+            # the run and the RFM columns differ where ``rfm_changed``: the others are compared below
+            compared = [name for name in written if name != "run_id" and name not in RFM_COLUMNS]
         else:
-            target = current.copy()
-            new = moved = np.zeros(len(target), dtype=bool)
+            target, old = current.copy(), current
+            new = moved = rfm_changed = np.zeros(len(target), dtype=bool)
             gone = current["partner_id"].iloc[:0]
+            compared = written
         if clv is not None:
             # the customers without a purchase (no longer) get no prediction
             target = target.drop(columns=list(CLV_COLUMNS)).merge(
@@ -223,8 +226,9 @@ class CrmExtAnalyticsRun(models.Model):
                 column = target[name] if name == "churn_probability" else target[name].astype(object)
                 target[name] = column.where(~scored, found[name].to_numpy())
         target = target[["partner_id", *written]]
-        old = target[["partner_id"]].merge(current, on="partner_id", how="left")
-        changed = ~new & np.logical_or.reduce([bulk.differs(target[name], old[name]) for name in written])
+        changed = ~new & np.logical_or.reduce(
+            [rfm_changed, *(bulk.differs(target[name], old[name]) for name in compared)]
+        )
         if new.any():
             self._copy_rows(
                 "crm_ext_customer_rfm", _as_copy_rows(target.loc[new].assign(company_id=company_id))

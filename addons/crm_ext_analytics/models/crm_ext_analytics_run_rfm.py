@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 
 from odoo import _, fields, models
@@ -7,6 +8,8 @@ from ..engine.rfm import score_rfm
 from ..tools import bulk
 from .crm_ext_customer_rfm import SEGMENT_SELECTION
 
+# the names of the RFM cells (e.g. "534"), by their number
+RFM_CELLS = np.array([str(number) for number in range(556)], dtype=object)
 # the invoice fields the runs read with SQL (flushed first)
 INVOICE_FIELDS = [
     "state", "move_type", "company_id", "commercial_partner_id", "invoice_date", "amount_untaxed_signed",
@@ -146,6 +149,8 @@ class CrmExtAnalyticsRun(models.Model):
                 "m_score": scores["m_score"].to_numpy("int64"),
             }
         )
-        rows["rfm_cell"] = (rows["r_score"] * 100 + rows["f_score"] * 10 + rows["m_score"]).astype(str)
+        rows["rfm_cell"] = RFM_CELLS[
+            (rows["r_score"] * 100 + rows["f_score"] * 10 + rows["m_score"]).to_numpy()
+        ]
         rows["segment"] = scores["segment"].map(keys).to_numpy()
         self._put_customer_results("rfm", rows, as_of=as_of)
