@@ -19,7 +19,7 @@
 #   --fault NAME         faults: only this one (repeatable; names in tests/load/faults.py)
 #   --restart-postgres   faults: really restart the primary cluster (default: its connections
 #                        to the load database are terminated instead; see the README)
-# The load database crm_ext_load_<size> (CRM_EXT_LOAD_DB) is a fresh copy for every call.
+# The load database crm_ext_load_<size> (CRM_EXT_LOAD_DB) is a fresh copy for every configuration.
 source "$(dirname "$0")/lib.sh"
 
 SIZE=small
@@ -215,8 +215,13 @@ load)
     IFS=, read -r -a config_list <<< "$CONFIGS"
     IFS=, read -r -a user_list <<< "$USERS"
     max_users=$(printf '%s\n' "${user_list[@]}" | sort -n | tail -n 1)
-    for config in "${config_list[@]}"; do
+    for index in "${!config_list[@]}"; do
+        config=${config_list[$index]}
         config_args "$config" >/dev/null
+        # every configuration from the same data: the analytics job of a configuration would
+        # otherwise follow the previous one's runs and have less to do (an incremental run a few
+        # minutes after another: no basket, no churn model to train)
+        [ "$index" = 0 ] || copy_database
         run_settings "$config"
         # shellcheck disable=SC2046
         bash "$ROOT/scripts/prod.sh" start --detach --no-prepare --db "$DB" $(config_args "$config") \
