@@ -428,7 +428,7 @@ class CrmExtAnalyticsRun(models.Model):
             with priority.background(priority.nice_of(setting)) as nice:
                 if nice:
                     _logger.info("Analytics run %s of %s runs at nice %s", run.id, run.company_id.name, nice)
-                run.with_context(crm_ext_analytics_background=bool(nice))._execute()
+                run._execute()
             remaining = self.search_count([("state", "=", "queued")])
             self.env["ir.cron"]._notify_progress(done=1, remaining=remaining)
             return run
@@ -541,7 +541,6 @@ class CrmExtAnalyticsRun(models.Model):
         # right after the commit loses at most this run's results (the previous ones are kept: the
         # run is lost as a whole), which the next run computes again
         self.env.cr.execute(SQL("SET LOCAL synchronous_commit = off"))
-        self._limit_background_queries(self.env.cr)
         started = time.perf_counter()
         self.write({"state": "running", "date_start": fields.Datetime.now()})
         values, logs, timings = {}, [], []

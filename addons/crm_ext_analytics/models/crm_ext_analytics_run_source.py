@@ -27,14 +27,6 @@ class CrmExtAnalyticsRun(models.Model):
     # one file per part of the run (see crm_ext_analytics_run.py)
     _inherit = "crm_ext.analytics.run"  # pylint: disable=consider-merging-classes-inherited
 
-    def _limit_background_queries(self, cr):
-        """A run of the queue's cron in the background (``tools/priority.py``; context key
-        ``crm_ext_analytics_background``) has PostgreSQL run each of its queries in one process,
-        until ``cr``'s transaction ends: no parallel workers, which would take the processors the
-        users' requests need (the run's thread yields to them, PostgreSQL's processes do not)."""
-        if self.env.context.get("crm_ext_analytics_background"):
-            cr.execute(SQL("SET LOCAL max_parallel_workers_per_gather = 0"))
-
     def _read_cursor(self):
         """The cursor a run reads its input datasets with (invoices, orders, leads, tickets...):
         the replica's (``_open_replica_cursor``), or the run's own on the primary. Chosen at the
@@ -219,7 +211,6 @@ class CrmExtAnalyticsRun(models.Model):
                     max=max_lag,
                 )
             )
-        self._limit_background_queries(replica)
         # closed with the run's transaction, when the results are committed (or rolled back)
         self.env.cr.postcommit.add(lambda: self._close_quietly(replica))
         self.env.cr.postrollback.add(lambda: self._close_quietly(replica))

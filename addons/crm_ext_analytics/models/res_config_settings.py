@@ -44,7 +44,7 @@ class ResConfigSettings(models.TransientModel):
     )
     crm_ext_analytics_run_nice = fields.Selection(
         [
-            ("0", "As the users' requests"),
+            ("0", "As the server runs its crons"),
             ("10", "Lower (nice 10)"),
             ("19", "Lowest (nice 19)"),
         ],
@@ -53,7 +53,9 @@ class ResConfigSettings(models.TransientModel):
         default="10",
         required=True,
         help="How far the analytics runs of the queue give way to the users' requests for the server's "
-        "processors: the nice value of the server thread that runs them, which then also computes on "
-        "one thread. On a busy server a lower priority makes the runs take longer and leaves the screens "
-        "their speed; alone on the server they take as long.",
+        "processors: the nice value of the server thread that runs them (Odoo's cron workers of a server "
+        "with workers already run at 10; a threaded server's cron threads at the requests' priority). "
+        "With 10 or 19 the runs also compute on one thread (numpy, scipy, scikit-learn). "
+        "On a busy server the requests then get the processors first and the runs take longer; alone "
+        "on the server the runs take about as long.",
     )

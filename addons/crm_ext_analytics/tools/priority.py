@@ -1,11 +1,14 @@
 """The analytics queue's runs in the background: the thread running them gives way to the users'
 requests for the server's processors.
 
-Linux keeps a nice value per thread (``setpriority(PRIO_PROCESS, <thread id>)``), so raising it
-for the thread that runs the cron leaves the other threads of a threaded server (``workers = 0``)
-as they were. The numeric libraries (BLAS, OpenMP: numpy, scipy, scikit-learn) compute in pools
-of threads they started at import, at the priority of that moment: while the run computes, they
-are limited to one thread, so that their work runs in the calling thread, at its priority.
+Odoo's cron workers of a server with workers (prefork) run at nice 10 already (``WorkerCron``);
+a threaded server (``workers = 0``) runs its crons in threads at the requests' priority. Linux
+keeps a nice value per thread (``setpriority(PRIO_PROCESS, <thread id>)``), so raising it for the
+thread that runs the cron leaves the other threads of a threaded server as they were.
+
+The numeric libraries (BLAS, OpenMP: numpy, scipy, scikit-learn) compute in pools of threads they
+started at import, at the priority of that moment: while the run computes, they are limited to
+one thread, so that their work runs in the calling thread, at its priority.
 """
 
 import contextlib
