@@ -8,7 +8,9 @@ thread that runs the cron leaves the other threads of a threaded server as they 
 
 The numeric libraries (BLAS, OpenMP: numpy, scipy, scikit-learn) compute in pools of threads they
 started at import, at the priority of that moment: while the run computes, they are limited to
-one thread, so that their work runs in the calling thread, at its priority.
+one thread, so that their work runs in the calling thread, at its priority. That limit is the
+process's (threadpoolctl sets the libraries' own settings): in a threaded server the requests'
+numeric work runs on one thread too while a run computes.
 """
 
 import contextlib
