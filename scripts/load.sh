@@ -165,7 +165,7 @@ run_settings() {
     local read_primary=False nice=""
     case "$1" in *-replica-primary*) read_primary=True ;; esac
     case "$1" in
-        *-nice[0-9]|*-nice[0-9][0-9]) nice=${1##*-nice} ;;
+        *-nice[0-9]|*-nice1[0-9]) nice=${1##*-nice} ;;
         *-nice*) die "$1: -nice takes a whole number (0-19)" ;;
     esac
     psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_ROLE" -d "$DB" -qAt >/dev/null <<SQL
